@@ -1,0 +1,227 @@
+/* unet-cli-bench.c
+ *
+ * Copyright 2026 The U-Net Studio authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <stdio.h>
+#include <sys/resource.h>
+
+#include <json-glib/json-glib.h>
+
+#include "unet/unet.h"
+#include "unet-cli.h"
+
+typedef struct
+{
+  UnetConfig config;
+  int        tile;
+  int        batch;
+  int        threads;
+  int        iterations;
+  int        warmup;
+  guint64    seed;
+} BenchOptions;
+
+static double
+peak_rss_mb (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024.0; /* kilobytes on Linux */
+}
+
+static void
+fill_random (float   *x,
+             size_t   n,
+             UnetRng *rng)
+{
+  for (size_t i = 0; i < n; i++)
+    x[i] = (float) unet_rng_normal (rng);
+}
+
+/* Seconds per call of forward (training == FALSE) or of a whole SGD step. */
+static double
+time_iterations (UnetModel          *model,
+                 UnetOptimizer      *optimizer,
+                 const float        *input,
+                 const uint8_t      *labels,
+                 const BenchOptions *options,
+                 gboolean            training)
+{
+  gint64 start = 0;
+
+  for (int i = 0; i < options->warmup + options->iterations; i++)
+    {
+      if (i == options->warmup)
+        start = g_get_monotonic_time ();
+      if (training)
+        {
+          unet_model_train_step (model, input, labels, NULL);
+          unet_optimizer_step (optimizer, model, 1e-4);
+        }
+      else
+        unet_model_forward (model, input, FALSE);
+    }
+  return (g_get_monotonic_time () - start) / 1e6 / options->iterations;
+}
+
+static int
+run_bench (const BenchOptions  *options,
+           GError             **error)
+{
+  g_autoptr(UnetModel) model = NULL;
+  g_autoptr(UnetOptimizer) optimizer = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree float *input = NULL;
+  g_autofree uint8_t *labels = NULL;
+  g_autofree char *json = NULL;
+  UnetShape out_shape;
+  UnetRng rng;
+  double flops, forward_s, train_s;
+  size_t n_input, n_labels;
+
+  unet_set_threads (options->threads);
+  model = unet_model_new (&options->config, error);
+  if (model == NULL)
+    return UNET_EXIT_USAGE;
+  unet_model_init_weights (model, options->seed);
+
+  if (!unet_model_prepare (model, options->batch, options->tile, options->tile, FALSE, error))
+    return UNET_EXIT_USAGE;
+
+  unet_rng_seed (&rng, options->seed);
+  n_input = (size_t) options->batch * options->config.in_channels * options->tile * options->tile;
+  input = g_new (float, n_input);
+  fill_random (input, n_input, &rng);
+  flops = unet_model_count_flops (model);
+  forward_s = time_iterations (model, NULL, input, NULL, options, FALSE);
+
+  if (!unet_model_prepare (model, options->batch, options->tile, options->tile, TRUE, error))
+    return UNET_EXIT_FAILURE;
+  out_shape = unet_model_get_output_shape (model);
+  n_labels = (size_t) out_shape.batch * out_shape.height * out_shape.width;
+  labels = g_new (uint8_t, n_labels);
+  for (size_t i = 0; i < n_labels; i++)
+    labels[i] = unet_rng_below (&rng, options->config.classes);
+  optimizer = unet_optimizer_new (model, 0.99, 0.0);
+  train_s = time_iterations (model, optimizer, input, labels, options, TRUE);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "config");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "padding");
+  json_builder_add_string_value (builder, unet_padding_to_string (options->config.padding));
+  json_builder_set_member_name (builder, "depth");
+  json_builder_add_int_value (builder, options->config.depth);
+  json_builder_set_member_name (builder, "base");
+  json_builder_add_int_value (builder, options->config.base);
+  json_builder_set_member_name (builder, "norm");
+  json_builder_add_string_value (builder, unet_norm_to_string (options->config.norm));
+  json_builder_set_member_name (builder, "tile");
+  json_builder_add_int_value (builder, options->tile);
+  json_builder_set_member_name (builder, "output");
+  json_builder_add_int_value (builder, out_shape.height);
+  json_builder_set_member_name (builder, "batch");
+  json_builder_add_int_value (builder, options->batch);
+  json_builder_set_member_name (builder, "threads");
+  json_builder_add_int_value (builder, unet_get_threads ());
+  json_builder_set_member_name (builder, "iterations");
+  json_builder_add_int_value (builder, options->iterations);
+  json_builder_set_member_name (builder, "parameters");
+  json_builder_add_int_value (builder, unet_model_count_trainable (model));
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "forward_images_per_s");
+  json_builder_add_double_value (builder, options->batch / forward_s);
+  json_builder_set_member_name (builder, "train_images_per_s");
+  json_builder_add_double_value (builder, options->batch / train_s);
+  json_builder_set_member_name (builder, "forward_gflops");
+  json_builder_add_double_value (builder, flops / forward_s / 1e9);
+  json_builder_set_member_name (builder, "train_gflops");
+  json_builder_add_double_value (builder, 3.0 * flops / train_s / 1e9);
+  json_builder_set_member_name (builder, "peak_rss_mb");
+  json_builder_add_double_value (builder, peak_rss_mb ());
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, TRUE);
+  json = json_generator_to_data (generator, NULL);
+  printf ("%s\n", json);
+  return UNET_EXIT_OK;
+}
+
+int
+unet_cli_bench (int    argc,
+                char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *padding = NULL;
+  g_autofree char *norm = NULL;
+  BenchOptions options = { 0 };
+  gint64 seed = 1;
+  GOptionEntry entries[] = {
+    { "padding", 0, 0, G_OPTION_ARG_STRING, &padding, "Convolution padding: valid (the paper) or same", "MODE" },
+    { "depth", 0, 0, G_OPTION_ARG_INT, &options.config.depth, "Pooling steps, 1 to 5 (default 4)", "N" },
+    { "base", 0, 0, G_OPTION_ARG_INT, &options.config.base, "Channels of the first level (default 64)", "N" },
+    { "norm", 0, 0, G_OPTION_ARG_STRING, &norm, "Normalisation: none or batch (default none)", "KIND" },
+    { "tile", 0, 0, G_OPTION_ARG_INT, &options.tile, "Input tile side in pixels (default 572)", "N" },
+    { "batch", 0, 0, G_OPTION_ARG_INT, &options.batch, "Images per batch (default 1)", "N" },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &options.threads, "Threads to use (default: all cores)", "N" },
+    { "iterations", 0, 0, G_OPTION_ARG_INT, &options.iterations, "Timed iterations (default 5)", "N" },
+    { "warmup", 0, 0, G_OPTION_ARG_INT, &options.warmup, "Untimed iterations first (default 1)", "N" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Random seed for weights and data (default 1)", "N" },
+    { NULL }
+  };
+  int status;
+
+  unet_config_init_default (&options.config);
+  options.tile = 572;
+  options.batch = 1;
+  options.iterations = 5;
+  options.warmup = 1;
+
+  context = g_option_context_new ("- measure training and inference speed");
+  g_option_context_set_summary (context,
+                                "Times forward passes and SGD training steps of a randomly initialised "
+                                "U-Net on random data and prints one JSON object with images/s, "
+                                "GFLOP/s and the peak resident memory.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      unet_cli_error ("bench", "%s", error->message);
+      return UNET_EXIT_USAGE;
+    }
+  if (argc > 1)
+    {
+      unet_cli_error ("bench", "unexpected argument “%s”", argv[1]);
+      return UNET_EXIT_USAGE;
+    }
+
+  if ((padding && !unet_padding_from_string (padding, &options.config.padding, &error)) ||
+      (norm && !unet_norm_from_string (norm, &options.config.norm, &error)))
+    {
+      unet_cli_error ("bench", "%s", error->message);
+      return UNET_EXIT_USAGE;
+    }
+  if (options.iterations < 1 || options.warmup < 0 || options.threads < 0)
+    {
+      unet_cli_error ("bench", "--iterations must be at least 1, --warmup and --threads at least 0");
+      return UNET_EXIT_USAGE;
+    }
+  options.seed = (guint64) seed;
+  /* the benchmark measures the network, not dropout's random numbers */
+  options.config.dropout = 0.0f;
+
+  status = run_bench (&options, &error);
+  if (status != UNET_EXIT_OK)
+    unet_cli_error ("bench", "%s", error->message);
+  return status;
+}

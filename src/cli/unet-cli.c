@@ -1,0 +1,104 @@
+/* unet-cli.c
+ *
+ * Copyright 2026 The U-Net Studio authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "unet-cli.h"
+
+typedef struct
+{
+  const char      *name;
+  UnetCommandFunc  run;
+  const char      *summary;
+} Command;
+
+static const Command commands[] = {
+  { "bench", unet_cli_bench, "Measure training and inference speed of a model configuration" },
+};
+
+void
+unet_cli_error (const char *command,
+                const char *format,
+                ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  if (command)
+    fprintf (stderr, "unet %s: %s\n", command, message);
+  else
+    fprintf (stderr, "unet: %s\n", message);
+}
+
+static void
+print_usage (FILE *stream)
+{
+  fprintf (stream,
+           "Usage: unet COMMAND [OPTION…]\n"
+           "\n"
+           "Train, evaluate and run U-Net semantic segmentation models.\n"
+           "\n"
+           "Commands:\n");
+  for (size_t i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (stream, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf (stream,
+           "\n"
+           "Options:\n"
+           "  -h, --help     Show this help and exit\n"
+           "  -V, --version  Show the version and exit\n"
+           "\n"
+           "Run “unet COMMAND --help” for the options of a command.\n");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  setlocale (LC_ALL, "");
+
+  if (argc < 2)
+    {
+      print_usage (stderr);
+      return UNET_EXIT_USAGE;
+    }
+
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
+      strcmp (argv[1], "help") == 0)
+    {
+      print_usage (stdout);
+      return UNET_EXIT_OK;
+    }
+  if (strcmp (argv[1], "--version") == 0 || strcmp (argv[1], "-V") == 0)
+    {
+      printf ("unet (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+      printf ("Copyright 2026 The U-Net Studio authors\n"
+              "License GPLv3+: GNU GPL version 3 or later <https://gnu.org/licenses/gpl.html>.\n"
+              "This is free software: you are free to change and redistribute it.\n"
+              "There is NO WARRANTY, to the extent permitted by law.\n");
+      return UNET_EXIT_OK;
+    }
+
+  for (size_t i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      {
+        g_set_prgname (commands[i].name);
+        return commands[i].run (argc - 1, argv + 1);
+      }
+
+  unet_cli_error (NULL, "unknown command “%s”; see “unet --help”", argv[1]);
+  return UNET_EXIT_USAGE;
+}

@@ -1,0 +1,12 @@
+/* unet-error.c
+ *
+ * Copyright 2026 The U-Net Studio authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "unet-error.h"
+
+G_DEFINE_QUARK (unet-error-quark, unet_error)

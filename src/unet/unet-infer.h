@@ -1,0 +1,41 @@
+/* unet-infer.h
+ *
+ * Copyright 2026 The U-Net Studio authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+#include "unet-model.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  /* Side of the output tile for valid padding (rounded up to one the model accepts) or of the
+   * input tile for same padding (rounded up to a multiple of 2^depth); 0 picks a default
+   * (388 / 512). Each tile keeps a whole number of pooling cells of its output, so tiling
+   * gives the same probabilities as one pass over the whole (mirror-padded) image. */
+  int      tile;
+  /* Average with the prediction on the horizontally mirrored image. */
+  gboolean flip;
+} UnetPredictOptions;
+
+/* Per-pixel class probabilities for one image of any size.
+ * rgb is [3,height,width], values in [0,1] (not yet normalised); probs is [classes,height,width].
+ * Valid padding: the paper's overlap-tile strategy, borders filled by mirroring.
+ * Same padding: an image that fits one tile is reflection-padded at its bottom and right to a
+ * multiple of 2^depth; larger images are cut into tiles with 32 pixels of mirrored context on
+ * every side. */
+gboolean unet_model_predict (UnetModel                *model,
+                             const float              *rgb,
+                             int                       height,
+                             int                       width,
+                             float                    *probs,
+                             const UnetPredictOptions *options,
+                             GError                  **error);
+
+G_END_DECLS

@@ -1,0 +1,728 @@
+/* unet-layers.c
+ *
+ * Copyright 2026 The U-Net Studio authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <cblas.h>
+
+#include "unet-layers.h"
+
+/* im2col is done a strip of output rows at a time, so that the column buffer stays around
+ * this many floats (cache-sized) instead of growing to C*9*H*W for the first decoder level. */
+#define CONV_STRIP_BUDGET (1 << 20)
+
+static int
+conv3x3_strip_rows (UnetShape in,
+                    int       pad)
+{
+  int out_h = in.height - 2 + 2 * pad;
+  int out_w = in.width - 2 + 2 * pad;
+  size_t row_floats = (size_t) in.channels * 9 * out_w;
+  size_t rows = MAX (CONV_STRIP_BUDGET / MAX (row_floats, 1), 1);
+
+  return (int) MIN (rows, (size_t) out_h);
+}
+
+size_t
+unet_conv3x3_work_size (UnetShape in,
+                        int       pad)
+{
+  int out_w = in.width - 2 + 2 * pad;
+
+  /* a column strip, and its gradient during backward */
+  return 2 * (size_t) in.channels * 9 * conv3x3_strip_rows (in, pad) * out_w;
+}
+
+/* col[(c*9 + ky*3 + kx), (y - y0)*OW + x] = in[c, y + ky - pad, x + kx - pad], 0 outside. */
+static void
+im2col_strip (float       *col,
+              const float *in,
+              int          C,
+              int          H,
+              int          W,
+              int          pad,
+              int          y0,
+              int          y1)
+{
+  int OW = W - 2 + 2 * pad;
+  int rows = y1 - y0;
+  size_t n = (size_t) rows * OW;
+
+#pragma omp parallel for schedule(static)
+  for (int k = 0; k < C * 9; k++)
+    {
+      int c = k / 9, ky = (k % 9) / 3, kx = k % 3;
+      const float *plane = in + (size_t) c * H * W;
+      float *dst = col + (size_t) k * n;
+
+      for (int y = y0; y < y1; y++)
+        {
+          int iy = y + ky - pad;
+          float *row = dst + (size_t) (y - y0) * OW;
+
+          if (iy < 0 || iy >= H)
+            {
+              memset (row, 0, sizeof (float) * OW);
+              continue;
+            }
+          if (pad == 0)
+            {
+              memcpy (row, plane + (size_t) iy * W + kx, sizeof (float) * OW);
+            }
+          else
+            {
+              const float *src = plane + (size_t) iy * W;
+
+              for (int x = 0; x < OW; x++)
+                {
+                  int ix = x + kx - 1;
+                  row[x] = (ix >= 0 && ix < W) ? src[ix] : 0.0f;
+                }
+            }
+        }
+    }
+}
+
+/* The adjoint of im2col_strip: din[c, iy, ix] += col[...]. Parallel over channels, because the
+ * 9 taps of one channel write to the same input plane. */
+static void
+col2im_strip_add (float       *din,
+                  const float *col,
+                  int          C,
+                  int          H,
+                  int          W,
+                  int          pad,
+                  int          y0,
+                  int          y1)
+{
+  int OW = W - 2 + 2 * pad;
+  size_t n = (size_t) (y1 - y0) * OW;
+
+#pragma omp parallel for schedule(static)
+  for (int c = 0; c < C; c++)
+    {
+      float *plane = din + (size_t) c * H * W;
+
+      for (int tap = 0; tap < 9; tap++)
+        {
+          int ky = tap / 3, kx = tap % 3;
+          const float *src = col + (size_t) (c * 9 + tap) * n;
+
+          for (int y = y0; y < y1; y++)
+            {
+              int iy = y + ky - pad;
+              const float *row = src + (size_t) (y - y0) * OW;
+              float *dst;
+
+              if (iy < 0 || iy >= H)
+                continue;
+              dst = plane + (size_t) iy * W;
+              for (int x = 0; x < OW; x++)
+                {
+                  int ix = x + kx - pad;
+                  if (ix >= 0 && ix < W)
+                    dst[ix] += row[x];
+                }
+            }
+        }
+    }
+}
+
+void
+unet_conv3x3_forward (float       *out,
+                      const float *in,
+                      const float *weight,
+                      const float *bias,
+                      UnetShape    in_shape,
+                      int          out_channels,
+                      int          pad,
+                      float       *work)
+{
+  int C = in_shape.channels, H = in_shape.height, W = in_shape.width;
+  int OH = H - 2 + 2 * pad, OW = W - 2 + 2 * pad;
+  int OC = out_channels;
+  int strip = conv3x3_strip_rows (in_shape, pad);
+  size_t out_plane = (size_t) OH * OW;
+
+  for (int b = 0; b < in_shape.batch; b++)
+    {
+      const float *in_b = in + (size_t) b * C * H * W;
+      float *out_b = out + (size_t) b * OC * out_plane;
+
+      for (int y0 = 0; y0 < OH; y0 += strip)
+        {
+          int y1 = MIN (y0 + strip, OH);
+          int n = (y1 - y0) * OW;
+          float *out_strip = out_b + (size_t) y0 * OW;
+
+          im2col_strip (work, in_b, C, H, W, pad, y0, y1);
+          for (int oc = 0; oc < OC; oc++)
+            {
+              float value = bias ? bias[oc] : 0.0f;
+              float *row = out_strip + oc * out_plane;
+              for (int i = 0; i < n; i++)
+                row[i] = value;
+            }
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                       OC, n, C * 9,
+                       1.0f, weight, C * 9,
+                       work, n,
+                       1.0f, out_strip, (int) out_plane);
+        }
+    }
+}
+
+static void
+bias_backward (float       *dbias,
+               const float *dout,
+               int          batch,
+               int          channels,
+               size_t       plane,
+               size_t       batch_stride)
+{
+#pragma omp parallel for schedule(static)
+  for (int c = 0; c < channels; c++)
+    {
+      double sum = 0.0;
+      for (int b = 0; b < batch; b++)
+        {
+          const float *p = dout + b * batch_stride + c * plane;
+          for (size_t i = 0; i < plane; i++)
+            sum += p[i];
+        }
+      dbias[c] += (float) sum;
+    }
+}
+
+void
+unet_conv3x3_backward (float       *din,
+                       float       *dweight,
+                       float       *dbias,
+                       const float *dout,
+                       const float *in,
+                       const float *weight,
+                       UnetShape    in_shape,
+                       int          out_channels,
+                       int          pad,
+                       float       *work)
+{
+  int C = in_shape.channels, H = in_shape.height, W = in_shape.width;
+  int OH = H - 2 + 2 * pad, OW = W - 2 + 2 * pad;
+  int OC = out_channels;
+  int K = C * 9;
+  int strip = conv3x3_strip_rows (in_shape, pad);
+  size_t out_plane = (size_t) OH * OW;
+  float *col = work;
+  float *dcol = work + (size_t) K * strip * OW;
+
+  if (dbias)
+    bias_backward (dbias, dout, in_shape.batch, OC, out_plane, OC * out_plane);
+
+  for (int b = 0; b < in_shape.batch; b++)
+    {
+      const float *in_b = in + (size_t) b * C * H * W;
+      const float *dout_b = dout + (size_t) b * OC * out_plane;
+
+      for (int y0 = 0; y0 < OH; y0 += strip)
+        {
+          int y1 = MIN (y0 + strip, OH);
+          int n = (y1 - y0) * OW;
+          const float *dout_strip = dout_b + (size_t) y0 * OW;
+
+          im2col_strip (col, in_b, C, H, W, pad, y0, y1);
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans,
+                       OC, K, n,
+                       1.0f, dout_strip, (int) out_plane,
+                       col, n,
+                       1.0f, dweight, K);
+          if (din)
+            {
+              cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans,
+                           K, n, OC,
+                           1.0f, weight, K,
+                           dout_strip, (int) out_plane,
+                           0.0f, dcol, n);
+              col2im_strip_add (din + (size_t) b * C * H * W, dcol, C, H, W, pad, y0, y1);
+            }
+        }
+    }
+}
+
+void
+unet_conv1x1_forward (float       *out,
+                      const float *in,
+                      const float *weight,
+                      const float *bias,
+                      UnetShape    in_shape,
+                      int          out_channels)
+{
+  int C = in_shape.channels;
+  int OC = out_channels;
+  size_t plane = (size_t) in_shape.height * in_shape.width;
+
+  for (int b = 0; b < in_shape.batch; b++)
+    {
+      float *out_b = out + (size_t) b * OC * plane;
+
+      for (int oc = 0; oc < OC; oc++)
+        {
+          float value = bias ? bias[oc] : 0.0f;
+          for (size_t i = 0; i < plane; i++)
+            out_b[oc * plane + i] = value;
+        }
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                   OC, (int) plane, C,
+                   1.0f, weight, C,
+                   in + (size_t) b * C * plane, (int) plane,
+                   1.0f, out_b, (int) plane);
+    }
+}
+
+void
+unet_conv1x1_backward (float       *din,
+                       float       *dweight,
+                       float       *dbias,
+                       const float *dout,
+                       const float *in,
+                       const float *weight,
+                       UnetShape    in_shape,
+                       int          out_channels)
+{
+  int C = in_shape.channels;
+  int OC = out_channels;
+  size_t plane = (size_t) in_shape.height * in_shape.width;
+
+  if (dbias)
+    bias_backward (dbias, dout, in_shape.batch, OC, plane, OC * plane);
+
+  for (int b = 0; b < in_shape.batch; b++)
+    {
+      const float *dout_b = dout + (size_t) b * OC * plane;
+
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans,
+                   OC, C, (int) plane,
+                   1.0f, dout_b, (int) plane,
+                   in + (size_t) b * C * plane, (int) plane,
+                   1.0f, dweight, C);
+      if (din)
+        cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans,
+                     C, (int) plane, OC,
+                     1.0f, weight, C,
+                     dout_b, (int) plane,
+                     1.0f, din + (size_t) b * C * plane, (int) plane);
+    }
+}
+
+size_t
+unet_upconv_work_size (UnetShape in,
+                       int       out_channels)
+{
+  return (size_t) out_channels * 4 * in.height * in.width;
+}
+
+void
+unet_upconv_forward (float       *out,
+                     size_t       out_batch_stride,
+                     const float *in,
+                     const float *weight,
+                     const float *bias,
+                     UnetShape    in_shape,
+                     int          out_channels,
+                     float       *work)
+{
+  int IC = in_shape.channels, H = in_shape.height, W = in_shape.width;
+  int OC = out_channels;
+  int OW = 2 * W;
+  size_t plane = (size_t) H * W;
+
+  for (int b = 0; b < in_shape.batch; b++)
+    {
+      float *out_b = out + b * out_batch_stride;
+
+      /* work[(oc*4 + ky*2 + kx), y*W + x]: weight viewed as [IC, OC*4], transposed */
+      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans,
+                   OC * 4, (int) plane, IC,
+                   1.0f, weight, OC * 4,
+                   in + (size_t) b * IC * plane, (int) plane,
+                   0.0f, work, (int) plane);
+
+#pragma omp parallel for schedule(static)
+      for (int oc = 0; oc < OC; oc++)
+        {
+          float value = bias ? bias[oc] : 0.0f;
+          float *dst = out_b + (size_t) oc * 4 * plane;
+
+          for (int k = 0; k < 4; k++)
+            {
+              int ky = k / 2, kx = k % 2;
+              const float *src = work + (size_t) (oc * 4 + k) * plane;
+
+              for (int y = 0; y < H; y++)
+                for (int x = 0; x < W; x++)
+                  dst[(size_t) (2 * y + ky) * OW + 2 * x + kx] = src[y * W + x] + value;
+            }
+        }
+    }
+}
+
+void
+unet_upconv_backward (float       *din,
+                      float       *dweight,
+                      float       *dbias,
+                      const float *dout,
+                      size_t       dout_batch_stride,
+                      const float *in,
+                      const float *weight,
+                      UnetShape    in_shape,
+                      int          out_channels,
+                      float       *work)
+{
+  int IC = in_shape.channels, H = in_shape.height, W = in_shape.width;
+  int OC = out_channels;
+  int OW = 2 * W;
+  size_t plane = (size_t) H * W;
+
+  if (dbias)
+    bias_backward (dbias, dout, in_shape.batch, OC, 4 * plane, dout_batch_stride);
+
+  for (int b = 0; b < in_shape.batch; b++)
+    {
+      const float *dout_b = dout + b * dout_batch_stride;
+
+#pragma omp parallel for schedule(static)
+      for (int oc = 0; oc < OC; oc++)
+        {
+          const float *src = dout_b + (size_t) oc * 4 * plane;
+
+          for (int k = 0; k < 4; k++)
+            {
+              int ky = k / 2, kx = k % 2;
+              float *dst = work + (size_t) (oc * 4 + k) * plane;
+
+              for (int y = 0; y < H; y++)
+                for (int x = 0; x < W; x++)
+                  dst[y * W + x] = src[(size_t) (2 * y + ky) * OW + 2 * x + kx];
+            }
+        }
+
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans,
+                   IC, OC * 4, (int) plane,
+                   1.0f, in + (size_t) b * IC * plane, (int) plane,
+                   work, (int) plane,
+                   1.0f, dweight, OC * 4);
+      if (din)
+        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                     IC, (int) plane, OC * 4,
+                     1.0f, weight, OC * 4,
+                     work, (int) plane,
+                     1.0f, din + (size_t) b * IC * plane, (int) plane);
+    }
+}
+
+void
+unet_crop_forward (float       *out,
+                   size_t       out_batch_stride,
+                   const float *in,
+                   UnetShape    in_shape,
+                   int          out_h,
+                   int          out_w)
+{
+  int C = in_shape.channels, H = in_shape.height, W = in_shape.width;
+  int oy = (H - out_h) / 2, ox = (W - out_w) / 2;
+
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int b = 0; b < in_shape.batch; b++)
+    for (int c = 0; c < C; c++)
+      {
+        const float *src = in + ((size_t) b * C + c) * H * W + (size_t) oy * W + ox;
+        float *dst = out + b * out_batch_stride + (size_t) c * out_h * out_w;
+
+        for (int y = 0; y < out_h; y++)
+          memcpy (dst + (size_t) y * out_w, src + (size_t) y * W, sizeof (float) * out_w);
+      }
+}
+
+void
+unet_crop_backward (float       *din,
+                    const float *dout,
+                    size_t       dout_batch_stride,
+                    UnetShape    in_shape,
+                    int          out_h,
+                    int          out_w)
+{
+  int C = in_shape.channels, H = in_shape.height, W = in_shape.width;
+  int oy = (H - out_h) / 2, ox = (W - out_w) / 2;
+
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int b = 0; b < in_shape.batch; b++)
+    for (int c = 0; c < C; c++)
+      {
+        float *dst = din + ((size_t) b * C + c) * H * W + (size_t) oy * W + ox;
+        const float *src = dout + b * dout_batch_stride + (size_t) c * out_h * out_w;
+
+        for (int y = 0; y < out_h; y++)
+          for (int x = 0; x < out_w; x++)
+            dst[(size_t) y * W + x] += src[(size_t) y * out_w + x];
+      }
+}
+
+void
+unet_relu_forward (float  *x,
+                   size_t  n)
+{
+#pragma omp parallel for schedule(static)
+  for (size_t i = 0; i < n; i++)
+    x[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+void
+unet_relu_backward (float       *dx,
+                    const float *out,
+                    size_t       n)
+{
+#pragma omp parallel for schedule(static)
+  for (size_t i = 0; i < n; i++)
+    if (!(out[i] > 0.0f))
+      dx[i] = 0.0f;
+}
+
+void
+unet_maxpool_forward (float       *out,
+                      const float *in,
+                      UnetShape    in_shape)
+{
+  int H = in_shape.height, W = in_shape.width;
+  int OH = H / 2, OW = W / 2;
+  int planes = in_shape.batch * in_shape.channels;
+
+#pragma omp parallel for schedule(static)
+  for (int p = 0; p < planes; p++)
+    {
+      const float *src = in + (size_t) p * H * W;
+      float *dst = out + (size_t) p * OH * OW;
+
+      for (int y = 0; y < OH; y++)
+        {
+          const float *r0 = src + (size_t) (2 * y) * W;
+          const float *r1 = r0 + W;
+
+          for (int x = 0; x < OW; x++)
+            {
+              float m = r0[2 * x];
+              m = r0[2 * x + 1] > m ? r0[2 * x + 1] : m;
+              m = r1[2 * x] > m ? r1[2 * x] : m;
+              m = r1[2 * x + 1] > m ? r1[2 * x + 1] : m;
+              dst[y * OW + x] = m;
+            }
+        }
+    }
+}
+
+void
+unet_maxpool_backward (float       *din,
+                       const float *dout,
+                       const float *in,
+                       UnetShape    in_shape)
+{
+  int H = in_shape.height, W = in_shape.width;
+  int OH = H / 2, OW = W / 2;
+  int planes = in_shape.batch * in_shape.channels;
+
+#pragma omp parallel for schedule(static)
+  for (int p = 0; p < planes; p++)
+    {
+      const float *src = in + (size_t) p * H * W;
+      float *dsrc = din + (size_t) p * H * W;
+      const float *g = dout + (size_t) p * OH * OW;
+
+      for (int y = 0; y < OH; y++)
+        for (int x = 0; x < OW; x++)
+          {
+            size_t at = (size_t) (2 * y) * W + 2 * x;
+            size_t best = at;
+            size_t candidates[3] = { at + 1, at + W, at + W + 1 };
+
+            /* strict '>' in scan order: the first maximum wins, as in PyTorch */
+            for (int k = 0; k < 3; k++)
+              if (src[candidates[k]] > src[best])
+                best = candidates[k];
+            dsrc[best] += g[y * OW + x];
+          }
+    }
+}
+
+void
+unet_batchnorm_forward_train (float                     *out,
+                              float                     *save_mean,
+                              float                     *save_invstd,
+                              float                     *running_mean,
+                              float                     *running_var,
+                              const float               *in,
+                              const float               *gamma,
+                              const float               *beta,
+                              UnetShape                  shape,
+                              const UnetBatchNormParams *params)
+{
+  int C = shape.channels;
+  size_t plane = (size_t) shape.height * shape.width;
+  size_t count = plane * shape.batch;
+
+#pragma omp parallel for schedule(static)
+  for (int c = 0; c < C; c++)
+    {
+      double sum = 0.0, sum_sq = 0.0, mean, var;
+      float invstd, scale, shift;
+
+      for (int b = 0; b < shape.batch; b++)
+        {
+          const float *p = in + ((size_t) b * C + c) * plane;
+          for (size_t i = 0; i < plane; i++)
+            sum += p[i];
+        }
+      mean = sum / count;
+      /* a second pass for the variance: one-pass E[x²]-E[x]² cancels badly in float data */
+      for (int b = 0; b < shape.batch; b++)
+        {
+          const float *p = in + ((size_t) b * C + c) * plane;
+          for (size_t i = 0; i < plane; i++)
+            {
+              double d = p[i] - mean;
+              sum_sq += d * d;
+            }
+        }
+      var = sum_sq / count;
+      invstd = (float) (1.0 / sqrt (var + params->eps));
+      save_mean[c] = (float) mean;
+      save_invstd[c] = invstd;
+
+      running_mean[c] = (1.0f - params->momentum) * running_mean[c] + params->momentum * (float) mean;
+      running_var[c] = (1.0f - params->momentum) * running_var[c]
+                       + params->momentum * (float) (count > 1 ? sum_sq / (count - 1) : var);
+
+      scale = gamma[c] * invstd;
+      shift = beta[c] - (float) mean * scale;
+      for (int b = 0; b < shape.batch; b++)
+        {
+          const float *p = in + ((size_t) b * C + c) * plane;
+          float *q = out + ((size_t) b * C + c) * plane;
+          for (size_t i = 0; i < plane; i++)
+            q[i] = p[i] * scale + shift;
+        }
+    }
+}
+
+void
+unet_batchnorm_forward_eval (float                     *out,
+                             const float               *in,
+                             const float               *gamma,
+                             const float               *beta,
+                             const float               *running_mean,
+                             const float               *running_var,
+                             UnetShape                  shape,
+                             const UnetBatchNormParams *params)
+{
+  int C = shape.channels;
+  size_t plane = (size_t) shape.height * shape.width;
+
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int b = 0; b < shape.batch; b++)
+    for (int c = 0; c < C; c++)
+      {
+        float scale = gamma[c] / sqrtf (running_var[c] + params->eps);
+        float shift = beta[c] - running_mean[c] * scale;
+        const float *p = in + ((size_t) b * C + c) * plane;
+        float *q = out + ((size_t) b * C + c) * plane;
+
+        for (size_t i = 0; i < plane; i++)
+          q[i] = p[i] * scale + shift;
+      }
+}
+
+void
+unet_batchnorm_backward (float       *din,
+                         float       *dgamma,
+                         float       *dbeta,
+                         const float *dout,
+                         const float *in,
+                         const float *gamma,
+                         const float *save_mean,
+                         const float *save_invstd,
+                         UnetShape    shape)
+{
+  int C = shape.channels;
+  size_t plane = (size_t) shape.height * shape.width;
+  size_t count = plane * shape.batch;
+
+#pragma omp parallel for schedule(static)
+  for (int c = 0; c < C; c++)
+    {
+      double sum_dy = 0.0, sum_dy_xhat = 0.0;
+      float mean = save_mean[c], invstd = save_invstd[c];
+      float k1, k2;
+
+      for (int b = 0; b < shape.batch; b++)
+        {
+          const float *x = in + ((size_t) b * C + c) * plane;
+          const float *dy = dout + ((size_t) b * C + c) * plane;
+          for (size_t i = 0; i < plane; i++)
+            {
+              sum_dy += dy[i];
+              sum_dy_xhat += dy[i] * ((x[i] - mean) * invstd);
+            }
+        }
+      dgamma[c] += (float) sum_dy_xhat;
+      dbeta[c] += (float) sum_dy;
+
+      if (!din)
+        continue;
+
+      /* dx = gamma invstd (dy - mean(dy) - xhat mean(dy xhat)) */
+      k1 = (float) (sum_dy / count);
+      k2 = (float) (sum_dy_xhat / count);
+      for (int b = 0; b < shape.batch; b++)
+        {
+          const float *x = in + ((size_t) b * C + c) * plane;
+          const float *dy = dout + ((size_t) b * C + c) * plane;
+          float *dx = din + ((size_t) b * C + c) * plane;
+          for (size_t i = 0; i < plane; i++)
+            {
+              float xhat = (x[i] - mean) * invstd;
+              dx[i] += gamma[c] * invstd * (dy[i] - k1 - xhat * k2);
+            }
+        }
+    }
+}
+
+void
+unet_dropout_forward (float   *x,
+                      float   *mask,
+                      size_t   n,
+                      float    p,
+                      UnetRng *rng)
+{
+  float keep_scale = 1.0f / (1.0f - p);
+
+  /* sequential on purpose: the mask must not depend on the thread count */
+  for (size_t i = 0; i < n; i++)
+    {
+      mask[i] = unet_rng_uniform (rng) >= p ? keep_scale : 0.0f;
+      x[i] *= mask[i];
+    }
+}
+
+void
+unet_dropout_backward (float       *dx,
+                       const float *mask,
+                       size_t       n)
+{
+#pragma omp parallel for schedule(static)
+  for (size_t i = 0; i < n; i++)
+    dx[i] *= mask[i];
+}

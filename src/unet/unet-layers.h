@@ -1,0 +1,228 @@
+/* unet-layers.h
+ *
+ * Copyright 2026 The U-Net Studio authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "unet-rng.h"
+
+G_BEGIN_DECLS
+
+/* The layers of the U-Net as plain functions over flat float arrays in NCHW order.
+ *
+ * Conventions, the same for every layer:
+ * - shapes are given explicitly; nothing is allocated; scratch memory comes in as `work`;
+ * - forward writes its output (it never accumulates);
+ * - backward ACCUMULATES (+=) into the input gradient and the parameter gradients, so a
+ *   tensor read by two layers (a skip connection) simply receives both gradients, and
+ *   `unet_model_zero_grad` clears them once per step. A NULL input gradient means "not needed".
+ */
+
+typedef struct
+{
+  int batch;
+  int channels;
+  int height;
+  int width;
+} UnetShape;
+
+static inline size_t
+unet_shape_numel (UnetShape s)
+{
+  return (size_t) s.batch * s.channels * s.height * s.width;
+}
+
+/* --- 3x3 convolution, stride 1; pad 0 ("valid") or 1 ("same") ---------------------------- */
+
+/* Floats of scratch `work` that conv3x3 forward/backward need for this input. */
+size_t unet_conv3x3_work_size   (UnetShape in, int pad);
+
+/* out[B,OC,OH,OW], OH = H - 2 + 2 pad. weight is PyTorch's [OC,C,3,3]; bias may be NULL. */
+void   unet_conv3x3_forward     (float       *out,
+                                 const float *in,
+                                 const float *weight,
+                                 const float *bias,
+                                 UnetShape    in_shape,
+                                 int          out_channels,
+                                 int          pad,
+                                 float       *work);
+
+void   unet_conv3x3_backward    (float       *din,
+                                 float       *dweight,
+                                 float       *dbias,
+                                 const float *dout,
+                                 const float *in,
+                                 const float *weight,
+                                 UnetShape    in_shape,
+                                 int          out_channels,
+                                 int          pad,
+                                 float       *work);
+
+/* --- 1x1 convolution (the classifier head) -------------------------------------------------- */
+
+/* weight [OC,C] (PyTorch's [OC,C,1,1]); bias may be NULL. */
+void   unet_conv1x1_forward     (float       *out,
+                                 const float *in,
+                                 const float *weight,
+                                 const float *bias,
+                                 UnetShape    in_shape,
+                                 int          out_channels);
+
+void   unet_conv1x1_backward    (float       *din,
+                                 float       *dweight,
+                                 float       *dbias,
+                                 const float *dout,
+                                 const float *in,
+                                 const float *weight,
+                                 UnetShape    in_shape,
+                                 int          out_channels);
+
+/* --- 2x2 up-convolution, stride 2 (ConvTranspose2d) ----------------------------------------- */
+
+size_t unet_upconv_work_size    (UnetShape in,
+                                 int       out_channels);
+
+/* weight is PyTorch's ConvTranspose2d layout [IC,OC,2,2]. The output is [B,OC,2H,2W], written
+ * with a per-image stride of out_batch_stride floats, so that it can land directly in the second
+ * half of a decoder's concatenation buffer. */
+void   unet_upconv_forward      (float       *out,
+                                 size_t       out_batch_stride,
+                                 const float *in,
+                                 const float *weight,
+                                 const float *bias,
+                                 UnetShape    in_shape,
+                                 int          out_channels,
+                                 float       *work);
+
+void   unet_upconv_backward     (float       *din,
+                                 float       *dweight,
+                                 float       *dbias,
+                                 const float *dout,
+                                 size_t       dout_batch_stride,
+                                 const float *in,
+                                 const float *weight,
+                                 UnetShape    in_shape,
+                                 int          out_channels,
+                                 float       *work);
+
+/* --- centre crop (the skip connection's half of the concatenation) -------------------------- */
+
+/* Copies the centre out_h x out_w window of in[B,C,H,W] (offset floor((H-out_h)/2)) to out,
+ * whose images are out_batch_stride floats apart. */
+void   unet_crop_forward        (float       *out,
+                                 size_t       out_batch_stride,
+                                 const float *in,
+                                 UnetShape    in_shape,
+                                 int          out_h,
+                                 int          out_w);
+
+void   unet_crop_backward       (float       *din,
+                                 const float *dout,
+                                 size_t       dout_batch_stride,
+                                 UnetShape    in_shape,
+                                 int          out_h,
+                                 int          out_w);
+
+/* --- ReLU, in place ------------------------------------------------------------------------- */
+
+void   unet_relu_forward        (float       *x,
+                                 size_t       n);
+
+/* dx = dout where out > 0, else 0: done in place on the gradient buffer. */
+void   unet_relu_backward       (float       *dx,
+                                 const float *out,
+                                 size_t       n);
+
+/* --- 2x2 max pooling, stride 2 (H and W must be even) --------------------------------------- */
+
+void   unet_maxpool_forward     (float       *out,
+                                 const float *in,
+                                 UnetShape    in_shape);
+
+/* Routes each output gradient to the first maximum of its window, as PyTorch does. */
+void   unet_maxpool_backward    (float       *din,
+                                 const float *dout,
+                                 const float *in,
+                                 UnetShape    in_shape);
+
+/* --- batch normalisation over (B, H, W) per channel ------------------------------------------ */
+
+typedef struct
+{
+  float momentum; /* running = (1 - momentum) running + momentum batch, as PyTorch (0.1) */
+  float eps;      /* 1e-5, as PyTorch */
+} UnetBatchNormParams;
+
+/* Training mode: normalises with the batch statistics, saves mean and 1/sqrt(var + eps) per
+ * channel for backward, and updates the running statistics (unbiased variance, as PyTorch). */
+void   unet_batchnorm_forward_train (float                     *out,
+                                     float                     *save_mean,
+                                     float                     *save_invstd,
+                                     float                     *running_mean,
+                                     float                     *running_var,
+                                     const float               *in,
+                                     const float               *gamma,
+                                     const float               *beta,
+                                     UnetShape                  shape,
+                                     const UnetBatchNormParams *params);
+
+void   unet_batchnorm_forward_eval  (float                     *out,
+                                     const float               *in,
+                                     const float               *gamma,
+                                     const float               *beta,
+                                     const float               *running_mean,
+                                     const float               *running_var,
+                                     UnetShape                  shape,
+                                     const UnetBatchNormParams *params);
+
+void   unet_batchnorm_backward      (float       *din,
+                                     float       *dgamma,
+                                     float       *dbeta,
+                                     const float *dout,
+                                     const float *in,
+                                     const float *gamma,
+                                     const float *save_mean,
+                                     const float *save_invstd,
+                                     UnetShape    shape);
+
+/* --- dropout (inverted: kept values are scaled by 1/(1-p)) ---------------------------------- */
+
+/* In place; mask[i] is 0 or 1/(1-p) and is kept for backward. */
+void   unet_dropout_forward     (float       *x,
+                                 float       *mask,
+                                 size_t       n,
+                                 float        p,
+                                 UnetRng     *rng);
+
+void   unet_dropout_backward    (float       *dx,
+                                 const float *mask,
+                                 size_t       n);
+
+/* --- softmax cross-entropy, fused with its gradient ------------------------------------------ */
+
+#define UNET_IGNORE_LABEL 255
+
+/* logits [B,K,H,W]; labels [B,H,W] (0..K-1, or 255 = ignored); pixel_weights [B,H,W] or NULL.
+ * The loss is sum(w * -log softmax[label]) / (number of non-ignored pixels).
+ * If dlogits is not NULL it receives (overwritten) d loss / d logits.
+ * *n_counted (may be NULL) receives the number of non-ignored pixels.
+ * Labels >= K other than 255 are treated as ignored. */
+double unet_softmax_xent        (float         *dlogits,
+                                 size_t        *n_counted,
+                                 const float   *logits,
+                                 const uint8_t *labels,
+                                 const float   *pixel_weights,
+                                 UnetShape      logits_shape);
+
+/* Per-pixel softmax over the channel axis: probs [B,K,H,W]. */
+void   unet_softmax             (float       *probs,
+                                 const float *logits,
+                                 UnetShape    logits_shape);
+
+G_END_DECLS

@@ -1,0 +1,109 @@
+/* unet-loss.c
+ *
+ * Copyright 2026 The U-Net Studio authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <math.h>
+
+#include "unet-layers.h"
+
+static inline gboolean
+label_counts (uint8_t label,
+              int     classes)
+{
+  return label != UNET_IGNORE_LABEL && label < classes;
+}
+
+double
+unet_softmax_xent (float         *dlogits,
+                   size_t        *n_counted,
+                   const float   *logits,
+                   const uint8_t *labels,
+                   const float   *pixel_weights,
+                   UnetShape      shape)
+{
+  int K = shape.channels;
+  size_t plane = (size_t) shape.height * shape.width;
+  size_t n_pixels = plane * shape.batch;
+  size_t counted = 0;
+  double total = 0.0;
+  float inv_count;
+
+  for (size_t i = 0; i < n_pixels; i++)
+    counted += label_counts (labels[i], K);
+
+  if (n_counted)
+    *n_counted = counted;
+  /* An all-ignored batch has no loss and no gradient, rather than 0/0. */
+  inv_count = counted > 0 ? 1.0f / (float) counted : 0.0f;
+
+#pragma omp parallel for schedule(static) reduction(+:total)
+  for (size_t i = 0; i < n_pixels; i++)
+    {
+      size_t b = i / plane, p = i % plane;
+      const float *z = logits + b * K * plane + p;
+      float *dz = dlogits ? dlogits + b * K * plane + p : NULL;
+      uint8_t label = labels[i];
+      float max = z[0], w;
+      double sum = 0.0, lse;
+
+      if (!label_counts (label, K))
+        {
+          if (dz)
+            for (int k = 0; k < K; k++)
+              dz[k * plane] = 0.0f;
+          continue;
+        }
+
+      for (int k = 1; k < K; k++)
+        max = z[k * plane] > max ? z[k * plane] : max;
+      for (int k = 0; k < K; k++)
+        sum += exp ((double) z[k * plane] - max);
+      lse = max + log (sum);
+      w = pixel_weights ? pixel_weights[i] : 1.0f;
+      total += w * (lse - z[label * plane]);
+
+      if (dz)
+        {
+          float scale = w * inv_count;
+          for (int k = 0; k < K; k++)
+            {
+              float prob = (float) exp (z[k * plane] - lse);
+              dz[k * plane] = (prob - (k == label ? 1.0f : 0.0f)) * scale;
+            }
+        }
+    }
+
+  return counted > 0 ? total / counted : 0.0;
+}
+
+void
+unet_softmax (float       *probs,
+              const float *logits,
+              UnetShape    shape)
+{
+  int K = shape.channels;
+  size_t plane = (size_t) shape.height * shape.width;
+  size_t n_pixels = plane * shape.batch;
+
+#pragma omp parallel for schedule(static)
+  for (size_t i = 0; i < n_pixels; i++)
+    {
+      size_t b = i / plane, p = i % plane;
+      const float *z = logits + b * K * plane + p;
+      float *q = probs + b * K * plane + p;
+      float max = z[0];
+      double sum = 0.0;
+
+      for (int k = 1; k < K; k++)
+        max = z[k * plane] > max ? z[k * plane] : max;
+      for (int k = 0; k < K; k++)
+        sum += exp ((double) z[k * plane] - max);
+      for (int k = 0; k < K; k++)
+        q[k * plane] = (float) (exp ((double) z[k * plane] - max) / sum);
+    }
+}

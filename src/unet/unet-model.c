@@ -1,0 +1,988 @@
+/* unet-model.c
+ *
+ * Copyright 2026 The U-Net Studio authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "unet-error.h"
+#include "unet-model.h"
+
+/* One 3x3 convolution with its optional batch norm and its ReLU. */
+typedef struct
+{
+  int        weight, bias;                  /* parameter indices */
+  int        gamma, beta, running_mean, running_var; /* -1 without batch norm */
+  int        in_channels, out_channels;
+  UnetShape  in_shape, out_shape;           /* set by prepare */
+  float     *z, *dz;                        /* convolution output */
+  float     *y, *dy;                        /* after batch norm (aliases z without); ReLU in place */
+  float     *save_mean, *save_invstd;
+} ConvUnit;
+
+typedef struct
+{
+  ConvUnit   conv1, conv2;
+  int        width;
+  /* encoder */
+  float     *pool, *dpool;
+  UnetShape  pool_shape;
+  /* decoder */
+  int        up_weight, up_bias;
+  float     *cat, *dcat;                    /* [crop(skip), up] */
+  UnetShape  cat_shape;
+} Level;
+
+struct _UnetModel
+{
+  UnetConfig  config;
+
+  GPtrArray  *param_names;  /* owns the names of params[] */
+  GArray     *params;       /* UnetParam */
+  float      *param_block;
+  float      *grad_block;
+  size_t      n_param_floats;
+
+  Level       enc[UNET_MAX_DEPTH];
+  Level       mid;
+  Level       dec[UNET_MAX_DEPTH];
+  int         head_weight, head_bias;
+
+  float       mean[3], std[3];
+  GHashTable *info;
+  GStrv       class_names;
+  guint8     *palette;
+
+  UnetRng     dropout_rng;
+
+  /* per-shape state, from unet_model_prepare */
+  UnetShape   input_shape, output_shape;
+  gboolean    prepared_for_training;
+  float      *act_block, *act_grad_block, *work;
+  size_t      n_act_floats, n_work_floats;
+  float      *logits, *dlogits;
+  float      *dropout_mask;
+  const float *last_input;
+  gboolean    last_forward_trained;
+};
+
+static const char *const voc_class_names[] = {
+  "background", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair",
+  "cow", "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa",
+  "train", "tvmonitor", NULL
+};
+
+/* The VOC colormap: the bits of the class index spread over the high bits of R, G and B. */
+static void
+voc_color (int     index,
+           guint8 *rgb)
+{
+  int r = 0, g = 0, b = 0, c = index;
+
+  for (int j = 0; j < 8; j++)
+    {
+      r |= ((c >> 0) & 1) << (7 - j);
+      g |= ((c >> 1) & 1) << (7 - j);
+      b |= ((c >> 2) & 1) << (7 - j);
+      c >>= 3;
+    }
+  rgb[0] = r;
+  rgb[1] = g;
+  rgb[2] = b;
+}
+
+static int
+add_param (UnetModel     *self,
+           UnetParamKind  kind,
+           int            ndim,
+           const int64_t *shape,
+           const char    *format,
+           ...) G_GNUC_PRINTF (5, 6);
+
+static int
+add_param (UnetModel     *self,
+           UnetParamKind  kind,
+           int            ndim,
+           const int64_t *shape,
+           const char    *format,
+           ...)
+{
+  UnetParam param = { 0 };
+  va_list args;
+
+  va_start (args, format);
+  param.name = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_ptr_array_add (self->param_names, param.name);
+
+  param.kind = kind;
+  param.ndim = ndim;
+  param.numel = 1;
+  for (int i = 0; i < ndim; i++)
+    {
+      param.shape[i] = shape[i];
+      param.numel *= shape[i];
+    }
+  param.offset = self->n_param_floats;
+  self->n_param_floats += param.numel;
+  g_array_append_val (self->params, param);
+
+  return self->params->len - 1;
+}
+
+static void
+add_conv_unit (UnetModel  *self,
+               ConvUnit   *unit,
+               const char *prefix,
+               const char *suffix,
+               int         in_channels,
+               int         out_channels)
+{
+  int64_t wshape[4] = { out_channels, in_channels, 3, 3 };
+  int64_t vshape[1] = { out_channels };
+
+  unit->in_channels = in_channels;
+  unit->out_channels = out_channels;
+  unit->weight = add_param (self, UNET_PARAM_WEIGHT, 4, wshape, "%s.conv%s.weight", prefix, suffix);
+  unit->bias = add_param (self, UNET_PARAM_BIAS, 1, vshape, "%s.conv%s.bias", prefix, suffix);
+  if (self->config.norm == UNET_NORM_BATCH)
+    {
+      unit->gamma = add_param (self, UNET_PARAM_NORM_WEIGHT, 1, vshape, "%s.bn%s.weight", prefix, suffix);
+      unit->beta = add_param (self, UNET_PARAM_NORM_BIAS, 1, vshape, "%s.bn%s.bias", prefix, suffix);
+      unit->running_mean = add_param (self, UNET_PARAM_RUNNING_STAT, 1, vshape,
+                                      "%s.bn%s.running_mean", prefix, suffix);
+      unit->running_var = add_param (self, UNET_PARAM_RUNNING_STAT, 1, vshape,
+                                     "%s.bn%s.running_var", prefix, suffix);
+    }
+  else
+    {
+      unit->gamma = unit->beta = unit->running_mean = unit->running_var = -1;
+    }
+}
+
+static inline UnetParam *
+param_at (UnetModel *self,
+          int        index)
+{
+  return &g_array_index (self->params, UnetParam, index);
+}
+
+static inline float *
+P (UnetModel *self,
+   int        index)
+{
+  return param_at (self, index)->data;
+}
+
+static inline float *
+G (UnetModel *self,
+   int        index)
+{
+  return param_at (self, index)->grad;
+}
+
+UnetModel *
+unet_model_new (const UnetConfig  *config,
+                GError           **error)
+{
+  g_autoptr(UnetModel) self = NULL;
+  int depth;
+  char prefix[32];
+
+  g_return_val_if_fail (config != NULL, NULL);
+
+  if (!unet_config_validate (config, error))
+    return NULL;
+
+  self = g_new0 (UnetModel, 1);
+  self->config = *config;
+  self->param_names = g_ptr_array_new_with_free_func (g_free);
+  self->params = g_array_new (FALSE, TRUE, sizeof (UnetParam));
+  self->info = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  depth = config->depth;
+
+  for (int i = 0; i < depth; i++)
+    {
+      int width = config->base << i;
+      int in = i == 0 ? config->in_channels : config->base << (i - 1);
+
+      g_snprintf (prefix, sizeof prefix, "enc.%d", i);
+      self->enc[i].width = width;
+      add_conv_unit (self, &self->enc[i].conv1, prefix, "1", in, width);
+      add_conv_unit (self, &self->enc[i].conv2, prefix, "2", width, width);
+    }
+
+  self->mid.width = config->base << depth;
+  add_conv_unit (self, &self->mid.conv1, "mid", "1", config->base << (depth - 1), self->mid.width);
+  add_conv_unit (self, &self->mid.conv2, "mid", "2", self->mid.width, self->mid.width);
+
+  for (int i = 0; i < depth; i++)
+    {
+      int width = config->base << i;
+      int64_t up_shape[4] = { 2 * width, width, 2, 2 };
+      int64_t up_bias_shape[1] = { width };
+
+      g_snprintf (prefix, sizeof prefix, "dec.%d", i);
+      self->dec[i].width = width;
+      self->dec[i].up_weight = add_param (self, UNET_PARAM_WEIGHT, 4, up_shape, "%s.up.weight", prefix);
+      self->dec[i].up_bias = add_param (self, UNET_PARAM_BIAS, 1, up_bias_shape, "%s.up.bias", prefix);
+      add_conv_unit (self, &self->dec[i].conv1, prefix, "1", 2 * width, width);
+      add_conv_unit (self, &self->dec[i].conv2, prefix, "2", width, width);
+    }
+
+  {
+    int64_t head_shape[4] = { config->classes, config->base, 1, 1 };
+    int64_t head_bias_shape[1] = { config->classes };
+
+    self->head_weight = add_param (self, UNET_PARAM_WEIGHT, 4, head_shape, "head.weight");
+    self->head_bias = add_param (self, UNET_PARAM_BIAS, 1, head_bias_shape, "head.bias");
+  }
+
+  self->param_block = g_try_new0 (float, self->n_param_floats);
+  self->grad_block = g_try_new0 (float, self->n_param_floats);
+  if (self->param_block == NULL || self->grad_block == NULL)
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_NO_MEMORY,
+                   "Not enough memory for %zu parameters (%.1f MB)",
+                   self->n_param_floats, self->n_param_floats * 8.0 / 1e6);
+      return NULL;
+    }
+  for (guint i = 0; i < self->params->len; i++)
+    {
+      UnetParam *param = param_at (self, i);
+
+      param->data = self->param_block + param->offset;
+      param->grad = param->kind == UNET_PARAM_RUNNING_STAT ? NULL : self->grad_block + param->offset;
+    }
+
+  {
+    static const float imagenet_mean[3] = { 0.485f, 0.456f, 0.406f };
+    static const float imagenet_std[3] = { 0.229f, 0.224f, 0.225f };
+
+    unet_model_set_normalization (self, imagenet_mean, imagenet_std);
+  }
+  unet_model_set_classes (self, NULL, NULL);
+  unet_model_init_weights (self, 0);
+
+  return g_steal_pointer (&self);
+}
+
+static void
+release_activations (UnetModel *self)
+{
+  g_clear_pointer (&self->act_block, free);
+  g_clear_pointer (&self->act_grad_block, free);
+  g_clear_pointer (&self->work, free);
+  self->input_shape = (UnetShape) { 0 };
+  self->output_shape = (UnetShape) { 0 };
+  self->last_input = NULL;
+  self->last_forward_trained = FALSE;
+}
+
+void
+unet_model_free (UnetModel *self)
+{
+  if (self == NULL)
+    return;
+
+  release_activations (self);
+  g_free (self->param_block);
+  g_free (self->grad_block);
+  g_clear_pointer (&self->params, g_array_unref);
+  g_clear_pointer (&self->param_names, g_ptr_array_unref);
+  g_clear_pointer (&self->info, g_hash_table_unref);
+  g_clear_pointer (&self->class_names, g_strfreev);
+  g_free (self->palette);
+  g_free (self);
+}
+
+const UnetConfig *
+unet_model_get_config (const UnetModel *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return &self->config;
+}
+
+guint
+unet_model_get_n_params (const UnetModel *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->params->len;
+}
+
+UnetParam *
+unet_model_get_param (UnetModel *self,
+                      guint      index)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (index < self->params->len, NULL);
+
+  return param_at (self, index);
+}
+
+UnetParam *
+unet_model_find_param (UnetModel  *self,
+                       const char *name)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  for (guint i = 0; i < self->params->len; i++)
+    if (strcmp (param_at (self, i)->name, name) == 0)
+      return param_at (self, i);
+
+  return NULL;
+}
+
+size_t
+unet_model_count_trainable (const UnetModel *self)
+{
+  size_t count = 0;
+
+  g_return_val_if_fail (self != NULL, 0);
+
+  for (guint i = 0; i < self->params->len; i++)
+    {
+      const UnetParam *param = &g_array_index (self->params, UnetParam, i);
+      if (param->kind != UNET_PARAM_RUNNING_STAT)
+        count += param->numel;
+    }
+  return count;
+}
+
+void
+unet_model_init_weights (UnetModel *self,
+                         guint64    seed)
+{
+  UnetRng rng;
+
+  g_return_if_fail (self != NULL);
+
+  unet_rng_seed (&rng, seed);
+  for (guint i = 0; i < self->params->len; i++)
+    {
+      UnetParam *param = param_at (self, i);
+      float value = 0.0f;
+
+      switch (param->kind)
+        {
+        case UNET_PARAM_WEIGHT:
+          {
+            /* He et al.: std sqrt(2/N), N the inputs feeding one output. For a transposed
+             * convolution [in, out, 2, 2] with stride 2 each output sees one tap per input
+             * channel, so N = in. */
+            gboolean transposed = g_str_has_suffix (param->name, ".up.weight");
+            double fan_in = transposed ? param->shape[0]
+                                       : (double) param->shape[1] * param->shape[2] * param->shape[3];
+            double std = sqrt (2.0 / fan_in);
+
+            for (size_t j = 0; j < param->numel; j++)
+              param->data[j] = (float) (std * unet_rng_normal (&rng));
+          }
+          continue;
+        case UNET_PARAM_NORM_WEIGHT:
+          value = 1.0f;
+          break;
+        case UNET_PARAM_RUNNING_STAT:
+          value = g_str_has_suffix (param->name, "running_var") ? 1.0f : 0.0f;
+          break;
+        case UNET_PARAM_BIAS:
+        case UNET_PARAM_NORM_BIAS:
+        default:
+          value = 0.0f;
+          break;
+        }
+      for (size_t j = 0; j < param->numel; j++)
+        param->data[j] = value;
+    }
+
+  /* a stream of its own, so that changing the weights' init never changes the dropout masks */
+  unet_rng_seed (&self->dropout_rng, seed ^ G_GUINT64_CONSTANT (0x5eed0d120f0a7e11));
+}
+
+void
+unet_model_set_normalization (UnetModel   *self,
+                              const float  mean[3],
+                              const float  std[3])
+{
+  g_return_if_fail (self != NULL);
+
+  for (int c = 0; c < 3; c++)
+    {
+      self->mean[c] = mean[c];
+      self->std[c] = std[c] > 0.0f ? std[c] : 1.0f;
+    }
+}
+
+void
+unet_model_get_normalization (const UnetModel *self,
+                              float            mean[3],
+                              float            std[3])
+{
+  g_return_if_fail (self != NULL);
+
+  for (int c = 0; c < 3; c++)
+    {
+      mean[c] = self->mean[c];
+      std[c] = self->std[c];
+    }
+}
+
+void
+unet_model_set_info (UnetModel  *self,
+                     const char *key,
+                     const char *value)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (key != NULL);
+
+  if (value == NULL)
+    g_hash_table_remove (self->info, key);
+  else
+    g_hash_table_replace (self->info, g_strdup (key), g_strdup (value));
+}
+
+const char *
+unet_model_get_info (const UnetModel *self,
+                     const char      *key)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return g_hash_table_lookup (self->info, key);
+}
+
+GHashTable *
+unet_model_get_info_table (const UnetModel *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->info;
+}
+
+const char *const *
+unet_model_get_class_names (const UnetModel *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return (const char *const *) self->class_names;
+}
+
+const guint8 *
+unet_model_get_palette (const UnetModel *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->palette;
+}
+
+void
+unet_model_set_classes (UnetModel         *self,
+                        const char *const *names,
+                        const guint8      *palette)
+{
+  int K;
+
+  g_return_if_fail (self != NULL);
+
+  K = self->config.classes;
+  g_clear_pointer (&self->class_names, g_strfreev);
+  self->class_names = g_new0 (char *, K + 1);
+  for (int k = 0; k < K; k++)
+    {
+      if (names != NULL && names[k] != NULL)
+        self->class_names[k] = g_strdup (names[k]);
+      else if (K == 21)
+        self->class_names[k] = g_strdup (voc_class_names[k]);
+      else
+        self->class_names[k] = g_strdup_printf ("class %d", k);
+    }
+
+  g_free (self->palette);
+  self->palette = g_new (guint8, 3 * K);
+  for (int k = 0; k < K; k++)
+    {
+      if (palette != NULL)
+        memcpy (self->palette + 3 * k, palette + 3 * k, 3);
+      else
+        voc_color (k, self->palette + 3 * k);
+    }
+}
+
+/* --- activation memory ------------------------------------------------------------------------ */
+
+/* Hands out consecutive pieces of a block; with a NULL base it only counts, so that the same
+ * code sizes the block, estimates memory, and assigns the pointers. */
+typedef struct
+{
+  float  *base;
+  size_t  used;
+} Arena;
+
+static float *
+arena_take (Arena  *arena,
+            size_t  n)
+{
+  float *p = arena->base ? arena->base + arena->used : NULL;
+
+  /* tensors start at multiples of 16 floats, so vector loops start on whole cache lines */
+  arena->used += (n + 15) & ~(size_t) 15;
+  return p;
+}
+
+static UnetShape
+conv_out_shape (const UnetConfig *config,
+                UnetShape         in,
+                int               out_channels)
+{
+  int shrink = config->padding == UNET_PADDING_VALID ? 2 : 0;
+
+  return (UnetShape) { in.batch, out_channels, in.height - shrink, in.width - shrink };
+}
+
+/* Assigns shapes and (when the arenas have bases) pointers; returns the workspace floats. */
+static size_t
+plan_conv_unit (UnetModel *self,
+                ConvUnit  *unit,
+                UnetShape  in,
+                Arena     *act,
+                Arena     *grad)
+{
+  gboolean norm = self->config.norm == UNET_NORM_BATCH;
+  int pad = self->config.padding == UNET_PADDING_SAME ? 1 : 0;
+  size_t n;
+
+  unit->in_shape = in;
+  unit->out_shape = conv_out_shape (&self->config, in, unit->out_channels);
+  n = unet_shape_numel (unit->out_shape);
+
+  unit->z = arena_take (act, n);
+  unit->dz = grad ? arena_take (grad, n) : NULL;
+  if (norm)
+    {
+      unit->y = arena_take (act, n);
+      unit->dy = grad ? arena_take (grad, n) : NULL;
+      unit->save_mean = arena_take (act, unit->out_channels);
+      unit->save_invstd = arena_take (act, unit->out_channels);
+    }
+  else
+    {
+      unit->y = unit->z;
+      unit->dy = unit->dz;
+      unit->save_mean = unit->save_invstd = NULL;
+    }
+
+  return unet_conv3x3_work_size (in, pad);
+}
+
+static size_t
+plan (UnetModel *self,
+      UnetShape  input,
+      Arena     *act,
+      Arena     *grad)
+{
+  const UnetConfig *config = &self->config;
+  int depth = config->depth;
+  size_t work = 0;
+  UnetShape shape = input;
+
+  for (int i = 0; i < depth; i++)
+    {
+      Level *level = &self->enc[i];
+
+      work = MAX (work, plan_conv_unit (self, &level->conv1, shape, act, grad));
+      work = MAX (work, plan_conv_unit (self, &level->conv2, level->conv1.out_shape, act, grad));
+      shape = level->conv2.out_shape;
+      shape.height /= 2;
+      shape.width /= 2;
+      level->pool_shape = shape;
+      level->pool = arena_take (act, unet_shape_numel (shape));
+      level->dpool = grad ? arena_take (grad, unet_shape_numel (shape)) : NULL;
+    }
+
+  self->dropout_mask = arena_take (act, unet_shape_numel (shape));
+  work = MAX (work, plan_conv_unit (self, &self->mid.conv1, shape, act, grad));
+  work = MAX (work, plan_conv_unit (self, &self->mid.conv2, self->mid.conv1.out_shape, act, grad));
+  shape = self->mid.conv2.out_shape;
+
+  for (int i = depth - 1; i >= 0; i--)
+    {
+      Level *level = &self->dec[i];
+
+      work = MAX (work, unet_upconv_work_size (shape, level->width));
+      level->cat_shape = (UnetShape) { shape.batch, 2 * level->width, 2 * shape.height, 2 * shape.width };
+      level->cat = arena_take (act, unet_shape_numel (level->cat_shape));
+      level->dcat = grad ? arena_take (grad, unet_shape_numel (level->cat_shape)) : NULL;
+      work = MAX (work, plan_conv_unit (self, &level->conv1, level->cat_shape, act, grad));
+      work = MAX (work, plan_conv_unit (self, &level->conv2, level->conv1.out_shape, act, grad));
+      shape = level->conv2.out_shape;
+    }
+
+  self->output_shape = (UnetShape) { shape.batch, config->classes, shape.height, shape.width };
+  self->logits = arena_take (act, unet_shape_numel (self->output_shape));
+  self->dlogits = grad ? arena_take (grad, unet_shape_numel (self->output_shape)) : NULL;
+
+  return work;
+}
+
+static gboolean
+check_input_size (const UnetConfig  *config,
+                  int                batch,
+                  int                height,
+                  int                width,
+                  GError           **error)
+{
+  int out;
+
+  if (batch < 1 || batch > 4096)
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_SIZE,
+                   "Batch size %d is out of range", batch);
+      return FALSE;
+    }
+  if (!unet_config_output_size (config, height, &out, error) ||
+      !unet_config_output_size (config, width, &out, error))
+    return FALSE;
+
+  return TRUE;
+}
+
+size_t
+unet_model_estimate_memory (const UnetConfig *config,
+                            int               batch,
+                            int               height,
+                            int               width,
+                            gboolean          for_training)
+{
+  g_autoptr(UnetModel) model = NULL;
+  Arena act = { NULL, 0 }, grad = { NULL, 0 };
+  size_t work;
+
+  if (!check_input_size (config, batch, height, width, NULL))
+    return 0;
+  model = unet_model_new (config, NULL);
+  if (model == NULL)
+    return 0;
+
+  work = plan (model, (UnetShape) { batch, config->in_channels, height, width },
+               &act, for_training ? &grad : NULL);
+
+  /* parameters, gradients and (when training) momentum buffers, plus the input batch */
+  return sizeof (float) * (act.used + grad.used + work
+                           + model->n_param_floats * (for_training ? 3 : 1)
+                           + (size_t) batch * config->in_channels * height * width);
+}
+
+/* Cache-line aligned and zeroed; NULL when the memory is not there, instead of aborting. */
+static float *
+try_alloc_floats (size_t n)
+{
+  void *p = NULL;
+
+  if (posix_memalign (&p, 64, sizeof (float) * MAX (n, 1)) != 0)
+    return NULL;
+  memset (p, 0, sizeof (float) * MAX (n, 1));
+  return p;
+}
+
+gboolean
+unet_model_prepare (UnetModel  *self,
+                    int         batch,
+                    int         height,
+                    int         width,
+                    gboolean    for_training,
+                    GError    **error)
+{
+  UnetShape input;
+  Arena act = { NULL, 0 }, grad = { NULL, 0 };
+  size_t work;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  input = (UnetShape) { batch, self->config.in_channels, height, width };
+  if (self->act_block != NULL &&
+      memcmp (&input, &self->input_shape, sizeof input) == 0 &&
+      (self->prepared_for_training || !for_training))
+    return TRUE;
+
+  if (!check_input_size (&self->config, batch, height, width, error))
+    return FALSE;
+
+  release_activations (self);
+
+  work = plan (self, input, &act, for_training ? &grad : NULL);
+  self->act_block = try_alloc_floats (act.used);
+  self->act_grad_block = for_training ? try_alloc_floats (grad.used) : NULL;
+  self->work = try_alloc_floats (work);
+  if (self->act_block == NULL || self->work == NULL || (for_training && self->act_grad_block == NULL))
+    {
+      release_activations (self);
+      g_set_error (error, UNET_ERROR, UNET_ERROR_NO_MEMORY,
+                   "Not enough memory for a batch of %d at %d×%d: it needs %.0f MB",
+                   batch, width, height, sizeof (float) * (act.used + grad.used + work) / 1e6);
+      return FALSE;
+    }
+
+  self->n_act_floats = act.used;
+  self->n_work_floats = work;
+  act = (Arena) { self->act_block, 0 };
+  grad = (Arena) { self->act_grad_block, 0 };
+  plan (self, input, &act, for_training ? &grad : NULL);
+
+  self->input_shape = input;
+  self->prepared_for_training = for_training;
+  return TRUE;
+}
+
+UnetShape
+unet_model_get_input_shape (const UnetModel *self)
+{
+  return self->input_shape;
+}
+
+UnetShape
+unet_model_get_output_shape (const UnetModel *self)
+{
+  return self->output_shape;
+}
+
+static double
+conv_unit_flops (const ConvUnit *unit)
+{
+  return 2.0 * unet_shape_numel (unit->out_shape) * unit->in_channels * 9;
+}
+
+double
+unet_model_count_flops (const UnetModel *self)
+{
+  double flops = 0.0;
+
+  g_return_val_if_fail (self != NULL, 0.0);
+
+  for (int i = 0; i < self->config.depth; i++)
+    {
+      const Level *dec = &self->dec[i];
+      size_t up_out = unet_shape_numel (dec->cat_shape) / 2;
+
+      flops += conv_unit_flops (&self->enc[i].conv1) + conv_unit_flops (&self->enc[i].conv2);
+      flops += conv_unit_flops (&dec->conv1) + conv_unit_flops (&dec->conv2);
+      /* every up-convolution output is one tap over all its input channels */
+      flops += 2.0 * up_out * (2 * dec->width);
+    }
+  flops += conv_unit_flops (&self->mid.conv1) + conv_unit_flops (&self->mid.conv2);
+  flops += 2.0 * unet_shape_numel (self->output_shape) * self->config.base;
+  return flops;
+}
+
+UnetRng *
+unet_model_get_rng (UnetModel *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return &self->dropout_rng;
+}
+
+/* --- forward and backward --------------------------------------------------------------------- */
+
+static void
+conv_unit_forward (UnetModel   *self,
+                   ConvUnit    *unit,
+                   const float *in,
+                   gboolean     training)
+{
+  static const UnetBatchNormParams bn = { 0.1f, 1e-5f };
+  int pad = self->config.padding == UNET_PADDING_SAME ? 1 : 0;
+
+  unet_conv3x3_forward (unit->z, in, P (self, unit->weight), P (self, unit->bias),
+                        unit->in_shape, unit->out_channels, pad, self->work);
+  if (unit->gamma >= 0)
+    {
+      if (training)
+        unet_batchnorm_forward_train (unit->y, unit->save_mean, unit->save_invstd,
+                                      P (self, unit->running_mean), P (self, unit->running_var),
+                                      unit->z, P (self, unit->gamma), P (self, unit->beta),
+                                      unit->out_shape, &bn);
+      else
+        unet_batchnorm_forward_eval (unit->y, unit->z, P (self, unit->gamma), P (self, unit->beta),
+                                     P (self, unit->running_mean), P (self, unit->running_var),
+                                     unit->out_shape, &bn);
+    }
+  unet_relu_forward (unit->y, unet_shape_numel (unit->out_shape));
+}
+
+static void
+conv_unit_backward (UnetModel   *self,
+                    ConvUnit    *unit,
+                    const float *in,
+                    float       *din)
+{
+  int pad = self->config.padding == UNET_PADDING_SAME ? 1 : 0;
+
+  unet_relu_backward (unit->dy, unit->y, unet_shape_numel (unit->out_shape));
+  if (unit->gamma >= 0)
+    unet_batchnorm_backward (unit->dz, G (self, unit->gamma), G (self, unit->beta),
+                             unit->dy, unit->z, P (self, unit->gamma),
+                             unit->save_mean, unit->save_invstd, unit->out_shape);
+  unet_conv3x3_backward (din, G (self, unit->weight), G (self, unit->bias),
+                         unit->dz, in, P (self, unit->weight),
+                         unit->in_shape, unit->out_channels, pad, self->work);
+}
+
+const float *
+unet_model_forward (UnetModel   *self,
+                    const float *input,
+                    gboolean     training)
+{
+  const UnetConfig *config;
+  const float *x = input;
+  int depth;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (input != NULL, NULL);
+  g_return_val_if_fail (self->act_block != NULL, NULL);
+  g_return_val_if_fail (!training || self->prepared_for_training, NULL);
+
+  config = &self->config;
+  depth = config->depth;
+
+  for (int i = 0; i < depth; i++)
+    {
+      Level *level = &self->enc[i];
+
+      conv_unit_forward (self, &level->conv1, x, training);
+      conv_unit_forward (self, &level->conv2, level->conv1.y, training);
+      unet_maxpool_forward (level->pool, level->conv2.y, level->conv2.out_shape);
+      x = level->pool;
+    }
+
+  if (training && config->dropout > 0.0f)
+    unet_dropout_forward (self->enc[depth - 1].pool, self->dropout_mask,
+                          unet_shape_numel (self->enc[depth - 1].pool_shape),
+                          config->dropout, &self->dropout_rng);
+
+  conv_unit_forward (self, &self->mid.conv1, x, training);
+  conv_unit_forward (self, &self->mid.conv2, self->mid.conv1.y, training);
+  x = self->mid.conv2.y;
+
+  for (int i = depth - 1; i >= 0; i--)
+    {
+      Level *level = &self->dec[i];
+      const ConvUnit *skip = &self->enc[i].conv2;
+      const ConvUnit *below = i == depth - 1 ? &self->mid.conv2 : &self->dec[i + 1].conv2;
+      size_t cat_stride = (size_t) level->cat_shape.channels * level->cat_shape.height * level->cat_shape.width;
+      size_t half = (size_t) level->width * level->cat_shape.height * level->cat_shape.width;
+
+      unet_crop_forward (level->cat, cat_stride, skip->y, skip->out_shape,
+                         level->cat_shape.height, level->cat_shape.width);
+      unet_upconv_forward (level->cat + half, cat_stride, x,
+                           P (self, level->up_weight), P (self, level->up_bias),
+                           below->out_shape, level->width, self->work);
+      conv_unit_forward (self, &level->conv1, level->cat, training);
+      conv_unit_forward (self, &level->conv2, level->conv1.y, training);
+      x = level->conv2.y;
+    }
+
+  unet_conv1x1_forward (self->logits, x, P (self, self->head_weight), P (self, self->head_bias),
+                        self->dec[0].conv2.out_shape, config->classes);
+
+  self->last_input = input;
+  self->last_forward_trained = training;
+  return self->logits;
+}
+
+float *
+unet_model_get_logits_grad (UnetModel *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->dlogits;
+}
+
+void
+unet_model_zero_grad (UnetModel *self)
+{
+  g_return_if_fail (self != NULL);
+
+  memset (self->grad_block, 0, sizeof (float) * self->n_param_floats);
+}
+
+void
+unet_model_backward (UnetModel *self)
+{
+  const UnetConfig *config;
+  int depth;
+  size_t dlogits_offset;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (self->last_forward_trained && self->act_grad_block != NULL);
+
+  config = &self->config;
+  depth = config->depth;
+
+  /* Every activation gradient accumulates; clear all but d logits, which the loss just wrote. */
+  dlogits_offset = self->dlogits - self->act_grad_block;
+  memset (self->act_grad_block, 0, sizeof (float) * dlogits_offset);
+
+  unet_conv1x1_backward (self->dec[0].conv2.dy, G (self, self->head_weight), G (self, self->head_bias),
+                         self->dlogits, self->dec[0].conv2.y, P (self, self->head_weight),
+                         self->dec[0].conv2.out_shape, config->classes);
+
+  for (int i = 0; i < depth; i++)
+    {
+      Level *level = &self->dec[i];
+      ConvUnit *skip = &self->enc[i].conv2;
+      ConvUnit *below = i == depth - 1 ? &self->mid.conv2 : &self->dec[i + 1].conv2;
+      size_t cat_stride = (size_t) level->cat_shape.channels * level->cat_shape.height * level->cat_shape.width;
+      size_t half = (size_t) level->width * level->cat_shape.height * level->cat_shape.width;
+
+      conv_unit_backward (self, &level->conv2, level->conv1.y, level->conv1.dy);
+      conv_unit_backward (self, &level->conv1, level->cat, level->dcat);
+      unet_crop_backward (skip->dy, level->dcat, cat_stride, skip->out_shape,
+                          level->cat_shape.height, level->cat_shape.width);
+      unet_upconv_backward (below->dy, G (self, level->up_weight), G (self, level->up_bias),
+                            level->dcat + half, cat_stride, below->y, P (self, level->up_weight),
+                            below->out_shape, level->width, self->work);
+    }
+
+  conv_unit_backward (self, &self->mid.conv2, self->mid.conv1.y, self->mid.conv1.dy);
+  conv_unit_backward (self, &self->mid.conv1, self->enc[depth - 1].pool, self->enc[depth - 1].dpool);
+  if (config->dropout > 0.0f)
+    unet_dropout_backward (self->enc[depth - 1].dpool, self->dropout_mask,
+                           unet_shape_numel (self->enc[depth - 1].pool_shape));
+
+  for (int i = depth - 1; i >= 0; i--)
+    {
+      Level *level = &self->enc[i];
+      const float *in = i == 0 ? self->last_input : self->enc[i - 1].pool;
+      float *din = i == 0 ? NULL : self->enc[i - 1].dpool;
+
+      unet_maxpool_backward (level->conv2.dy, level->dpool, level->conv2.y, level->conv2.out_shape);
+      conv_unit_backward (self, &level->conv2, level->conv1.y, level->conv1.dy);
+      conv_unit_backward (self, &level->conv1, in, din);
+    }
+}
+
+double
+unet_model_train_step (UnetModel     *self,
+                       const float   *input,
+                       const uint8_t *labels,
+                       const float   *pixel_weights)
+{
+  double loss;
+
+  g_return_val_if_fail (self != NULL, 0.0);
+
+  unet_model_forward (self, input, TRUE);
+  loss = unet_softmax_xent (self->dlogits, NULL, self->logits, labels, pixel_weights,
+                            self->output_shape);
+  unet_model_zero_grad (self);
+  unet_model_backward (self);
+  return loss;
+}

@@ -1,0 +1,133 @@
+/* unet-model.h
+ *
+ * Copyright 2026 The U-Net Studio authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <stdint.h>
+
+#include <glib.h>
+
+#include "unet-config.h"
+#include "unet-layers.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  UNET_PARAM_WEIGHT,       /* convolution weights: trained, decayed */
+  UNET_PARAM_BIAS,         /* convolution biases: trained */
+  UNET_PARAM_NORM_WEIGHT,  /* batch-norm gamma: trained */
+  UNET_PARAM_NORM_BIAS,    /* batch-norm beta: trained */
+  UNET_PARAM_RUNNING_STAT, /* batch-norm running mean/var: saved, never trained */
+} UnetParamKind;
+
+/* One tensor of the model, in its PyTorch name and layout. All parameters live in a single
+ * allocation, gradients in a second one with the same offsets. */
+typedef struct
+{
+  char          *name;     /* "enc.0.conv1.weight", ... */
+  UnetParamKind  kind;
+  int            ndim;
+  int64_t        shape[4];
+  size_t         numel;
+  size_t         offset;   /* into the parameter and gradient blocks */
+  float         *data;
+  float         *grad;     /* NULL for running statistics */
+} UnetParam;
+
+typedef struct _UnetModel UnetModel;
+
+UnetModel        *unet_model_new             (const UnetConfig *config,
+                                              GError          **error);
+void              unet_model_free            (UnetModel        *self);
+
+const UnetConfig *unet_model_get_config      (const UnetModel  *self);
+
+guint             unet_model_get_n_params    (const UnetModel  *self);
+UnetParam        *unet_model_get_param       (UnetModel        *self,
+                                              guint             index);
+UnetParam        *unet_model_find_param      (UnetModel        *self,
+                                              const char       *name);
+/* Number of trainable floats (running statistics excluded). */
+size_t            unet_model_count_trainable (const UnetModel  *self);
+
+/* He-normal (fan-in, gain sqrt 2) weights, zero biases, unit/zero batch norm; the same seed
+ * gives bit-identical weights on every machine. */
+void              unet_model_init_weights    (UnetModel        *self,
+                                              guint64           seed);
+
+/* Per-channel input normalisation, applied by unet_model_predict (x - mean) / std. */
+void              unet_model_set_normalization (UnetModel      *self,
+                                                const float     mean[3],
+                                                const float     std[3]);
+void              unet_model_get_normalization (const UnetModel *self,
+                                                float           mean[3],
+                                                float           std[3]);
+
+/* Free-form provenance strings stored in the weights file's __metadata__ ("data", "epochs", ...). */
+void              unet_model_set_info        (UnetModel        *self,
+                                              const char       *key,
+                                              const char       *value);
+const char       *unet_model_get_info        (const UnetModel  *self,
+                                              const char       *key);
+/* (element-type utf8 utf8) (transfer none) */
+GHashTable       *unet_model_get_info_table  (const UnetModel  *self);
+
+/* Class names and their RGB colours; defaults are PASCAL VOC's when classes == 21. */
+const char *const *unet_model_get_class_names (const UnetModel *self);
+const guint8     *unet_model_get_palette     (const UnetModel  *self); /* classes * 3 bytes */
+void              unet_model_set_classes     (UnetModel        *self,
+                                              const char *const *names,
+                                              const guint8     *palette);
+
+/* Allocates activations, gradients and workspaces for a batch of that input size. Nothing is
+ * allocated again while the shape stays the same; a new shape frees and reallocates. */
+gboolean          unet_model_prepare         (UnetModel        *self,
+                                              int               batch,
+                                              int               height,
+                                              int               width,
+                                              gboolean          for_training,
+                                              GError          **error);
+UnetShape         unet_model_get_input_shape  (const UnetModel *self);
+UnetShape         unet_model_get_output_shape (const UnetModel *self);
+/* Bytes the activations, gradients and workspaces take for that shape (estimate for the UI). */
+size_t            unet_model_estimate_memory  (const UnetConfig *config,
+                                               int               batch,
+                                               int               height,
+                                               int               width,
+                                               gboolean          for_training);
+
+/* Floating-point operations of one forward pass at the prepared shape (multiply-adds count 2);
+ * a training step is about three times this. */
+double            unet_model_count_flops      (const UnetModel *self);
+
+/* The generator behind dropout masks, so a checkpoint can store and restore it. */
+UnetRng          *unet_model_get_rng          (UnetModel       *self);
+
+/* input [B,3,H,W], already normalised. training = batch statistics and dropout on.
+ * Returns the logits [B,classes,OH,OW], owned by the model. */
+const float      *unet_model_forward         (UnetModel        *self,
+                                              const float      *input,
+                                              gboolean          training);
+
+/* The buffer d loss / d logits goes into before unet_model_backward. */
+float            *unet_model_get_logits_grad (UnetModel        *self);
+
+void              unet_model_zero_grad       (UnetModel        *self);
+/* Accumulates parameter gradients from unet_model_get_logits_grad(). Needs a training forward. */
+void              unet_model_backward        (UnetModel        *self);
+
+/* forward (training), softmax cross-entropy on labels [B,OH,OW] (255 ignored) with optional
+ * pixel weights, zero_grad, backward. Returns the loss. */
+double            unet_model_train_step      (UnetModel        *self,
+                                              const float      *input,
+                                              const uint8_t    *labels,
+                                              const float      *pixel_weights);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (UnetModel, unet_model_free)
+
+G_END_DECLS

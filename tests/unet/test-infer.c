@@ -1,0 +1,614 @@
+/* test-infer.c
+ *
+ * Copyright 2026 The U-Net Studio authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "unet/unet-error.h"
+#include "unet/unet-infer.h"
+#include "unet/unet-model.h"
+#include "unet/unet-rng.h"
+#include "unet/unet-threads.h"
+
+#define DEPTH 2
+#define CLASSES 3
+/* same padding keeps this much context around each tile (unet-infer.c's SAME_TILE_MARGIN) */
+#define SAME_MARGIN 32
+#define TOLERANCE 1e-5
+
+/* Depth 2, base 4: small enough for many tiles per test. The biases get small positive values
+ * instead of zeros, so that fewer units are dead and the probabilities vary from pixel to pixel:
+ * a misplaced tile must show. */
+static UnetModel *
+make_model (UnetPadding padding,
+            int         in_channels,
+            guint64     seed)
+{
+  static const float mean[3] = { 0.45f, 0.5f, 0.4f };
+  static const float std[3] = { 0.25f, 0.2f, 0.3f };
+  g_autoptr(GError) error = NULL;
+  UnetConfig config;
+  UnetModel *model;
+  UnetRng rng;
+
+  unet_config_init_default (&config);
+  config.depth = DEPTH;
+  config.base = 4;
+  config.classes = CLASSES;
+  config.in_channels = in_channels;
+  config.padding = padding;
+  config.dropout = 0.0f;
+  model = unet_model_new (&config, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (model);
+
+  unet_model_init_weights (model, seed);
+  unet_rng_seed (&rng, seed + 1);
+  for (guint p = 0; p < unet_model_get_n_params (model); p++)
+    {
+      UnetParam *param = unet_model_get_param (model, p);
+
+      if (param->kind != UNET_PARAM_BIAS)
+        continue;
+      for (size_t i = 0; i < param->numel; i++)
+        param->data[i] = (float) (0.1 + 0.1 * unet_rng_normal (&rng));
+    }
+  unet_model_set_normalization (model, mean, std);
+  return model;
+}
+
+static float *
+make_image (int     height,
+            int     width,
+            guint64 seed)
+{
+  size_t n = (size_t) 3 * height * width;
+  float *rgb = g_new (float, n);
+  UnetRng rng;
+
+  unet_rng_seed (&rng, seed);
+  for (size_t i = 0; i < n; i++)
+    rgb[i] = (float) unet_rng_uniform (&rng);
+  return rgb;
+}
+
+/* The border rule of the paper, written independently of the engine: reflect at each edge
+ * without repeating the edge pixel, as often as it takes to land inside. */
+static int
+reflect (int i,
+         int n)
+{
+  if (n == 1)
+    return 0;
+  while (i < 0 || i >= n)
+    {
+      if (i < 0)
+        i = -i;
+      if (i >= n)
+        i = 2 * (n - 1) - i;
+    }
+  return i;
+}
+
+/* Mirrors [channels, height, width] left to right. */
+static float *
+mirror_columns (const float *planes,
+                int          channels,
+                int          height,
+                int          width)
+{
+  float *out = g_new (float, (size_t) channels * height * width);
+
+  for (int c = 0; c < channels; c++)
+    for (int y = 0; y < height; y++)
+      for (int x = 0; x < width; x++)
+        out[((size_t) c * height + y) * width + x] =
+          planes[((size_t) c * height + y) * width + width - 1 - x];
+  return out;
+}
+
+static gboolean
+predict (UnetModel   *model,
+         const float *rgb,
+         int          height,
+         int          width,
+         float       *probs,
+         int          tile,
+         gboolean     flip)
+{
+  g_autoptr(GError) error = NULL;
+  UnetPredictOptions options = { tile, flip };
+  gboolean ok = unet_model_predict (model, rgb, height, width, probs, &options, &error);
+
+  g_assert_no_error (error);
+  return ok;
+}
+
+/* The reference: ONE forward pass over a window of the mirrored, normalised image that starts
+ * pad_y pixels above and pad_x left of the image and is in_h x in_w large; image pixel (y, x)
+ * sits at (y + off_y, x + off_x) of the network's output. Softmax in double. */
+static float *
+reference_probs (UnetModel   *model,
+                 const float *rgb,
+                 int          height,
+                 int          width,
+                 int          pad_y,
+                 int          pad_x,
+                 int          in_h,
+                 int          in_w,
+                 int          off_y,
+                 int          off_x)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree float *input = g_new (float, (size_t) 3 * in_h * in_w);
+  float *probs = g_new (float, (size_t) CLASSES * height * width);
+  const float *logits;
+  UnetShape out;
+  float mean[3], std[3];
+
+  unet_model_get_normalization (model, mean, std);
+  for (int c = 0; c < 3; c++)
+    for (int y = 0; y < in_h; y++)
+      for (int x = 0; x < in_w; x++)
+        {
+          int sy = reflect (y - pad_y, height), sx = reflect (x - pad_x, width);
+          float v = rgb[((size_t) c * height + sy) * width + sx];
+
+          input[((size_t) c * in_h + y) * in_w + x] = (v - mean[c]) / std[c];
+        }
+
+  g_assert_true (unet_model_prepare (model, 1, in_h, in_w, FALSE, &error));
+  g_assert_no_error (error);
+  out = unet_model_get_output_shape (model);
+  g_assert_cmpint (out.channels, ==, CLASSES);
+  g_assert_cmpint (out.height, >=, height + off_y);
+  g_assert_cmpint (out.width, >=, width + off_x);
+  logits = unet_model_forward (model, input, FALSE);
+  g_assert_nonnull (logits);
+
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      {
+        size_t plane = (size_t) out.height * out.width;
+        size_t at = (size_t) (y + off_y) * out.width + x + off_x;
+        double max = -INFINITY, sum = 0.0;
+
+        for (int k = 0; k < CLASSES; k++)
+          max = MAX (max, logits[k * plane + at]);
+        for (int k = 0; k < CLASSES; k++)
+          sum += exp (logits[k * plane + at] - max);
+        for (int k = 0; k < CLASSES; k++)
+          probs[((size_t) k * height + y) * width + x] = (float) (exp (logits[k * plane + at] - max) / sum);
+      }
+  return probs;
+}
+
+/* Valid padding: a window of margin context on every side, its output the smallest valid one
+ * that covers the image. */
+static float *
+reference_valid (UnetModel   *model,
+                 const float *rgb,
+                 int          height,
+                 int          width)
+{
+  const UnetConfig *config = unet_model_get_config (model);
+  int out_h = height, out_w = width, in_h, in_w;
+
+  while (!unet_config_input_size_for_output (config, out_h, &in_h, NULL))
+    out_h++;
+  while (!unet_config_input_size_for_output (config, out_w, &in_w, NULL))
+    out_w++;
+  g_assert_cmpint (in_h - out_h, ==, in_w - out_w);
+  return reference_probs (model, rgb, height, width, (in_h - out_h) / 2, (in_w - out_w) / 2,
+                          in_h, in_w, 0, 0);
+}
+
+/* Same padding: pad_y rows and pad_x columns of mirrored context before the image, then enough
+ * after it to reach a multiple of 2^depth that leaves as much context after the image too. */
+static float *
+reference_same (UnetModel   *model,
+                const float *rgb,
+                int          height,
+                int          width,
+                int          pad_y,
+                int          pad_x)
+{
+  int step = 1 << DEPTH;
+  int in_h = (height + 2 * pad_y + step - 1) / step * step;
+  int in_w = (width + 2 * pad_x + step - 1) / step * step;
+
+  return reference_probs (model, rgb, height, width, pad_y, pad_x, in_h, in_w, pad_y, pad_x);
+}
+
+static void
+assert_probs_close (const float *actual,
+                    const float *expected,
+                    int          height,
+                    int          width,
+                    double       tolerance,
+                    const char  *what)
+{
+  double worst = 0.0;
+  int worst_k = 0, worst_y = 0, worst_x = 0;
+
+  for (int k = 0; k < CLASSES; k++)
+    for (int y = 0; y < height; y++)
+      for (int x = 0; x < width; x++)
+        {
+          size_t i = ((size_t) k * height + y) * width + x;
+          double d = fabs ((double) actual[i] - expected[i]);
+
+          /* NAN never passes */
+          if (!(d <= worst))
+            {
+              worst = isnan (d) ? INFINITY : d;
+              worst_k = k;
+              worst_y = y;
+              worst_x = x;
+            }
+        }
+  g_test_message ("%s (%d×%d): worst difference %.3g at class %d, row %d, column %d",
+                  what, width, height, worst, worst_k, worst_y, worst_x);
+  /* a failure, but the other sizes in the same test still run and report */
+  if (!(worst <= tolerance))
+    g_test_fail_printf ("%s (%d×%d): probability of class %d at row %d, column %d differs by %.3g "
+                        "(tolerance %.0e)", what, width, height, worst_k, worst_y, worst_x, worst,
+                        tolerance);
+}
+
+/* The model and the comparison must be able to tell pixels apart, or a shifted tile would pass. */
+static void
+assert_varied (const float *probs,
+               int          height,
+               int          width)
+{
+  float lo = INFINITY, hi = -INFINITY;
+
+  for (size_t i = 0; i < (size_t) height * width; i++)
+    {
+      lo = MIN (lo, probs[i]);
+      hi = MAX (hi, probs[i]);
+    }
+  if (height * width > 1)
+    g_assert_cmpfloat (hi - lo, >, 0.05);
+}
+
+/* --- (a) probabilities ------------------------------------------------------------------------ */
+
+static void
+test_probabilities (void)
+{
+  const UnetPadding paddings[2] = { UNET_PADDING_VALID, UNET_PADDING_SAME };
+  const int sizes[][2] = { { 37, 53 }, { 5, 7 }, { 1, 1 }, { 1, 40 }, { 64, 2 } };
+
+  for (guint m = 0; m < G_N_ELEMENTS (paddings); m++)
+    {
+      g_autoptr(UnetModel) model = make_model (paddings[m], 3, 1);
+
+      for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+        for (int flip = 0; flip < 2; flip++)
+          {
+            int h = sizes[s][0], w = sizes[s][1];
+            size_t plane = (size_t) h * w;
+            g_autofree float *rgb = make_image (h, w, 10 + s);
+            /* one extra plane after the output, which must stay untouched */
+            g_autofree float *probs = g_new (float, (CLASSES + 1) * plane);
+
+            for (size_t i = 0; i < (CLASSES + 1) * plane; i++)
+              probs[i] = NAN;
+            g_assert_true (predict (model, rgb, h, w, probs, 20, flip));
+
+            for (size_t i = 0; i < plane; i++)
+              {
+                double sum = 0.0;
+
+                for (int k = 0; k < CLASSES; k++)
+                  {
+                    float p = probs[k * plane + i];
+
+                    if (!(isfinite (p) && p >= 0.0f && p <= 1.0f))
+                      g_error ("%s %d×%d flip %d: probability %g at class %d, pixel %zu",
+                               unet_padding_to_string (paddings[m]), w, h, flip, p, k, i);
+                    sum += p;
+                  }
+                g_assert_cmpfloat_with_epsilon (sum, 1.0, 1e-5);
+                g_assert_true (isnan (probs[CLASSES * plane + i]));
+              }
+          }
+    }
+}
+
+/* Predicting twice gives the same bits, and tiles do not leak state into one another. */
+static void
+test_deterministic (void)
+{
+  g_autoptr(UnetModel) model = make_model (UNET_PADDING_VALID, 3, 2);
+  const int h = 41, w = 29;
+  size_t n = (size_t) CLASSES * h * w;
+  g_autofree float *rgb = make_image (h, w, 3);
+  g_autofree float *first = g_new (float, n);
+  g_autofree float *second = g_new (float, n);
+  g_autofree float *other = make_image (h, w, 4);
+
+  g_assert_true (predict (model, rgb, h, w, first, 20, FALSE));
+  /* something else in between, at another tile size */
+  g_assert_true (predict (model, other, h, w, second, 0, TRUE));
+  g_assert_true (predict (model, rgb, h, w, second, 20, FALSE));
+  g_assert_cmpmem (first, n * sizeof (float), second, n * sizeof (float));
+}
+
+/* --- (b) valid padding: overlap-tile == one big pass ----------------------------------------- */
+
+static void
+check_valid_tiling (int h,
+                    int w,
+                    int tile)
+{
+  g_autoptr(UnetModel) model = make_model (UNET_PADDING_VALID, 3, 5);
+  g_autofree float *rgb = make_image (h, w, 100 + h * w);
+  g_autofree float *expected = reference_valid (model, rgb, h, w);
+  g_autofree float *probs = g_new (float, (size_t) CLASSES * h * w);
+  g_autofree char *what = g_strdup_printf ("valid, tile %d", tile);
+
+  assert_varied (expected, h, w);
+  g_assert_true (predict (model, rgb, h, w, probs, tile, FALSE));
+  assert_probs_close (probs, expected, h, w, TOLERANCE, what);
+}
+
+/* Image sides that are multiples of the tile: every tile starts on the 2^depth grid. */
+static void
+test_valid_tiles_aligned (void)
+{
+  check_valid_tiling (40, 60, 20);
+  check_valid_tiling (8, 16, 4);
+}
+
+/* Odd sides: the last tile, moved back to end at the border, must still start on the
+ * 2^depth grid of the others, or its pixels come from a differently pooled network. */
+static void
+test_valid_tiles_odd (void)
+{
+  check_valid_tiling (37, 53, 20);
+  check_valid_tiling (23, 21, 20);
+  check_valid_tiling (44, 29, 12);
+}
+
+/* Smaller than one tile (and the default tile): a single tile just large enough. */
+static void
+test_valid_single_tile (void)
+{
+  check_valid_tiling (5, 7, 20);
+  check_valid_tiling (1, 1, 20);
+  check_valid_tiling (2, 3, 20);
+  check_valid_tiling (37, 53, 0);
+  check_valid_tiling (20, 20, 20);
+}
+
+/* The comparison above is sharp enough to see a tile misplaced by a single pixel. */
+static void
+test_valid_reference_sensitive (void)
+{
+  g_autoptr(UnetModel) model = make_model (UNET_PADDING_VALID, 3, 5);
+  const int h = 40, w = 40;
+  g_autofree float *rgb = make_image (h, w, 7);
+  g_autofree float *probs = g_new (float, (size_t) CLASSES * h * w);
+  g_autofree float *shifted = NULL;
+  double worst = 0.0;
+
+  g_assert_true (predict (model, rgb, h, w, probs, 20, FALSE));
+  /* a window one pixel further out: the pooling grid moves by one */
+  shifted = reference_probs (model, rgb, h, w, 21, 21, 84, 84, 1, 1);
+  for (size_t i = 0; i < (size_t) CLASSES * h * w; i++)
+    worst = MAX (worst, fabs (probs[i] - shifted[i]));
+  g_test_message ("a one-pixel shift of the pooling grid changes probabilities by %.3g", worst);
+  g_assert_cmpfloat (worst, >, 100 * TOLERANCE);
+}
+
+/* --- (c) same padding -------------------------------------------------------------------------- */
+
+static void
+check_same_tiling (int h,
+                   int w,
+                   int tile,
+                   int pad_y,
+                   int pad_x)
+{
+  g_autoptr(UnetModel) model = make_model (UNET_PADDING_SAME, 3, 6);
+  g_autofree float *rgb = make_image (h, w, 200 + h * w);
+  g_autofree float *expected = reference_same (model, rgb, h, w, pad_y, pad_x);
+  g_autofree float *probs = g_new (float, (size_t) CLASSES * h * w);
+  g_autofree char *what = g_strdup_printf ("same, tile %d", tile);
+
+  assert_varied (expected, h, w);
+  g_assert_true (predict (model, rgb, h, w, probs, tile, FALSE));
+  assert_probs_close (probs, expected, h, w, TOLERANCE, what);
+}
+
+/* An image within one tile: reflection padding below and right up to a multiple of 2^depth,
+ * one forward pass, the top-left corner kept. */
+static void
+test_same_single_tile (void)
+{
+  check_same_tiling (5, 7, 0, 0, 0);
+  check_same_tiling (12, 16, 0, 0, 0);
+  check_same_tiling (1, 1, 0, 0, 0);
+  check_same_tiling (37, 53, 0, 0, 0);
+  check_same_tiling (37, 53, 60, 0, 0);
+}
+
+/* Many tiles, each with SAME_MARGIN pixels of context: the kept pixels must not see the zero
+ * padding at the tile borders, so they equal one pass over the image mirrored by that margin. */
+static void
+test_same_tiles_aligned (void)
+{
+  check_same_tiling (128, 160, 96, SAME_MARGIN, SAME_MARGIN);
+  /* rows within one tile (no context above), columns in five tiles */
+  check_same_tiling (96, 160, 96, 0, SAME_MARGIN);
+}
+
+static void
+test_same_tiles_odd (void)
+{
+  check_same_tiling (99, 130, 96, SAME_MARGIN, SAME_MARGIN);
+}
+
+/* --- (d) flip test-time augmentation --------------------------------------------------------- */
+
+static void
+check_flip (UnetPadding padding,
+            int         h,
+            int         w,
+            int         tile)
+{
+  g_autoptr(UnetModel) model = make_model (padding, 3, 8);
+  size_t n = (size_t) CLASSES * h * w;
+  g_autofree float *rgb = make_image (h, w, 300 + h * w);
+  g_autofree float *mirrored = mirror_columns (rgb, 3, h, w);
+  g_autofree float *plain = g_new (float, n);
+  g_autofree float *of_mirrored = g_new (float, n);
+  g_autofree float *back = NULL;
+  g_autofree float *expected = g_new (float, n);
+  g_autofree float *flipped = g_new (float, n);
+  g_autofree char *what = g_strdup_printf ("%s flip, tile %d", unet_padding_to_string (padding), tile);
+  double change = 0.0;
+
+  g_assert_true (predict (model, rgb, h, w, plain, tile, FALSE));
+  g_assert_true (predict (model, mirrored, h, w, of_mirrored, tile, FALSE));
+  back = mirror_columns (of_mirrored, CLASSES, h, w);
+  for (size_t i = 0; i < n; i++)
+    {
+      expected[i] = 0.5f * (plain[i] + back[i]);
+      change = MAX (change, fabs (expected[i] - plain[i]));
+    }
+  /* the model is not symmetric, so the augmentation has something to average */
+  g_assert_cmpfloat (change, >, 1e-3);
+
+  g_assert_true (predict (model, rgb, h, w, flipped, tile, TRUE));
+  assert_probs_close (flipped, expected, h, w, TOLERANCE, what);
+}
+
+/* Widths that are multiples of 2^depth: mirroring maps the pooling grid onto itself. */
+static void
+test_flip_aligned (void)
+{
+  check_flip (UNET_PADDING_VALID, 12, 16, 20);
+  check_flip (UNET_PADDING_VALID, 40, 60, 20);
+  check_flip (UNET_PADDING_VALID, 37, 56, 20);
+  check_flip (UNET_PADDING_SAME, 12, 16, 0);
+  check_flip (UNET_PADDING_SAME, 128, 160, 96);
+}
+
+/* Other widths: the flipped pass must still be the prediction on the mirrored image, whose
+ * pooling grid starts at ITS left edge, the original's right edge. */
+static void
+test_flip_odd (void)
+{
+  check_flip (UNET_PADDING_VALID, 5, 7, 20);
+  check_flip (UNET_PADDING_VALID, 37, 53, 20);
+  check_flip (UNET_PADDING_SAME, 9, 13, 0);
+}
+
+/* --- threads ------------------------------------------------------------------------------------ */
+
+/* The other tests run on one thread (see main); the engine's parallel loops and BLAS must give
+ * the same probabilities on two. */
+static void
+test_threads (void)
+{
+  g_autoptr(UnetModel) model = make_model (UNET_PADDING_VALID, 3, 12);
+  const int h = 37, w = 53;
+  size_t n = (size_t) CLASSES * h * w;
+  g_autofree float *rgb = make_image (h, w, 13);
+  g_autofree float *one = g_new (float, n);
+  g_autofree float *two = g_new (float, n);
+
+  g_assert_true (predict (model, rgb, h, w, one, 20, TRUE));
+  unet_set_threads (2);
+  g_assert_cmpint (unet_get_threads (), ==, 2);
+  g_assert_true (predict (model, rgb, h, w, two, 20, TRUE));
+  unet_set_threads (1);
+  assert_probs_close (two, one, h, w, 1e-6, "two threads against one");
+}
+
+/* --- (e) errors ---------------------------------------------------------------------------------- */
+
+static void
+test_errors (void)
+{
+  g_autoptr(UnetModel) model = make_model (UNET_PADDING_VALID, 3, 9);
+  g_autoptr(UnetModel) gray = make_model (UNET_PADDING_VALID, 1, 9);
+  g_autoptr(UnetModel) four = make_model (UNET_PADDING_SAME, 4, 9);
+  g_autofree float *rgb = make_image (8, 8, 1);
+  const int empty[][2] = { { 0, 8 }, { 8, 0 }, { 0, 0 }, { -1, 8 }, { 8, -5 } };
+  float probs[CLASSES * 8 * 8];
+
+  for (guint i = 0; i < G_N_ELEMENTS (empty); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      for (guint j = 0; j < G_N_ELEMENTS (probs); j++)
+        probs[j] = -7.0f;
+      g_assert_false (unet_model_predict (model, rgb, empty[i][0], empty[i][1], probs, NULL, &error));
+      g_assert_error (error, UNET_ERROR, UNET_ERROR_INVALID_SIZE);
+      g_test_message ("%s", error->message);
+      for (guint j = 0; j < G_N_ELEMENTS (probs); j++)
+        g_assert_cmpfloat (probs[j], ==, -7.0f);
+    }
+
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false (unet_model_predict (gray, rgb, 8, 8, probs, NULL, &error));
+    g_assert_error (error, UNET_ERROR, UNET_ERROR_INVALID_CONFIG);
+    g_test_message ("%s", error->message);
+    g_assert_nonnull (strstr (error->message, "1"));
+    g_clear_error (&error);
+
+    g_assert_false (unet_model_predict (four, rgb, 8, 8, probs, NULL, &error));
+    g_assert_error (error, UNET_ERROR, UNET_ERROR_INVALID_CONFIG);
+    g_assert_nonnull (strstr (error->message, "4"));
+    for (guint j = 0; j < G_N_ELEMENTS (probs); j++)
+      g_assert_cmpfloat (probs[j], ==, -7.0f);
+  }
+
+  /* after the errors the model still predicts */
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (unet_model_predict (model, rgb, 8, 8, probs, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpfloat_with_epsilon (probs[0] + probs[64] + probs[128], 1.0, 1e-5);
+  }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  /* The tiles here are tiny: extra threads only add synchronisation, which on a loaded machine
+   * costs seconds per test. */
+  unet_set_threads (1);
+
+  g_test_add_func ("/infer/probabilities", test_probabilities);
+  g_test_add_func ("/infer/deterministic", test_deterministic);
+  g_test_add_func ("/infer/valid/tiles-aligned", test_valid_tiles_aligned);
+  g_test_add_func ("/infer/valid/tiles-odd", test_valid_tiles_odd);
+  g_test_add_func ("/infer/valid/single-tile", test_valid_single_tile);
+  g_test_add_func ("/infer/valid/reference-sensitive", test_valid_reference_sensitive);
+  g_test_add_func ("/infer/same/single-tile", test_same_single_tile);
+  g_test_add_func ("/infer/same/tiles-aligned", test_same_tiles_aligned);
+  g_test_add_func ("/infer/same/tiles-odd", test_same_tiles_odd);
+  g_test_add_func ("/infer/flip/aligned", test_flip_aligned);
+  g_test_add_func ("/infer/flip/odd", test_flip_odd);
+  g_test_add_func ("/infer/threads", test_threads);
+  g_test_add_func ("/infer/errors", test_errors);
+
+  return g_test_run ();
+}
