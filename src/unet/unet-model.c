@@ -21,8 +21,9 @@ typedef struct
   int        gamma, beta, running_mean, running_var; /* -1 without batch norm */
   int        in_channels, out_channels;
   UnetShape  in_shape, out_shape;           /* set by prepare */
-  float     *z, *dz;                        /* convolution output */
-  float     *y, *dy;                        /* after batch norm (aliases z without); ReLU in place */
+  float     *z;                             /* convolution output */
+  float     *y;                             /* after batch norm (aliases z without); ReLU in place */
+  float     *skip_grad;                     /* encoder conv2 only: d y, kept for the decoder */
   float     *save_mean, *save_invstd;
 } ConvUnit;
 
@@ -31,11 +32,11 @@ typedef struct
   ConvUnit   conv1, conv2;
   int        width;
   /* encoder */
-  float     *pool, *dpool;
+  float     *pool;
   UnetShape  pool_shape;
   /* decoder */
   int        up_weight, up_bias;
-  float     *cat, *dcat;                    /* [crop(skip), up] */
+  float     *cat;                           /* [crop(skip), up] */
   UnetShape  cat_shape;
 } Level;
 
@@ -67,6 +68,10 @@ struct _UnetModel
   float      *act_block, *act_grad_block, *work;
   size_t      n_act_floats, n_work_floats;
   float      *logits, *dlogits;
+  /* Gradients flow down the network one tensor at a time, so two buffers the size of the
+   * largest activation carry them in turn; only the skip connections' gradients live longer. */
+  float      *grad_ping[2];
+  size_t      grad_ping_floats;
   float      *dropout_mask;
   const float *last_input;
   gboolean    last_forward_trained;
@@ -553,7 +558,7 @@ plan_conv_unit (UnetModel *self,
                 ConvUnit  *unit,
                 UnetShape  in,
                 Arena     *act,
-                Arena     *grad)
+                size_t    *largest)
 {
   gboolean norm = self->config.norm == UNET_NORM_BATCH;
   int pad = self->config.padding == UNET_PADDING_SAME ? 1 : 0;
@@ -564,20 +569,19 @@ plan_conv_unit (UnetModel *self,
   n = unet_shape_numel (unit->out_shape);
 
   unit->z = arena_take (act, n);
-  unit->dz = grad ? arena_take (grad, n) : NULL;
   if (norm)
     {
       unit->y = arena_take (act, n);
-      unit->dy = grad ? arena_take (grad, n) : NULL;
       unit->save_mean = arena_take (act, unit->out_channels);
       unit->save_invstd = arena_take (act, unit->out_channels);
     }
   else
     {
       unit->y = unit->z;
-      unit->dy = unit->dz;
       unit->save_mean = unit->save_invstd = NULL;
     }
+  unit->skip_grad = NULL;
+  *largest = MAX (*largest, MAX (n, unet_shape_numel (in)));
 
   return unet_conv3x3_work_size (in, pad);
 }
@@ -590,26 +594,25 @@ plan (UnetModel *self,
 {
   const UnetConfig *config = &self->config;
   int depth = config->depth;
-  size_t work = 0;
+  size_t work = 0, largest = 0;
   UnetShape shape = input;
 
   for (int i = 0; i < depth; i++)
     {
       Level *level = &self->enc[i];
 
-      work = MAX (work, plan_conv_unit (self, &level->conv1, shape, act, grad));
-      work = MAX (work, plan_conv_unit (self, &level->conv2, level->conv1.out_shape, act, grad));
+      work = MAX (work, plan_conv_unit (self, &level->conv1, shape, act, &largest));
+      work = MAX (work, plan_conv_unit (self, &level->conv2, level->conv1.out_shape, act, &largest));
       shape = level->conv2.out_shape;
       shape.height /= 2;
       shape.width /= 2;
       level->pool_shape = shape;
       level->pool = arena_take (act, unet_shape_numel (shape));
-      level->dpool = grad ? arena_take (grad, unet_shape_numel (shape)) : NULL;
     }
 
   self->dropout_mask = arena_take (act, unet_shape_numel (shape));
-  work = MAX (work, plan_conv_unit (self, &self->mid.conv1, shape, act, grad));
-  work = MAX (work, plan_conv_unit (self, &self->mid.conv2, self->mid.conv1.out_shape, act, grad));
+  work = MAX (work, plan_conv_unit (self, &self->mid.conv1, shape, act, &largest));
+  work = MAX (work, plan_conv_unit (self, &self->mid.conv2, self->mid.conv1.out_shape, act, &largest));
   shape = self->mid.conv2.out_shape;
 
   for (int i = depth - 1; i >= 0; i--)
@@ -619,15 +622,27 @@ plan (UnetModel *self,
       work = MAX (work, unet_upconv_work_size (shape, level->width));
       level->cat_shape = (UnetShape) { shape.batch, 2 * level->width, 2 * shape.height, 2 * shape.width };
       level->cat = arena_take (act, unet_shape_numel (level->cat_shape));
-      level->dcat = grad ? arena_take (grad, unet_shape_numel (level->cat_shape)) : NULL;
-      work = MAX (work, plan_conv_unit (self, &level->conv1, level->cat_shape, act, grad));
-      work = MAX (work, plan_conv_unit (self, &level->conv2, level->conv1.out_shape, act, grad));
+      work = MAX (work, plan_conv_unit (self, &level->conv1, level->cat_shape, act, &largest));
+      work = MAX (work, plan_conv_unit (self, &level->conv2, level->conv1.out_shape, act, &largest));
       shape = level->conv2.out_shape;
     }
 
   self->output_shape = (UnetShape) { shape.batch, config->classes, shape.height, shape.width };
   self->logits = arena_take (act, unet_shape_numel (self->output_shape));
-  self->dlogits = grad ? arena_take (grad, unet_shape_numel (self->output_shape)) : NULL;
+
+  if (grad)
+    {
+      self->dlogits = arena_take (grad, unet_shape_numel (self->output_shape));
+      self->grad_ping_floats = largest;
+      self->grad_ping[0] = arena_take (grad, largest);
+      self->grad_ping[1] = arena_take (grad, largest);
+      for (int i = 0; i < depth; i++)
+        self->enc[i].conv2.skip_grad = arena_take (grad, unet_shape_numel (self->enc[i].conv2.out_shape));
+    }
+  else
+    {
+      self->dlogits = self->grad_ping[0] = self->grad_ping[1] = NULL;
+    }
 
   return work;
 }
@@ -817,21 +832,42 @@ conv_unit_forward (UnetModel   *self,
   unet_relu_forward (unit->y, unet_shape_numel (unit->out_shape));
 }
 
+static float *
+zeroed (float     *buffer,
+        UnetShape  shape)
+{
+  memset (buffer, 0, sizeof (float) * unet_shape_numel (shape));
+  return buffer;
+}
+
+/* Backward through ReLU, batch norm and the convolution. dy holds d loss / d output and is
+ * overwritten; spare is a buffer that does not alias it; din_buffer, when not NULL, receives
+ * d loss / d input (otherwise the input gradient is not computed). With batch norm the
+ * intermediate gradient needs a buffer of its own: spare, so din_buffer must not be spare. */
 static void
 conv_unit_backward (UnetModel   *self,
                     ConvUnit    *unit,
                     const float *in,
-                    float       *din)
+                    float       *dy,
+                    float       *spare,
+                    float       *din_buffer)
 {
   int pad = self->config.padding == UNET_PADDING_SAME ? 1 : 0;
+  float *dz = dy;
 
-  unet_relu_backward (unit->dy, unit->y, unet_shape_numel (unit->out_shape));
+  unet_relu_backward (dy, unit->y, unet_shape_numel (unit->out_shape));
   if (unit->gamma >= 0)
-    unet_batchnorm_backward (unit->dz, G (self, unit->gamma), G (self, unit->beta),
-                             unit->dy, unit->z, P (self, unit->gamma),
-                             unit->save_mean, unit->save_invstd, unit->out_shape);
-  unet_conv3x3_backward (din, G (self, unit->weight), G (self, unit->bias),
-                         unit->dz, in, P (self, unit->weight),
+    {
+      g_assert (spare != din_buffer && spare != dy);
+      dz = zeroed (spare, unit->out_shape);
+      unet_batchnorm_backward (dz, G (self, unit->gamma), G (self, unit->beta),
+                               dy, unit->z, P (self, unit->gamma),
+                               unit->save_mean, unit->save_invstd, unit->out_shape);
+    }
+  g_assert (din_buffer != dz);
+  unet_conv3x3_backward (din_buffer ? zeroed (din_buffer, unit->in_shape) : NULL,
+                         G (self, unit->weight), G (self, unit->bias),
+                         dz, in, P (self, unit->weight),
                          unit->in_shape, unit->out_channels, pad, self->work);
 }
 
@@ -918,19 +954,23 @@ unet_model_backward (UnetModel *self)
 {
   const UnetConfig *config;
   int depth;
-  size_t dlogits_offset;
+  float *ping, *pong;
 
   g_return_if_fail (self != NULL);
   g_return_if_fail (self->last_forward_trained && self->act_grad_block != NULL);
 
   config = &self->config;
   depth = config->depth;
+  /* `ping` always holds the gradient flowing down; `pong` is free */
+  ping = self->grad_ping[0];
+  pong = self->grad_ping[1];
+#define SWAP_PING() G_STMT_START { float *t_ = ping; ping = pong; pong = t_; } G_STMT_END
 
-  /* Every activation gradient accumulates; clear all but d logits, which the loss just wrote. */
-  dlogits_offset = self->dlogits - self->act_grad_block;
-  memset (self->act_grad_block, 0, sizeof (float) * dlogits_offset);
+  for (int i = 0; i < depth; i++)
+    zeroed (self->enc[i].conv2.skip_grad, self->enc[i].conv2.out_shape);
 
-  unet_conv1x1_backward (self->dec[0].conv2.dy, G (self, self->head_weight), G (self, self->head_bias),
+  unet_conv1x1_backward (zeroed (ping, self->dec[0].conv2.out_shape),
+                         G (self, self->head_weight), G (self, self->head_bias),
                          self->dlogits, self->dec[0].conv2.y, P (self, self->head_weight),
                          self->dec[0].conv2.out_shape, config->classes);
 
@@ -942,31 +982,53 @@ unet_model_backward (UnetModel *self)
       size_t cat_stride = (size_t) level->cat_shape.channels * level->cat_shape.height * level->cat_shape.width;
       size_t half = (size_t) level->width * level->cat_shape.height * level->cat_shape.width;
 
-      conv_unit_backward (self, &level->conv2, level->conv1.y, level->conv1.dy);
-      conv_unit_backward (self, &level->conv1, level->cat, level->dcat);
-      unet_crop_backward (skip->dy, level->dcat, cat_stride, skip->out_shape,
+      /* with batch norm the gradient of the input lands back in ping (its own gradient is spent),
+       * without it in pong */
+      conv_unit_backward (self, &level->conv2, level->conv1.y, ping, pong,
+                          level->conv2.gamma >= 0 ? ping : pong);
+      if (level->conv2.gamma < 0)
+        SWAP_PING ();
+      conv_unit_backward (self, &level->conv1, level->cat, ping, pong,
+                          level->conv1.gamma >= 0 ? ping : pong);
+      if (level->conv1.gamma < 0)
+        SWAP_PING ();
+      /* ping holds d cat now */
+      unet_crop_backward (skip->skip_grad, ping, cat_stride, skip->out_shape,
                           level->cat_shape.height, level->cat_shape.width);
-      unet_upconv_backward (below->dy, G (self, level->up_weight), G (self, level->up_bias),
-                            level->dcat + half, cat_stride, below->y, P (self, level->up_weight),
+      unet_upconv_backward (zeroed (pong, below->out_shape),
+                            G (self, level->up_weight), G (self, level->up_bias),
+                            ping + half, cat_stride, below->y, P (self, level->up_weight),
                             below->out_shape, level->width, self->work);
+      SWAP_PING ();
     }
 
-  conv_unit_backward (self, &self->mid.conv2, self->mid.conv1.y, self->mid.conv1.dy);
-  conv_unit_backward (self, &self->mid.conv1, self->enc[depth - 1].pool, self->enc[depth - 1].dpool);
+  conv_unit_backward (self, &self->mid.conv2, self->mid.conv1.y, ping, pong,
+                      self->mid.conv2.gamma >= 0 ? ping : pong);
+  if (self->mid.conv2.gamma < 0)
+    SWAP_PING ();
+  conv_unit_backward (self, &self->mid.conv1, self->enc[depth - 1].pool, ping, pong,
+                      self->mid.conv1.gamma >= 0 ? ping : pong);
+  if (self->mid.conv1.gamma < 0)
+    SWAP_PING ();
   if (config->dropout > 0.0f)
-    unet_dropout_backward (self->enc[depth - 1].dpool, self->dropout_mask,
+    unet_dropout_backward (ping, self->dropout_mask,
                            unet_shape_numel (self->enc[depth - 1].pool_shape));
 
   for (int i = depth - 1; i >= 0; i--)
     {
       Level *level = &self->enc[i];
       const float *in = i == 0 ? self->last_input : self->enc[i - 1].pool;
-      float *din = i == 0 ? NULL : self->enc[i - 1].dpool;
 
-      unet_maxpool_backward (level->conv2.dy, level->dpool, level->conv2.y, level->conv2.out_shape);
-      conv_unit_backward (self, &level->conv2, level->conv1.y, level->conv1.dy);
-      conv_unit_backward (self, &level->conv1, in, din);
+      /* ping holds d pool; the skip gradient already has the decoder's share */
+      unet_maxpool_backward (level->conv2.skip_grad, ping, level->conv2.y, level->conv2.out_shape);
+      conv_unit_backward (self, &level->conv2, level->conv1.y, level->conv2.skip_grad, ping, pong);
+      SWAP_PING ();
+      conv_unit_backward (self, &level->conv1, in, ping, pong,
+                          i == 0 ? NULL : (level->conv1.gamma >= 0 ? ping : pong));
+      if (level->conv1.gamma < 0)
+        SWAP_PING ();
     }
+#undef SWAP_PING
 }
 
 double
