@@ -118,12 +118,26 @@ sorted_keys (GHashTable *table)
   return keys;
 }
 
+/* The shortest decimal that reads back as the same float: 0.485, not 0.485000014. */
+static char *
+format_float (float value)
+{
+  for (int digits = 6; digits < 9; digits++)
+    {
+      g_autofree char *text = format_double (value, digits);
+
+      if ((float) g_ascii_strtod (text, NULL) == value)
+        return g_steal_pointer (&text);
+    }
+  return format_double (value, 9);
+}
+
 static char *
 format_triple (const float values[3])
 {
-  g_autofree char *a = format_double (values[0], 9);
-  g_autofree char *b = format_double (values[1], 9);
-  g_autofree char *c = format_double (values[2], 9);
+  g_autofree char *a = format_float (values[0]);
+  g_autofree char *b = format_float (values[1]);
+  g_autofree char *c = format_float (values[2]);
 
   return g_strdup_printf ("[%s, %s, %s]", a, b, c);
 }
@@ -160,7 +174,7 @@ writer_for_model (UnetModel *model)
   unet_safetensors_writer_set_metadata (writer, "padding",
                                         unet_padding_to_string (config->padding));
   unet_safetensors_writer_set_metadata (writer, "norm", unet_norm_to_string (config->norm));
-  number = format_double (config->dropout, 9);
+  number = format_float (config->dropout);
   unet_safetensors_writer_set_metadata (writer, "dropout", number);
 
   for (int k = 0; k < config->classes; k++)

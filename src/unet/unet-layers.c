@@ -78,12 +78,22 @@ im2col_strip (float       *col,
             }
           else
             {
+              /* same padding: OW == W, and tap kx reads the row shifted by kx - 1 */
               const float *src = plane + (size_t) iy * W;
 
-              for (int x = 0; x < OW; x++)
+              if (kx == 0)
                 {
-                  int ix = x + kx - 1;
-                  row[x] = (ix >= 0 && ix < W) ? src[ix] : 0.0f;
+                  row[0] = 0.0f;
+                  memcpy (row + 1, src, sizeof (float) * (W - 1));
+                }
+              else if (kx == 1)
+                {
+                  memcpy (row, src, sizeof (float) * W);
+                }
+              else
+                {
+                  memcpy (row, src + 1, sizeof (float) * (W - 1));
+                  row[W - 1] = 0.0f;
                 }
             }
         }
