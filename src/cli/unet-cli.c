@@ -23,6 +23,7 @@ typedef struct
 } Command;
 
 static const Command commands[] = {
+  { "train", unet_cli_train, "Train a model on a dataset, or resume a run" },
   { "bench", unet_cli_bench, "Measure training and inference speed of a model configuration" },
 };
 

@@ -26,6 +26,8 @@ typedef int (*UnetCommandFunc) (int argc, char **argv);
 
 int unet_cli_bench (int    argc,
                     char **argv);
+int unet_cli_train (int    argc,
+                    char **argv);
 
 /* Prints "unet COMMAND: message" on stderr. */
 void unet_cli_error (const char *command,

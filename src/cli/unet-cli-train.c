@@ -1,0 +1,317 @@
+/* unet-cli-train.c
+ *
+ * Copyright 2026 The U-Net Studio authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+
+#include "unet-cli.h"
+#include "unet-trainer.h"
+
+typedef struct
+{
+  gboolean  terminal;
+  gint64    last_line_step;
+  gint64    line_every;
+  gboolean  line_open;
+} Progress;
+
+static UnetTrainer *running_trainer;
+
+static void
+on_stop_signal (int signum)
+{
+  /* ask once for a clean stop (checkpoint, then exit); a second signal kills as usual */
+  if (running_trainer)
+    unet_trainer_request_stop (running_trainer);
+  signal (signum, SIG_DFL);
+}
+
+static void
+format_duration (char   *buffer,
+                 gsize   size,
+                 double  seconds)
+{
+  gint64 s = (gint64) (seconds + 0.5);
+
+  if (seconds < 0 || seconds > 365.0 * 86400)
+    g_snprintf (buffer, size, "--");
+  else if (s >= 3600)
+    g_snprintf (buffer, size, "%" G_GINT64_FORMAT "h%02dm", s / 3600, (int) (s % 3600 / 60));
+  else
+    g_snprintf (buffer, size, "%dm%02ds", (int) (s / 60), (int) (s % 60));
+}
+
+static void
+end_line (Progress *progress)
+{
+  if (progress->line_open)
+    {
+      fputc ('\n', stderr);
+      progress->line_open = FALSE;
+    }
+}
+
+static void
+on_event (const UnetTrainEvent *event,
+          gpointer              user_data)
+{
+  Progress *progress = user_data;
+  char eta[32];
+
+  switch (event->kind)
+    {
+    case UNET_TRAIN_EVENT_PROGRESS:
+      format_duration (eta, sizeof eta, event->eta_seconds);
+      if (progress->terminal)
+        {
+          fprintf (stderr, "\r\033[Kstep %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "  epoch %d/%d  "
+                   "loss %.4f  lr %.3g  %.2f img/s  ETA %s",
+                   event->step, event->total_steps, event->epoch, event->n_epochs,
+                   event->loss, event->lr, event->images_per_s, eta);
+          progress->line_open = TRUE;
+        }
+      else if (event->step - progress->last_line_step >= progress->line_every ||
+               event->step == event->total_steps)
+        {
+          fprintf (stderr, "step %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT " epoch %d/%d loss %.4f "
+                   "lr %.3g %.2f img/s ETA %s\n",
+                   event->step, event->total_steps, event->epoch, event->n_epochs,
+                   event->loss, event->lr, event->images_per_s, eta);
+          progress->last_line_step = event->step;
+        }
+      break;
+
+    case UNET_TRAIN_EVENT_EVALUATED:
+      end_line (progress);
+      fprintf (stderr, "epoch %d: val loss %.4f  mIoU %.2f %%  pixel accuracy %.2f %%%s\n",
+               event->epoch, event->val_loss, 100.0 * event->miou, 100.0 * event->pixel_accuracy,
+               event->is_best ? "  (best so far)" : "");
+      break;
+
+    case UNET_TRAIN_EVENT_CHECKPOINT:
+      if (!progress->terminal)
+        fprintf (stderr, "checkpoint: %s (step %" G_GINT64_FORMAT ")\n", event->path, event->step);
+      break;
+
+    case UNET_TRAIN_EVENT_FINISHED:
+      end_line (progress);
+      fprintf (stderr, "finished after %" G_GINT64_FORMAT " steps; model: %s\n",
+               event->step, event->path);
+      break;
+
+    default:
+      break;
+    }
+  fflush (stderr);
+}
+
+static int
+exit_code_for (const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return UNET_EXIT_INTERRUPTED;
+  if (error->domain == UNET_ERROR &&
+      (error->code == UNET_ERROR_INVALID_ARGUMENT || error->code == UNET_ERROR_INVALID_CONFIG ||
+       error->code == UNET_ERROR_INVALID_SIZE))
+    return UNET_EXIT_USAGE;
+  if (error->domain == G_IO_ERROR && error->code == G_IO_ERROR_EXISTS)
+    return UNET_EXIT_USAGE;
+  if (error->domain == UNET_ERROR && error->code == UNET_ERROR_NO_MEMORY)
+    return UNET_EXIT_FAILURE;
+  if (error->domain == VOC_ERROR || error->domain == UNET_ERROR)
+    return UNET_EXIT_INPUT;
+  return UNET_EXIT_OUTPUT;
+}
+
+int
+unet_cli_train (int    argc,
+                char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UnetTrainer) trainer = NULL;
+  g_auto(UnetTrainOptions) options = { 0 };
+  g_autofree char *padding = NULL, *norm = NULL, *schedule = NULL, *resume = NULL;
+  g_autofree char *dataset = NULL, *output = NULL, *init = NULL;
+  g_autofree char *train_split = NULL, *val_split = NULL;
+  gboolean no_augment = FALSE, no_elastic = FALSE, no_rotation = FALSE, no_flip = FALSE;
+  gboolean no_color = FALSE, no_validation = FALSE;
+  double dropout = -1.0;
+  gint64 seed = -1, epochs = 0, steps = 0;
+  Progress progress = { 0 };
+  int status;
+
+  unet_train_options_init_default (&options);
+
+  {
+    GOptionEntry entries[] = {
+      { "dataset", 0, 0, G_OPTION_ARG_FILENAME, &dataset, "VOCdevkit, VOC2007 or plain dataset folder", "DIR" },
+      { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Folder for checkpoints, models and logs", "DIR" },
+      { "resume", 0, 0, G_OPTION_ARG_FILENAME, &resume, "Continue the run saved in DIR with its own options (--steps or --epochs may extend it)", "DIR" },
+      { "init", 0, 0, G_OPTION_ARG_FILENAME, &init, "Start from the weights (and architecture) of this model or checkpoint", "FILE" },
+      { "train-split", 0, 0, G_OPTION_ARG_STRING, &train_split, "Split to train on (default train)", "NAME" },
+      { "val-split", 0, 0, G_OPTION_ARG_STRING, &val_split, "Split to validate on every epoch (default val)", "NAME" },
+      { "no-validation", 0, 0, G_OPTION_ARG_NONE, &no_validation, "Do not validate; best.safetensors is then the latest model", NULL },
+      { "depth", 0, 0, G_OPTION_ARG_INT, &options.model.depth, "Pooling steps, 1 to 5 (default 4, the paper's)", "N" },
+      { "base", 0, 0, G_OPTION_ARG_INT, &options.model.base, "Channels of the first level, doubled per level (default 64)", "N" },
+      { "padding", 0, 0, G_OPTION_ARG_STRING, &padding, "valid (the paper: unpadded, cropped skips) or same", "MODE" },
+      { "norm", 0, 0, G_OPTION_ARG_STRING, &norm, "none (the paper) or batch", "KIND" },
+      { "dropout", 0, 0, G_OPTION_ARG_DOUBLE, &dropout, "Dropout before the bottleneck (default 0.5)", "P" },
+      { "tile", 0, 0, G_OPTION_ARG_INT, &options.tile, "Input tile side, rounded up to one the model takes (default 572)", "N" },
+      { "batch", 0, 0, G_OPTION_ARG_INT, &options.batch, "Tiles per SGD step (default 1)", "N" },
+      { "epochs", 0, 0, G_OPTION_ARG_INT64, &epochs, "Passes over the training split (default 50)", "N" },
+      { "steps", 0, 0, G_OPTION_ARG_INT64, &steps, "SGD steps in all (overrides --epochs)", "N" },
+      { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &options.lr, "Learning rate (default 0.01)", "RATE" },
+      { "schedule", 0, 0, G_OPTION_ARG_STRING, &schedule, "Learning-rate schedule: constant, poly (default) or step", "KIND" },
+      { "warmup", 0, 0, G_OPTION_ARG_INT64, &options.warmup_steps, "Steps of linear learning-rate warm-up (default 0)", "N" },
+      { "momentum", 0, 0, G_OPTION_ARG_DOUBLE, &options.momentum, "SGD momentum (default 0.99, the paper's)", "M" },
+      { "weight-decay", 0, 0, G_OPTION_ARG_DOUBLE, &options.weight_decay, "L2 weight decay (default 0.0005)", "W" },
+      { "no-augment", 0, 0, G_OPTION_ARG_NONE, &no_augment, "No augmentation: centred tiles of the images as they are", NULL },
+      { "no-elastic", 0, 0, G_OPTION_ARG_NONE, &no_elastic, "No elastic deformation", NULL },
+      { "no-rotation", 0, 0, G_OPTION_ARG_NONE, &no_rotation, "No random rotation", NULL },
+      { "no-flip", 0, 0, G_OPTION_ARG_NONE, &no_flip, "No horizontal flips", NULL },
+      { "no-color", 0, 0, G_OPTION_ARG_NONE, &no_color, "No brightness, contrast or saturation jitter", NULL },
+      { "scale-min", 0, 0, G_OPTION_ARG_DOUBLE, &options.augment_options.scale_min, "Smallest random scale (default 0.75)", "S" },
+      { "scale-max", 0, 0, G_OPTION_ARG_DOUBLE, &options.augment_options.scale_max, "Largest random scale (default 1.25)", "S" },
+      { "weighted-loss", 0, 0, G_OPTION_ARG_NONE, &options.weighted_loss, "The paper's weight map: class balance plus separation borders", NULL },
+      { "w0", 0, 0, G_OPTION_ARG_DOUBLE, &options.w0, "Border weight of the weight map (default 10)", "W" },
+      { "sigma", 0, 0, G_OPTION_ARG_DOUBLE, &options.sigma, "Border width of the weight map in pixels (default 5)", "PX" },
+      { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Random seed for weights, order and augmentation (default 1)", "N" },
+      { "threads", 0, 0, G_OPTION_ARG_INT, &options.threads, "Threads to use (default: all cores)", "N" },
+      { "checkpoint-every", 0, 0, G_OPTION_ARG_INT64, &options.checkpoint_every, "Also save a checkpoint every N steps", "N" },
+      { "skip-bad", 0, 0, G_OPTION_ARG_NONE, &options.skip_bad, "Warn about missing or broken samples and go on without them", NULL },
+      { NULL }
+    };
+
+    context = g_option_context_new ("- train a U-Net");
+    g_option_context_set_summary (context,
+      "Trains a U-Net with SGD on a dataset's training split, validates on its validation split\n"
+      "after every epoch, and writes to the output folder:\n"
+      "  last.safetensors   checkpoint (weights, momentum, run state), for --resume\n"
+      "  best.safetensors   the model with the best validation mIoU\n"
+      "  log.csv, log.jsonl training loss per step, validation metrics per epoch\n"
+      "Ctrl+C saves a checkpoint and stops; continue with --resume DIR.");
+    g_option_context_set_description (context,
+      "Examples:\n"
+      "  unet train --dataset VOCdevkit -o runs/voc --padding same --norm batch --base 16 \\\n"
+      "             --tile 256 --batch 4 --epochs 100\n"
+      "  unet train --resume runs/voc --epochs 150");
+    g_option_context_add_main_entries (context, entries, NULL);
+    if (!g_option_context_parse (context, &argc, &argv, &error))
+      {
+        unet_cli_error ("train", "%s", error->message);
+        return UNET_EXIT_USAGE;
+      }
+  }
+  if (argc > 1)
+    {
+      unet_cli_error ("train", "unexpected argument “%s”", argv[1]);
+      return UNET_EXIT_USAGE;
+    }
+
+  if (resume)
+    {
+      if (dataset || output || init)
+        {
+          unet_cli_error ("train", "--resume takes the run's own dataset, output and model; "
+                          "only --steps or --epochs may be given with it");
+          return UNET_EXIT_USAGE;
+        }
+      trainer = unet_trainer_resume (resume, steps, epochs, &error);
+    }
+  else
+    {
+      if (!dataset || !output)
+        {
+          unet_cli_error ("train", "--dataset and --output are required (see unet train --help)");
+          return UNET_EXIT_USAGE;
+        }
+      options.dataset = g_steal_pointer (&dataset);
+      options.output_dir = g_steal_pointer (&output);
+      options.init_from = g_steal_pointer (&init);
+      if (train_split)
+        {
+          g_free (options.train_split);
+          options.train_split = g_steal_pointer (&train_split);
+        }
+      if (val_split)
+        {
+          g_free (options.val_split);
+          options.val_split = g_steal_pointer (&val_split);
+        }
+      if (steps > 0)
+        options.steps = steps;
+      if (epochs > 0)
+        options.epochs = epochs;
+      if (steps < 0 || epochs < 0)
+        {
+          unet_cli_error ("train", "--steps and --epochs must be positive");
+          return UNET_EXIT_USAGE;
+        }
+      if (no_validation)
+        g_clear_pointer (&options.val_split, g_free);
+      if ((padding && !unet_padding_from_string (padding, &options.model.padding, &error)) ||
+          (norm && !unet_norm_from_string (norm, &options.model.norm, &error)) ||
+          (schedule && !unet_schedule_kind_from_string (schedule, &options.schedule, &error)))
+        {
+          unet_cli_error ("train", "%s", error->message);
+          return UNET_EXIT_USAGE;
+        }
+      if (dropout >= 0.0)
+        options.model.dropout = (float) dropout;
+      if (seed >= 0)
+        options.seed = (guint64) seed;
+      options.augment = !no_augment;
+      if (no_elastic)
+        options.augment_options.elastic_sigma = 0.0;
+      if (no_rotation)
+        options.augment_options.rotation = 0.0;
+      if (no_flip)
+        options.augment_options.flip_probability = 0.0;
+      if (no_color)
+        {
+          options.augment_options.brightness = 0.0;
+          options.augment_options.contrast = 0.0;
+          options.augment_options.saturation = 0.0;
+        }
+      trainer = unet_trainer_new (&options, &error);
+    }
+
+  if (trainer == NULL)
+    {
+      unet_cli_error ("train", "%s", error->message);
+      return exit_code_for (error);
+    }
+
+  progress.terminal = isatty (fileno (stderr));
+  progress.line_every = MAX (unet_trainer_get_total_steps (trainer) / 100, 1);
+  progress.last_line_step = unet_trainer_get_step (trainer);
+  unet_trainer_set_event_func (trainer, on_event, &progress);
+
+  running_trainer = trainer;
+  signal (SIGINT, on_stop_signal);
+  signal (SIGTERM, on_stop_signal);
+
+  status = UNET_EXIT_OK;
+  if (!unet_trainer_run (trainer, &error))
+    {
+      end_line (&progress);
+      unet_cli_error ("train", "%s", error->message);
+      status = exit_code_for (error);
+    }
+
+  signal (SIGINT, SIG_DFL);
+  signal (SIGTERM, SIG_DFL);
+  running_trainer = NULL;
+  return status;
+}

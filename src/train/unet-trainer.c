@@ -1,0 +1,1385 @@
+/* unet-trainer.c
+ *
+ * Copyright 2026 The U-Net Studio authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "unet-trainer.h"
+
+/* Decoded samples are kept in memory up to this many bytes; beyond it they are decoded again
+ * each time they are drawn. The 20 VOC images of a small run take about 50 MB. */
+#define SAMPLE_CACHE_BUDGET ((gsize) 2 << 30)
+
+#define CHECKPOINT_NAME "last.safetensors"
+#define BEST_MODEL_NAME "best.safetensors"
+#define LOG_CSV_NAME "log.csv"
+#define LOG_JSONL_NAME "log.jsonl"
+#define LOG_CSV_HEADER "step,epoch,loss,lr,images_per_s,val_loss,val_miou,val_pixel_accuracy,val_mean_class_accuracy\n"
+
+struct _UnetTrainer
+{
+  UnetTrainOptions    options;
+
+  VocDataset         *dataset;
+  GPtrArray          *train_ids;
+  GPtrArray          *val_ids;
+  VocSample         **cache;          /* train_ids->len entries, NULL = not cached */
+  gsize               cache_bytes;
+  VocWeightMap        weight_map;
+  double             *class_weights;
+
+  UnetModel          *model;
+  UnetOptimizer      *optimizer;
+  UnetSchedule        schedule;
+
+  int                 in_size, out_size;
+  gint64              step;
+  gint64              total_steps;
+  gint64              steps_per_epoch;
+  double              best_miou;
+
+  float              *batch_input;
+  guint8             *batch_labels;
+  float              *batch_weights;
+  guint32            *order;          /* this epoch's sample order */
+  gint64              order_epoch;
+
+  FILE               *log_csv;
+  FILE               *log_jsonl;
+  double              last_loss;
+  double              images_per_s;   /* smoothed */
+  gint64              last_step_time;
+
+  UnetTrainEventFunc  event_func;
+  gpointer            event_data;
+  volatile gint       stop_requested;
+};
+
+/* --- options ------------------------------------------------------------------------------- */
+
+void
+unet_train_options_init_default (UnetTrainOptions *options)
+{
+  g_return_if_fail (options != NULL);
+
+  memset (options, 0, sizeof *options);
+  options->train_split = g_strdup ("train");
+  options->val_split = g_strdup ("val");
+  unet_config_init_default (&options->model);
+  options->tile = 572;
+  options->batch = 1;
+  options->epochs = 50;
+  options->schedule = UNET_SCHEDULE_POLY;
+  options->lr = 0.01;
+  options->momentum = 0.99;
+  options->weight_decay = 5e-4;
+  options->augment = TRUE;
+  voc_augment_options_init_default (&options->augment_options);
+  options->w0 = VOC_WEIGHT_W0;
+  options->sigma = VOC_WEIGHT_SIGMA;
+  options->seed = 1;
+}
+
+void
+unet_train_options_clear (UnetTrainOptions *options)
+{
+  g_return_if_fail (options != NULL);
+
+  g_clear_pointer (&options->dataset, g_free);
+  g_clear_pointer (&options->train_split, g_free);
+  g_clear_pointer (&options->val_split, g_free);
+  g_clear_pointer (&options->init_from, g_free);
+  g_clear_pointer (&options->output_dir, g_free);
+}
+
+void
+unet_train_options_copy (UnetTrainOptions       *dest,
+                         const UnetTrainOptions *src)
+{
+  g_return_if_fail (dest != NULL && src != NULL);
+
+  *dest = *src;
+  dest->dataset = g_strdup (src->dataset);
+  dest->train_split = g_strdup (src->train_split);
+  dest->val_split = g_strdup (src->val_split);
+  dest->init_from = g_strdup (src->init_from);
+  dest->output_dir = g_strdup (src->output_dir);
+}
+
+static void
+add_string (JsonBuilder *builder,
+            const char  *name,
+            const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+add_int (JsonBuilder *builder,
+         const char  *name,
+         gint64       value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_int_value (builder, value);
+}
+
+static void
+add_double (JsonBuilder *builder,
+            const char  *name,
+            double       value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_double_value (builder, value);
+}
+
+static void
+add_bool (JsonBuilder *builder,
+          const char  *name,
+          gboolean     value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_boolean_value (builder, value);
+}
+
+static char *
+builder_to_string (JsonBuilder *builder,
+                   gboolean     pretty)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, pretty);
+  return json_generator_to_data (generator, NULL);
+}
+
+char *
+unet_train_options_to_json (const UnetTrainOptions *o)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *seed = NULL;
+  const VocAugmentOptions *a = &o->augment_options;
+
+  json_builder_begin_object (builder);
+  add_string (builder, "dataset", o->dataset);
+  add_string (builder, "train_split", o->train_split);
+  add_string (builder, "val_split", o->val_split);
+  add_bool (builder, "skip_bad", o->skip_bad);
+  add_int (builder, "depth", o->model.depth);
+  add_int (builder, "base", o->model.base);
+  add_int (builder, "classes", o->model.classes);
+  add_string (builder, "padding", unet_padding_to_string (o->model.padding));
+  add_string (builder, "norm", unet_norm_to_string (o->model.norm));
+  add_double (builder, "dropout", o->model.dropout);
+  add_string (builder, "init_from", o->init_from);
+  add_int (builder, "tile", o->tile);
+  add_int (builder, "batch", o->batch);
+  add_int (builder, "epochs", o->epochs);
+  add_int (builder, "steps", o->steps);
+  add_string (builder, "schedule", unet_schedule_kind_to_string (o->schedule));
+  add_double (builder, "lr", o->lr);
+  add_int (builder, "warmup_steps", o->warmup_steps);
+  add_double (builder, "momentum", o->momentum);
+  add_double (builder, "weight_decay", o->weight_decay);
+  add_bool (builder, "augment", o->augment);
+  add_double (builder, "scale_min", a->scale_min);
+  add_double (builder, "scale_max", a->scale_max);
+  add_double (builder, "rotation", a->rotation);
+  add_double (builder, "flip_probability", a->flip_probability);
+  add_bool (builder, "random_crop", a->random_crop);
+  add_double (builder, "elastic_sigma", a->elastic_sigma);
+  add_int (builder, "elastic_grid", a->elastic_grid);
+  add_double (builder, "brightness", a->brightness);
+  add_double (builder, "contrast", a->contrast);
+  add_double (builder, "saturation", a->saturation);
+  add_bool (builder, "weighted_loss", o->weighted_loss);
+  add_double (builder, "w0", o->w0);
+  add_double (builder, "sigma", o->sigma);
+  /* as a string: JSON numbers lose 64-bit seeds */
+  seed = g_strdup_printf ("%" G_GUINT64_FORMAT, o->seed);
+  add_string (builder, "seed", seed);
+  add_int (builder, "threads", o->threads);
+  add_string (builder, "output_dir", o->output_dir);
+  add_int (builder, "checkpoint_every", o->checkpoint_every);
+  json_builder_end_object (builder);
+
+  return builder_to_string (builder, TRUE);
+}
+
+/* Reading back: every member is optional (defaults fill in), but a member of the wrong type is
+ * an error naming it, so a hand-edited or damaged checkpoint never half-loads. */
+typedef struct
+{
+  JsonObject  *object;
+  GError     **error;
+  gboolean     failed;
+} OptionReader;
+
+static JsonNode *
+reader_member (OptionReader *r,
+               const char   *name,
+               JsonNodeType  type,
+               GType         value_type)
+{
+  JsonNode *node;
+
+  if (r->failed || !json_object_has_member (r->object, name))
+    return NULL;
+  node = json_object_get_member (r->object, name);
+  if (JSON_NODE_HOLDS_NULL (node))
+    return NULL;
+  if (json_node_get_node_type (node) != type ||
+      (value_type != G_TYPE_INVALID && json_node_get_value_type (node) != value_type &&
+       !(value_type == G_TYPE_DOUBLE && json_node_get_value_type (node) == G_TYPE_INT64)))
+    {
+      g_set_error (r->error, UNET_ERROR, UNET_ERROR_CORRUPT,
+                   "Training options: “%s” has the wrong type", name);
+      r->failed = TRUE;
+      return NULL;
+    }
+  return node;
+}
+
+static void
+read_string (OptionReader  *r,
+             const char    *name,
+             char         **value)
+{
+  JsonNode *node = reader_member (r, name, JSON_NODE_VALUE, G_TYPE_STRING);
+
+  if (node)
+    {
+      g_free (*value);
+      *value = g_strdup (json_node_get_string (node));
+    }
+}
+
+static void
+read_int (OptionReader *r,
+          const char   *name,
+          gint64       *value)
+{
+  JsonNode *node = reader_member (r, name, JSON_NODE_VALUE, G_TYPE_INT64);
+
+  if (node)
+    *value = json_node_get_int (node);
+}
+
+static void
+read_int32 (OptionReader *r,
+            const char   *name,
+            int          *value)
+{
+  gint64 v = *value;
+
+  read_int (r, name, &v);
+  if (!r->failed && (v < G_MININT || v > G_MAXINT))
+    {
+      g_set_error (r->error, UNET_ERROR, UNET_ERROR_CORRUPT,
+                   "Training options: “%s” is out of range", name);
+      r->failed = TRUE;
+      return;
+    }
+  *value = (int) v;
+}
+
+static void
+read_double (OptionReader *r,
+             const char   *name,
+             double       *value)
+{
+  JsonNode *node = reader_member (r, name, JSON_NODE_VALUE, G_TYPE_DOUBLE);
+
+  if (node)
+    *value = json_node_get_double (node);
+}
+
+static void
+read_bool (OptionReader *r,
+           const char   *name,
+           gboolean     *value)
+{
+  JsonNode *node = reader_member (r, name, JSON_NODE_VALUE, G_TYPE_BOOLEAN);
+
+  if (node)
+    *value = json_node_get_boolean (node);
+}
+
+gboolean
+unet_train_options_from_json (UnetTrainOptions  *o,
+                              const char        *json,
+                              GError           **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *padding = NULL, *norm = NULL, *schedule = NULL, *seed = NULL;
+  VocAugmentOptions *a = &o->augment_options;
+  OptionReader r = { NULL, error, FALSE };
+  double dropout = o->model.dropout;
+  JsonNode *root;
+
+  g_return_val_if_fail (o != NULL && json != NULL, FALSE);
+
+  if (!json_parser_load_from_data (parser, json, -1, error))
+    return FALSE;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_CORRUPT, "Training options are not a JSON object");
+      return FALSE;
+    }
+  r.object = json_node_get_object (root);
+
+  read_string (&r, "dataset", &o->dataset);
+  read_string (&r, "train_split", &o->train_split);
+  read_string (&r, "val_split", &o->val_split);
+  read_bool (&r, "skip_bad", &o->skip_bad);
+  read_int32 (&r, "depth", &o->model.depth);
+  read_int32 (&r, "base", &o->model.base);
+  read_int32 (&r, "classes", &o->model.classes);
+  read_string (&r, "padding", &padding);
+  read_string (&r, "norm", &norm);
+  read_double (&r, "dropout", &dropout);
+  read_string (&r, "init_from", &o->init_from);
+  read_int32 (&r, "tile", &o->tile);
+  read_int32 (&r, "batch", &o->batch);
+  read_int (&r, "epochs", &o->epochs);
+  read_int (&r, "steps", &o->steps);
+  read_string (&r, "schedule", &schedule);
+  read_double (&r, "lr", &o->lr);
+  read_int (&r, "warmup_steps", &o->warmup_steps);
+  read_double (&r, "momentum", &o->momentum);
+  read_double (&r, "weight_decay", &o->weight_decay);
+  read_bool (&r, "augment", &o->augment);
+  read_double (&r, "scale_min", &a->scale_min);
+  read_double (&r, "scale_max", &a->scale_max);
+  read_double (&r, "rotation", &a->rotation);
+  read_double (&r, "flip_probability", &a->flip_probability);
+  read_bool (&r, "random_crop", &a->random_crop);
+  read_double (&r, "elastic_sigma", &a->elastic_sigma);
+  read_int32 (&r, "elastic_grid", &a->elastic_grid);
+  read_double (&r, "brightness", &a->brightness);
+  read_double (&r, "contrast", &a->contrast);
+  read_double (&r, "saturation", &a->saturation);
+  read_bool (&r, "weighted_loss", &o->weighted_loss);
+  read_double (&r, "w0", &o->w0);
+  read_double (&r, "sigma", &o->sigma);
+  read_string (&r, "seed", &seed);
+  read_int32 (&r, "threads", &o->threads);
+  read_string (&r, "output_dir", &o->output_dir);
+  read_int (&r, "checkpoint_every", &o->checkpoint_every);
+  if (r.failed)
+    return FALSE;
+
+  o->model.dropout = (float) dropout;
+  if ((padding && !unet_padding_from_string (padding, &o->model.padding, error)) ||
+      (norm && !unet_norm_from_string (norm, &o->model.norm, error)) ||
+      (schedule && !unet_schedule_kind_from_string (schedule, &o->schedule, error)))
+    return FALSE;
+  if (seed && !g_ascii_string_to_unsigned (seed, 10, 0, G_MAXUINT64, &o->seed, error))
+    return FALSE;
+
+  return TRUE;
+}
+
+/* --- construction ---------------------------------------------------------------------------- */
+
+static gboolean
+check_options (const UnetTrainOptions  *o,
+               GError                 **error)
+{
+  if (o->dataset == NULL || *o->dataset == '\0')
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT, "No dataset given");
+      return FALSE;
+    }
+  if (o->output_dir == NULL || *o->output_dir == '\0')
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT, "No output folder given");
+      return FALSE;
+    }
+  if (o->train_split == NULL || *o->train_split == '\0')
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT, "No training split given");
+      return FALSE;
+    }
+  if (o->batch < 1 || o->batch > 1024)
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
+                   "Batch size %d is out of range: it must be 1 to 1024", o->batch);
+      return FALSE;
+    }
+  if (o->tile < 1 || o->tile > 8192)
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
+                   "Tile %d is out of range: it must be 1 to 8192 pixels", o->tile);
+      return FALSE;
+    }
+  if (o->steps < 0 || o->epochs < 0 || (o->steps == 0 && o->epochs == 0))
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
+                   "The run needs a positive number of steps or epochs");
+      return FALSE;
+    }
+  if (!(o->lr > 0.0 && o->lr < 100.0))
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
+                   "Learning rate %g is out of range", o->lr);
+      return FALSE;
+    }
+  if (!(o->momentum >= 0.0 && o->momentum < 1.0))
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
+                   "Momentum %g is out of range: it must be at least 0 and below 1", o->momentum);
+      return FALSE;
+    }
+  if (!(o->weight_decay >= 0.0 && o->weight_decay < 1.0))
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
+                   "Weight decay %g is out of range", o->weight_decay);
+      return FALSE;
+    }
+  if (o->warmup_steps < 0 || o->checkpoint_every < 0 || o->threads < 0)
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
+                   "Warm-up, checkpoint interval and threads cannot be negative");
+      return FALSE;
+    }
+  return unet_config_validate (&o->model, error);
+}
+
+/* A seed for draw `index` of step `step`: every random number of a step is a function of the run
+ * seed and the step, so a resumed run draws exactly what an uninterrupted one would. */
+static guint64
+step_seed (guint64 seed,
+           gint64  step,
+           guint64 index)
+{
+  UnetRng rng;
+
+  unet_rng_seed (&rng, seed ^ ((guint64) step * G_GUINT64_CONSTANT (0x9e3779b97f4a7c15))
+                        ^ (index * G_GUINT64_CONSTANT (0xc2b2ae3d27d4eb4f)));
+  return unet_rng_next (&rng);
+}
+
+static gboolean
+setup_sizes (UnetTrainer  *self,
+             GError      **error)
+{
+  const UnetConfig *config = unet_model_get_config (self->model);
+  int in = unet_config_round_input_size (config, self->options.tile);
+
+  if (in < 0 || !unet_config_output_size (config, in, &self->out_size, error))
+    {
+      if (error && *error == NULL)
+        g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_SIZE,
+                     "No tile of at least %d pixels fits this model", self->options.tile);
+      return FALSE;
+    }
+  self->in_size = in;
+  return TRUE;
+}
+
+static gboolean
+open_data (UnetTrainer  *self,
+           GError      **error)
+{
+  const UnetTrainOptions *o = &self->options;
+  g_autoptr(GPtrArray) missing = NULL;
+
+  self->dataset = voc_dataset_open (o->dataset, error);
+  if (self->dataset == NULL)
+    return FALSE;
+  if (voc_dataset_get_n_classes (self->dataset) != o->model.classes)
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_MISMATCH,
+                   "%s has %d classes but the model has %d", o->dataset,
+                   voc_dataset_get_n_classes (self->dataset), o->model.classes);
+      return FALSE;
+    }
+
+  self->train_ids = voc_dataset_get_split (self->dataset, o->train_split, o->skip_bad, &missing, error);
+  if (self->train_ids == NULL)
+    return FALSE;
+  if (missing && missing->len > 0)
+    g_warning ("%s: skipping %u of the %u ids of split “%s” whose files are missing",
+               o->dataset, missing->len, missing->len + self->train_ids->len, o->train_split);
+  g_clear_pointer (&missing, g_ptr_array_unref);
+
+  if (o->val_split != NULL && *o->val_split != '\0')
+    {
+      self->val_ids = voc_dataset_get_split (self->dataset, o->val_split, o->skip_bad, &missing, error);
+      if (self->val_ids == NULL)
+        return FALSE;
+      if (missing && missing->len > 0)
+        g_warning ("%s: skipping %u of the %u ids of split “%s” whose files are missing",
+                   o->dataset, missing->len, missing->len + self->val_ids->len, o->val_split);
+    }
+
+  self->cache = g_new0 (VocSample *, self->train_ids->len);
+
+  voc_weight_map_init_default (&self->weight_map, o->model.classes);
+  self->weight_map.w0 = o->w0;
+  self->weight_map.sigma = o->sigma;
+  if (o->weighted_loss)
+    {
+      g_autofree guint64 *pixels = g_new0 (guint64, o->model.classes);
+      g_autofree guint64 *image_pixels = g_new0 (guint64, o->model.classes);
+
+      self->class_weights = g_new0 (double, o->model.classes);
+      if (!voc_dataset_count_classes (self->dataset, self->train_ids, pixels, image_pixels, error))
+        return FALSE;
+      voc_class_weights_median_frequency (pixels, image_pixels, o->model.classes, self->class_weights);
+      self->weight_map.class_weights = self->class_weights;
+    }
+  return TRUE;
+}
+
+static void
+compute_lengths (UnetTrainer *self)
+{
+  const UnetTrainOptions *o = &self->options;
+
+  self->steps_per_epoch = MAX (((gint64) self->train_ids->len + o->batch - 1) / o->batch, 1);
+  self->total_steps = o->steps > 0 ? o->steps : o->epochs * self->steps_per_epoch;
+  unet_schedule_init (&self->schedule, o->schedule, o->lr, self->total_steps);
+  self->schedule.warmup_steps = o->warmup_steps;
+}
+
+static gboolean
+allocate_batch (UnetTrainer  *self,
+                GError      **error)
+{
+  const UnetTrainOptions *o = &self->options;
+  size_t in_plane = (size_t) self->in_size * self->in_size;
+  size_t out_plane = (size_t) self->out_size * self->out_size;
+
+  if (!unet_model_prepare (self->model, o->batch, self->in_size, self->in_size, TRUE, error))
+    return FALSE;
+  self->batch_input = g_try_new (float, (size_t) o->batch * 3 * in_plane);
+  self->batch_labels = g_try_new (guint8, (size_t) o->batch * out_plane);
+  self->batch_weights = o->weighted_loss ? g_try_new (float, (size_t) o->batch * out_plane) : NULL;
+  self->order = g_new (guint32, self->train_ids->len);
+  self->order_epoch = -1;
+  if (self->batch_input == NULL || self->batch_labels == NULL ||
+      (o->weighted_loss && self->batch_weights == NULL))
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_NO_MEMORY, "Not enough memory for a batch");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static char *
+output_path (UnetTrainer *self,
+             const char  *name)
+{
+  return g_build_filename (self->options.output_dir, name, NULL);
+}
+
+/* Opens the logs for appending; a resumed run first drops the lines written after its
+ * checkpoint (and a line torn by a crash), so its logs read as if it had never stopped. */
+static gboolean
+open_logs (UnetTrainer  *self,
+           gboolean      resuming,
+           GError      **error)
+{
+  const char *names[2] = { LOG_CSV_NAME, LOG_JSONL_NAME };
+  FILE **files[2] = { &self->log_csv, &self->log_jsonl };
+
+  for (int i = 0; i < 2; i++)
+    {
+      g_autofree char *path = output_path (self, names[i]);
+      g_autoptr(GString) kept = g_string_new (i == 0 ? LOG_CSV_HEADER : "");
+      g_autofree char *contents = NULL;
+
+      if (resuming && g_file_get_contents (path, &contents, NULL, NULL))
+        {
+          g_auto(GStrv) lines = g_strsplit (contents, "\n", -1);
+          guint n = g_strv_length (lines);
+
+          /* the last element follows the last newline: empty, or a torn line */
+          for (guint j = 0; j + 1 < n; j++)
+            {
+              gint64 step = -1;
+
+              if (i == 0)
+                {
+                  if (j == 0)
+                    continue;
+                  step = g_ascii_strtoll (lines[j], NULL, 10);
+                }
+              else
+                {
+                  const char *at = strstr (lines[j], "\"step\":");
+                  if (at)
+                    step = g_ascii_strtoll (at + 7, NULL, 10);
+                }
+              if (step >= 1 && step <= self->step)
+                {
+                  g_string_append (kept, lines[j]);
+                  g_string_append_c (kept, '\n');
+                }
+            }
+        }
+
+      if ((resuming || i == 0) && !g_file_set_contents (path, kept->str, kept->len, error))
+        return FALSE;
+      if (!resuming && i == 1 && !g_file_set_contents (path, "", 0, error))
+        return FALSE;
+
+      *files[i] = g_fopen (path, "a");
+      if (*files[i] == NULL)
+        {
+          int saved = errno;
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                       "%s: cannot open for writing: %s", path, g_strerror (saved));
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+create_output_dir (const char  *dir,
+                   GError     **error)
+{
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "%s: cannot create the output folder: %s", dir, g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+UnetTrainer *
+unet_trainer_new (const UnetTrainOptions  *options,
+                  GError                 **error)
+{
+  g_autoptr(UnetTrainer) self = NULL;
+  g_autofree char *checkpoint = NULL;
+
+  g_return_val_if_fail (options != NULL, NULL);
+
+  if (!check_options (options, error))
+    return NULL;
+
+  self = g_new0 (UnetTrainer, 1);
+  unet_train_options_copy (&self->options, options);
+  unet_set_threads (options->threads);
+
+  checkpoint = output_path (self, CHECKPOINT_NAME);
+  if (g_file_test (checkpoint, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                   "%s already holds a run (%s); continue it with --resume or choose another folder",
+                   options->output_dir, CHECKPOINT_NAME);
+      return NULL;
+    }
+
+  if (!open_data (self, error))
+    return NULL;
+
+  if (options->init_from != NULL)
+    {
+      self->model = unet_model_load (options->init_from, error);
+      if (self->model == NULL)
+        return NULL;
+      /* the architecture comes from the file; keep the options telling the truth */
+      self->options.model = *unet_model_get_config (self->model);
+    }
+  else
+    {
+      self->model = unet_model_new (&options->model, error);
+      if (self->model == NULL)
+        return NULL;
+      unet_model_init_weights (self->model, options->seed);
+      unet_model_set_classes (self->model, voc_dataset_get_class_names (self->dataset),
+                              voc_dataset_get_palette (self->dataset));
+    }
+  self->optimizer = unet_optimizer_new (self->model, options->momentum, options->weight_decay);
+  self->best_miou = -1.0;
+
+  compute_lengths (self);
+  if (!setup_sizes (self, error) ||
+      !create_output_dir (options->output_dir, error) ||
+      !allocate_batch (self, error) ||
+      !open_logs (self, FALSE, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+UnetTrainer *
+unet_trainer_resume (const char  *dir,
+                     gint64       steps,
+                     gint64       epochs,
+                     GError     **error)
+{
+  g_autoptr(UnetTrainer) self = NULL;
+  g_autoptr(GHashTable) state = NULL;
+  g_autofree char *path = NULL;
+  const char *value;
+
+  g_return_val_if_fail (dir != NULL, NULL);
+
+  self = g_new0 (UnetTrainer, 1);
+  unet_train_options_init_default (&self->options);
+  path = g_build_filename (dir, CHECKPOINT_NAME, NULL);
+  self->model = unet_checkpoint_load (path, &self->optimizer, &state, error);
+  if (self->model == NULL)
+    return NULL;
+
+  value = g_hash_table_lookup (state, "options");
+  if (value == NULL)
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_CORRUPT,
+                   "%s: not a training checkpoint (no stored options)", path);
+      return NULL;
+    }
+  if (!unet_train_options_from_json (&self->options, value, error))
+    {
+      g_prefix_error (error, "%s: ", path);
+      return NULL;
+    }
+  /* the folder may have moved since */
+  g_free (self->options.output_dir);
+  self->options.output_dir = g_strdup (dir);
+  if (steps > 0)
+    {
+      self->options.steps = steps;
+    }
+  else if (epochs > 0)
+    {
+      self->options.epochs = epochs;
+      self->options.steps = 0;
+    }
+  self->options.model = *unet_model_get_config (self->model);
+  if (!check_options (&self->options, error))
+    return NULL;
+
+  value = g_hash_table_lookup (state, "step");
+  if (value == NULL || !g_ascii_string_to_signed (value, 10, 0, G_MAXINT64, &self->step, NULL))
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_CORRUPT, "%s: missing or bad “step”", path);
+      return NULL;
+    }
+  value = g_hash_table_lookup (state, "best_miou");
+  self->best_miou = value ? g_ascii_strtod (value, NULL) : -1.0;
+
+  unet_set_threads (self->options.threads);
+  if (!open_data (self, error))
+    return NULL;
+  compute_lengths (self);
+  if (self->step > self->total_steps)
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
+                   "%s has already done %" G_GINT64_FORMAT " steps, more than the %" G_GINT64_FORMAT
+                   " asked for", dir, self->step, self->total_steps);
+      return NULL;
+    }
+  if (!setup_sizes (self, error) ||
+      !allocate_batch (self, error) ||
+      !open_logs (self, TRUE, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+void
+unet_trainer_free (UnetTrainer *self)
+{
+  if (self == NULL)
+    return;
+
+  if (self->log_csv)
+    fclose (self->log_csv);
+  if (self->log_jsonl)
+    fclose (self->log_jsonl);
+  if (self->cache)
+    for (guint i = 0; i < self->train_ids->len; i++)
+      g_clear_pointer (&self->cache[i], voc_sample_free);
+  g_free (self->cache);
+  g_clear_pointer (&self->train_ids, g_ptr_array_unref);
+  g_clear_pointer (&self->val_ids, g_ptr_array_unref);
+  g_clear_pointer (&self->dataset, voc_dataset_unref);
+  g_clear_pointer (&self->optimizer, unet_optimizer_free);
+  g_clear_pointer (&self->model, unet_model_free);
+  g_free (self->class_weights);
+  g_free (self->batch_input);
+  g_free (self->batch_labels);
+  g_free (self->batch_weights);
+  g_free (self->order);
+  unet_train_options_clear (&self->options);
+  g_free (self);
+}
+
+void
+unet_trainer_set_event_func (UnetTrainer        *self,
+                             UnetTrainEventFunc  func,
+                             gpointer            user_data)
+{
+  g_return_if_fail (self != NULL);
+
+  self->event_func = func;
+  self->event_data = user_data;
+}
+
+const UnetTrainOptions *
+unet_trainer_get_options (UnetTrainer *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return &self->options;
+}
+
+UnetModel *
+unet_trainer_get_model (UnetTrainer *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->model;
+}
+
+gint64
+unet_trainer_get_step (UnetTrainer *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->step;
+}
+
+gint64
+unet_trainer_get_total_steps (UnetTrainer *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->total_steps;
+}
+
+gboolean
+unet_trainer_is_finished (UnetTrainer *self)
+{
+  g_return_val_if_fail (self != NULL, TRUE);
+
+  return self->step >= self->total_steps;
+}
+
+void
+unet_trainer_request_stop (UnetTrainer *self)
+{
+  g_atomic_int_set (&self->stop_requested, 1);
+}
+
+/* --- one step ------------------------------------------------------------------------------- */
+
+static void
+emit (UnetTrainer    *self,
+      UnetTrainEvent *event)
+{
+  event->step = self->step;
+  event->total_steps = self->total_steps;
+  event->epoch = (int) ((MAX (self->step, 1) - 1) / self->steps_per_epoch) + 1;
+  event->n_epochs = (int) ((self->total_steps + self->steps_per_epoch - 1) / self->steps_per_epoch);
+  if (self->event_func)
+    self->event_func (event, self->event_data);
+}
+
+static void
+ensure_order (UnetTrainer *self,
+              gint64       epoch)
+{
+  guint n = self->train_ids->len;
+  UnetRng rng;
+
+  if (self->order_epoch == epoch)
+    return;
+
+  /* a fresh shuffle per epoch, a function of the seed and the epoch alone */
+  unet_rng_seed (&rng, step_seed (self->options.seed, -1 - epoch, 0));
+  for (guint i = 0; i < n; i++)
+    self->order[i] = i;
+  for (guint i = n - 1; i > 0; i--)
+    {
+      guint j = unet_rng_below (&rng, i + 1);
+      guint32 t = self->order[i];
+      self->order[i] = self->order[j];
+      self->order[j] = t;
+    }
+  self->order_epoch = epoch;
+}
+
+static VocSample *
+load_train_sample (UnetTrainer  *self,
+                   guint         index,
+                   gboolean     *owned,
+                   GError      **error)
+{
+  VocLoadFlags flags = VOC_LOAD_TRAIN;
+  VocSample *sample;
+  gsize bytes;
+
+  *owned = FALSE;
+  if (self->cache[index] != NULL)
+    return self->cache[index];
+
+  if (self->options.weighted_loss)
+    flags |= VOC_LOAD_INSTANCES;
+  sample = voc_dataset_load_sample (self->dataset, g_ptr_array_index (self->train_ids, index),
+                                    flags, error);
+  if (sample == NULL)
+    return NULL;
+  if (self->options.weighted_loss)
+    voc_sample_compute_weights (sample, &self->weight_map);
+
+  bytes = (gsize) sample->width * sample->height * (3 * sizeof (float) + 2 + sizeof (float));
+  if (self->cache_bytes + bytes <= SAMPLE_CACHE_BUDGET)
+    {
+      self->cache[index] = sample;
+      self->cache_bytes += bytes;
+    }
+  else
+    {
+      *owned = TRUE;
+    }
+  return sample;
+}
+
+static void
+normalise (UnetTrainer *self,
+           float       *image)
+{
+  size_t plane = (size_t) self->in_size * self->in_size;
+  float mean[3], std[3];
+
+  unet_model_get_normalization (self->model, mean, std);
+  for (int c = 0; c < 3; c++)
+    {
+      float *p = image + c * plane;
+      float inv = 1.0f / std[c];
+
+      for (size_t i = 0; i < plane; i++)
+        p[i] = (p[i] - mean[c]) * inv;
+    }
+}
+
+static gboolean
+fill_batch (UnetTrainer  *self,
+            GError      **error)
+{
+  const UnetTrainOptions *o = &self->options;
+  guint n = self->train_ids->len;
+  size_t in_floats = (size_t) 3 * self->in_size * self->in_size;
+  size_t out_plane = (size_t) self->out_size * self->out_size;
+  VocAugmentOptions identity;
+
+  voc_augment_options_init_identity (&identity);
+
+  for (int b = 0; b < o->batch; b++)
+    {
+      gint64 position = self->step * o->batch + b;
+      gboolean done = FALSE;
+
+      for (guint attempt = 0; !done && attempt < n; attempt++)
+        {
+          gint64 p = position + attempt;
+          g_autoptr(GError) local_error = NULL;
+          VocSample *sample;
+          gboolean owned;
+          UnetRng rng;
+
+          ensure_order (self, p / n);
+          sample = load_train_sample (self, self->order[p % n], &owned, &local_error);
+          if (sample != NULL)
+            {
+              unet_rng_seed (&rng, step_seed (o->seed, self->step, b + 1));
+              done = voc_augment_sample (sample, o->augment ? &o->augment_options : &identity, &rng,
+                                         self->in_size, self->out_size,
+                                         self->batch_input + b * in_floats,
+                                         self->batch_labels + b * out_plane,
+                                         self->batch_weights ? self->batch_weights + b * out_plane : NULL,
+                                         o->weighted_loss ? &self->weight_map : NULL,
+                                         &local_error);
+              if (owned)
+                voc_sample_free (sample);
+            }
+          if (!done)
+            {
+              if (!o->skip_bad)
+                {
+                  g_propagate_error (error, g_steal_pointer (&local_error));
+                  return FALSE;
+                }
+              /* the next sample in the order stands in for the broken one */
+              g_warning ("%s (skipped)", local_error->message);
+            }
+        }
+      if (!done)
+        {
+          g_set_error (error, UNET_ERROR, UNET_ERROR_IO, "No usable training sample in %s",
+                       o->dataset);
+          return FALSE;
+        }
+      normalise (self, self->batch_input + b * in_floats);
+    }
+  return TRUE;
+}
+
+static void
+write_train_log (UnetTrainer *self,
+                 double       loss,
+                 double       lr)
+{
+  char l[G_ASCII_DTOSTR_BUF_SIZE], r[G_ASCII_DTOSTR_BUF_SIZE], s[G_ASCII_DTOSTR_BUF_SIZE];
+  int epoch = (int) ((self->step - 1) / self->steps_per_epoch) + 1;
+
+  g_ascii_formatd (l, sizeof l, "%.6g", loss);
+  g_ascii_formatd (r, sizeof r, "%.6g", lr);
+  g_ascii_formatd (s, sizeof s, "%.4g", self->images_per_s);
+  fprintf (self->log_csv, "%" G_GINT64_FORMAT ",%d,%s,%s,%s,,,,\n", self->step, epoch, l, r, s);
+  fprintf (self->log_jsonl,
+           "{\"type\":\"train\",\"step\":%" G_GINT64_FORMAT ",\"epoch\":%d,\"loss\":%s,\"lr\":%s,"
+           "\"images_per_s\":%s}\n", self->step, epoch, l, r, s);
+  fflush (self->log_csv);
+  fflush (self->log_jsonl);
+}
+
+gboolean
+unet_trainer_step (UnetTrainer  *self,
+                   GError      **error)
+{
+  const UnetTrainOptions *o;
+  UnetTrainEvent event = { 0 };
+  gint64 started;
+  double loss, lr, seconds;
+  gboolean epoch_end;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (unet_trainer_is_finished (self))
+    return TRUE;
+
+  o = &self->options;
+  started = g_get_monotonic_time ();
+  if (!fill_batch (self, error))
+    return FALSE;
+  if (!unet_model_prepare (self->model, o->batch, self->in_size, self->in_size, TRUE, error))
+    return FALSE;
+
+  unet_rng_seed (unet_model_get_rng (self->model), step_seed (o->seed, self->step, 0));
+  loss = unet_model_train_step (self->model, self->batch_input, self->batch_labels, self->batch_weights);
+  lr = unet_schedule_lr (&self->schedule, self->step);
+  unet_optimizer_step (self->optimizer, self->model, lr);
+  self->step++;
+
+  if (!isfinite (loss))
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
+                   "The loss became %g at step %" G_GINT64_FORMAT ": the learning rate %g is too "
+                   "high for this model (try a lower --lr or a --warmup)", loss, self->step, lr);
+      return FALSE;
+    }
+
+  seconds = (g_get_monotonic_time () - started) / 1e6;
+  /* an average over the last ~20 steps: smooth, but quick to follow a change of pace */
+  if (self->images_per_s <= 0.0)
+    self->images_per_s = o->batch / MAX (seconds, 1e-6);
+  else
+    self->images_per_s = 0.9 * self->images_per_s + 0.1 * o->batch / MAX (seconds, 1e-6);
+  self->last_loss = loss;
+  write_train_log (self, loss, lr);
+
+  event.kind = UNET_TRAIN_EVENT_PROGRESS;
+  event.loss = loss;
+  event.lr = lr;
+  event.images_per_s = self->images_per_s;
+  event.eta_seconds = (self->total_steps - self->step) * o->batch / MAX (self->images_per_s, 1e-9);
+  emit (self, &event);
+
+  epoch_end = self->step % self->steps_per_epoch == 0 || self->step == self->total_steps;
+  if (epoch_end && !unet_trainer_validate (self, error))
+    return FALSE;
+
+  if (self->step == self->total_steps ||
+      (o->checkpoint_every > 0 && self->step % o->checkpoint_every == 0))
+    {
+      if (!unet_trainer_save_checkpoint (self, error))
+        return FALSE;
+    }
+
+  if (self->step == self->total_steps)
+    {
+      g_autofree char *best = output_path (self, BEST_MODEL_NAME);
+      UnetTrainEvent finished = { .kind = UNET_TRAIN_EVENT_FINISHED, .path = best,
+                                  .loss = loss, .lr = lr, .images_per_s = self->images_per_s };
+      emit (self, &finished);
+    }
+  return TRUE;
+}
+
+/* --- validation and saving ------------------------------------------------------------------ */
+
+static void
+set_model_info (UnetTrainer *self,
+                double       miou)
+{
+  const UnetTrainOptions *o = &self->options;
+  g_autofree char *data = g_strdup_printf ("%s (split %s)", o->dataset, o->train_split);
+  g_autofree char *step = g_strdup_printf ("%" G_GINT64_FORMAT, self->step);
+  g_autofree char *epochs = g_strdup_printf ("%.2f", (double) self->step / self->steps_per_epoch);
+  char number[G_ASCII_DTOSTR_BUF_SIZE];
+
+  unet_model_set_info (self->model, "data", data);
+  unet_model_set_info (self->model, "steps", step);
+  unet_model_set_info (self->model, "epochs", epochs);
+  if (miou >= 0.0)
+    {
+      unet_model_set_info (self->model, "val_miou", g_ascii_formatd (number, sizeof number, "%.4f", miou));
+      unet_model_set_info (self->model, "val_split", o->val_split);
+    }
+}
+
+static gboolean
+save_best_model (UnetTrainer  *self,
+                 double        miou,
+                 GError      **error)
+{
+  g_autofree char *path = output_path (self, BEST_MODEL_NAME);
+
+  set_model_info (self, miou);
+  return unet_model_save (self->model, path, error);
+}
+
+static void
+write_val_log (UnetTrainer         *self,
+               double               val_loss,
+               const UnetConfusion *confusion,
+               const double        *iou,
+               const gboolean      *present)
+{
+  const char *const *names = unet_model_get_class_names (self->model);
+  int epoch = (int) ((self->step - 1) / self->steps_per_epoch) + 1;
+  char l[G_ASCII_DTOSTR_BUF_SIZE], m[G_ASCII_DTOSTR_BUF_SIZE];
+  char p[G_ASCII_DTOSTR_BUF_SIZE], c[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autoptr(GString) classes = g_string_new ("{");
+
+  g_ascii_formatd (l, sizeof l, "%.6g", val_loss);
+  g_ascii_formatd (m, sizeof m, "%.6g", unet_confusion_miou (confusion));
+  g_ascii_formatd (p, sizeof p, "%.6g", unet_confusion_pixel_accuracy (confusion));
+  g_ascii_formatd (c, sizeof c, "%.6g", unet_confusion_mean_class_accuracy (confusion));
+  fprintf (self->log_csv, "%" G_GINT64_FORMAT ",%d,,,,%s,%s,%s,%s\n", self->step, epoch, l, m, p, c);
+
+  for (int k = 0; k < confusion->n_classes; k++)
+    {
+      char v[G_ASCII_DTOSTR_BUF_SIZE];
+      g_autofree char *name = g_strescape (names[k], NULL);
+
+      if (!present[k])
+        continue;
+      g_string_append_printf (classes, "%s\"%s\":%s", classes->len > 1 ? "," : "", name,
+                              g_ascii_formatd (v, sizeof v, "%.6g", iou[k]));
+    }
+  g_string_append_c (classes, '}');
+  fprintf (self->log_jsonl,
+           "{\"type\":\"val\",\"step\":%" G_GINT64_FORMAT ",\"epoch\":%d,\"val_loss\":%s,"
+           "\"miou\":%s,\"pixel_accuracy\":%s,\"mean_class_accuracy\":%s,\"per_class_iou\":%s}\n",
+           self->step, epoch, l, m, p, c, classes->str);
+  fflush (self->log_csv);
+  fflush (self->log_jsonl);
+}
+
+gboolean
+unet_trainer_validate (UnetTrainer  *self,
+                       GError      **error)
+{
+  const UnetTrainOptions *o;
+  const UnetConfig *config;
+  g_autoptr(UnetConfusion) confusion = NULL;
+  g_autoptr(VocSample) preview = NULL;
+  g_autofree guint8 *preview_prediction = NULL;
+  g_autofree double *iou = NULL;
+  g_autofree gboolean *present = NULL;
+  UnetPredictOptions predict_options = { 0, FALSE };
+  UnetTrainEvent event = { 0 };
+  double loss_sum = 0.0, miou;
+  guint64 loss_count = 0;
+  int K;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  o = &self->options;
+  config = unet_model_get_config (self->model);
+  K = config->classes;
+
+  if (self->val_ids == NULL || self->val_ids->len == 0)
+    {
+      /* nothing to select with: the latest model is the best we know */
+      return save_best_model (self, -1.0, error);
+    }
+
+  confusion = unet_confusion_new (K);
+  predict_options.tile = config->padding == UNET_PADDING_VALID ? self->out_size : self->in_size;
+
+  for (guint i = 0; i < self->val_ids->len; i++)
+    {
+      const char *id = g_ptr_array_index (self->val_ids, i);
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(VocSample) sample = NULL;
+      g_autofree float *probs = NULL;
+      g_autofree guint8 *prediction = NULL;
+      size_t plane;
+
+      sample = voc_dataset_load_sample (self->dataset, id, VOC_LOAD_TRAIN, &local_error);
+      if (sample == NULL)
+        {
+          if (!o->skip_bad)
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+          g_warning ("%s (skipped)", local_error->message);
+          continue;
+        }
+
+      plane = (size_t) sample->width * sample->height;
+      probs = g_try_new (float, plane * K);
+      prediction = g_try_new (guint8, plane);
+      if (probs == NULL || prediction == NULL)
+        {
+          g_set_error (error, UNET_ERROR, UNET_ERROR_NO_MEMORY,
+                       "Not enough memory to validate on %s", id);
+          return FALSE;
+        }
+      if (!unet_model_predict (self->model, sample->rgb, sample->height, sample->width, probs,
+                               &predict_options, error))
+        return FALSE;
+
+      unet_argmax (prediction, probs, (UnetShape) { 1, K, sample->height, sample->width });
+      unet_confusion_add (confusion, sample->labels, prediction, plane);
+      for (size_t p = 0; p < plane; p++)
+        if (sample->labels[p] < K)
+          {
+            loss_sum -= log (MAX (probs[(size_t) sample->labels[p] * plane + p], 1e-12f));
+            loss_count++;
+          }
+
+      if (preview == NULL)
+        {
+          preview = g_steal_pointer (&sample);
+          preview_prediction = g_steal_pointer (&prediction);
+        }
+    }
+
+  /* prediction ran at batch 1 on its own tiles: the training batch needs its buffers back */
+  if (!unet_model_prepare (self->model, o->batch, self->in_size, self->in_size, TRUE, error))
+    return FALSE;
+
+  iou = g_new (double, K);
+  present = g_new (gboolean, K);
+  unet_confusion_iou (confusion, iou, present);
+  miou = unet_confusion_miou (confusion);
+  if (isnan (miou))
+    miou = 0.0;
+  write_val_log (self, loss_count ? loss_sum / loss_count : 0.0, confusion, iou, present);
+
+  event.kind = UNET_TRAIN_EVENT_EVALUATED;
+  event.val_loss = loss_count ? loss_sum / loss_count : 0.0;
+  event.miou = miou;
+  event.pixel_accuracy = unet_confusion_pixel_accuracy (confusion);
+  event.mean_class_accuracy = unet_confusion_mean_class_accuracy (confusion);
+  event.n_classes = K;
+  event.per_class_iou = iou;
+  event.is_best = miou > self->best_miou;
+  if (preview)
+    {
+      event.sample_id = preview->id;
+      event.sample_rgb = preview->rgb;
+      event.sample_prediction = preview_prediction;
+      event.sample_truth = preview->labels;
+      event.sample_width = preview->width;
+      event.sample_height = preview->height;
+    }
+
+  if (event.is_best)
+    {
+      self->best_miou = miou;
+      if (!save_best_model (self, miou, error))
+        return FALSE;
+    }
+  emit (self, &event);
+  return TRUE;
+}
+
+gboolean
+unet_trainer_save_checkpoint (UnetTrainer  *self,
+                              GError      **error)
+{
+  g_autoptr(GHashTable) state = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autofree char *path = NULL;
+  UnetTrainEvent event = { 0 };
+  char number[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  g_hash_table_insert (state, "options", unet_train_options_to_json (&self->options));
+  g_hash_table_insert (state, "step", g_strdup_printf ("%" G_GINT64_FORMAT, self->step));
+  g_hash_table_insert (state, "best_miou",
+                       g_strdup (g_ascii_formatd (number, sizeof number, "%.17g", self->best_miou)));
+  set_model_info (self, self->best_miou);
+
+  path = output_path (self, CHECKPOINT_NAME);
+  /* the logs must not lag behind the checkpoint they will be cut back to */
+  fflush (self->log_csv);
+  fflush (self->log_jsonl);
+  fsync (fileno (self->log_csv));
+  fsync (fileno (self->log_jsonl));
+  if (!unet_checkpoint_save (self->model, self->optimizer, state, path, error))
+    return FALSE;
+
+  event.kind = UNET_TRAIN_EVENT_CHECKPOINT;
+  event.path = path;
+  event.loss = self->last_loss;
+  emit (self, &event);
+  return TRUE;
+}
+
+gboolean
+unet_trainer_run (UnetTrainer  *self,
+                  GError      **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  while (!unet_trainer_is_finished (self))
+    {
+      if (g_atomic_int_get (&self->stop_requested))
+        {
+          if (!unet_trainer_save_checkpoint (self, error))
+            return FALSE;
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                       "Stopped after step %" G_GINT64_FORMAT "; continue with --resume %s",
+                       self->step, self->options.output_dir);
+          return FALSE;
+        }
+      if (!unet_trainer_step (self, error))
+        return FALSE;
+    }
+  return TRUE;
+}

@@ -1,0 +1,12 @@
+/* voc-error.c
+ *
+ * Copyright 2026 The U-Net Studio authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "voc-error.h"
+
+G_DEFINE_QUARK (voc-error-quark, voc_error)

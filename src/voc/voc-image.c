@@ -1,0 +1,787 @@
+/* voc-image.c
+ *
+ * Copyright 2026 The U-Net Studio authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <glib/gstdio.h>
+#include <png.h>
+
+#include "voc-colormap.h"
+#include "voc-error.h"
+#include "voc-image.h"
+#include "voc-private.h"
+
+/* --- file checks ------------------------------------------------------------------------- */
+
+static gboolean
+check_regular_file (const char  *path,
+                    const char  *display,
+                    GError     **error)
+{
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0)
+    {
+      int saved_errno = errno;
+
+      if (saved_errno == ENOENT || saved_errno == ENOTDIR)
+        g_set_error (error, VOC_ERROR, VOC_ERROR_NOT_FOUND, "%s: no such file", display);
+      else
+        g_set_error (error, VOC_ERROR, VOC_ERROR_IO, "%s: %s", display, g_strerror (saved_errno));
+      return FALSE;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      g_set_error (error, VOC_ERROR, VOC_ERROR_IO, "%s: not a regular file", display);
+      return FALSE;
+    }
+  if (st.st_size == 0)
+    {
+      g_set_error (error, VOC_ERROR, VOC_ERROR_CORRUPT, "%s: the file is empty", display);
+      return FALSE;
+    }
+  if ((gint64) st.st_size > VOC_IMAGE_MAX_BYTES)
+    {
+      g_set_error (error, VOC_ERROR, VOC_ERROR_TOO_LARGE,
+                   "%s: the file is %" G_GINT64_FORMAT " MiB, over the limit of %" G_GINT64_FORMAT
+                   " MiB", display, (gint64) st.st_size >> 20, VOC_IMAGE_MAX_BYTES >> 20);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_pixels (gint64       width,
+              gint64       height,
+              const char  *display,
+              GError     **error)
+{
+  if (width <= 0 || height <= 0)
+    {
+      g_set_error (error, VOC_ERROR, VOC_ERROR_CORRUPT,
+                   "%s: the image has no pixels (%" G_GINT64_FORMAT "×%" G_GINT64_FORMAT ")",
+                   display, width, height);
+      return FALSE;
+    }
+  if (width * height > VOC_IMAGE_MAX_PIXELS)
+    {
+      g_set_error (error, VOC_ERROR, VOC_ERROR_TOO_LARGE,
+                   "%s: the image is %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT ", over the limit "
+                   "of %d megapixels", display, width, height, VOC_IMAGE_MAX_PIXELS / 1000000);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Walk the JPEG marker structure up to the end-of-image marker. A cut-off file has no EOI;
+ * libjpeg only warns about that and GdkPixbuf returns the image padded with grey. */
+static gboolean
+jpeg_is_complete (const guint8  *d,
+                  gsize          n,
+                  const char   **reason)
+{
+  gsize i = 2;
+
+  if (n < 4 || d[0] != 0xff || d[1] != 0xd8)
+    {
+      *reason = "no JPEG start-of-image marker";
+      return FALSE;
+    }
+
+  while (i < n)
+    {
+      guint8 marker;
+      gsize len;
+
+      if (d[i] != 0xff)
+        {
+          *reason = "damaged marker structure";
+          return FALSE;
+        }
+      while (i < n && d[i] == 0xff)
+        i++;
+      if (i >= n)
+        break;
+      marker = d[i++];
+      if (marker == 0xd9)
+        return TRUE;
+      if ((marker >= 0xd0 && marker <= 0xd7) || marker == 0x01)
+        continue;
+      if (i + 2 > n)
+        break;
+      len = ((gsize) d[i] << 8) | d[i + 1];
+      if (len < 2)
+        {
+          *reason = "damaged marker structure";
+          return FALSE;
+        }
+      if (i + len > n)
+        break;
+      i += len;
+
+      if (marker == 0xda)
+        {
+          /* Entropy-coded data: 0xff is followed by a stuffed 0x00 or a restart marker until
+           * the next real marker. */
+          while (i < n)
+            {
+              const guint8 *p = memchr (d + i, 0xff, n - i);
+              guint8 next;
+
+              if (p == NULL || (gsize) (p - d) + 1 >= n)
+                {
+                  i = n;
+                  break;
+                }
+              i = p - d;
+              next = d[i + 1];
+              if (next == 0x00 || (next >= 0xd0 && next <= 0xd7) || next == 0xff)
+                i += next == 0xff ? 1 : 2;
+              else
+                break;
+            }
+        }
+    }
+
+  *reason = "the file ends before the end-of-image marker (truncated)";
+  return FALSE;
+}
+
+/* Walk the PNG chunks up to IEND. */
+static gboolean
+png_is_complete (const guint8  *d,
+                 gsize          n,
+                 const char   **reason)
+{
+  static const guint8 signature[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+  gsize i = 8;
+  gboolean first = TRUE;
+
+  if (n < 8 || memcmp (d, signature, 8) != 0)
+    {
+      *reason = "no PNG signature";
+      return FALSE;
+    }
+  while (i + 12 <= n)
+    {
+      guint32 len = ((guint32) d[i] << 24) | ((guint32) d[i + 1] << 16)
+                    | ((guint32) d[i + 2] << 8) | d[i + 3];
+      const guint8 *type = d + i + 4;
+
+      if (len > 0x7fffffffu)
+        {
+          *reason = "damaged chunk length";
+          return FALSE;
+        }
+      if (first && memcmp (type, "IHDR", 4) != 0)
+        {
+          *reason = "the first chunk is not IHDR";
+          return FALSE;
+        }
+      first = FALSE;
+      if ((gsize) len + 12 > n - i)
+        break;
+      if (memcmp (type, "IEND", 4) == 0)
+        return TRUE;
+      i += (gsize) len + 12;
+    }
+  *reason = "the file ends before the IEND chunk (truncated)";
+  return FALSE;
+}
+
+/* --- RGB images -------------------------------------------------------------------------- */
+
+float *
+_voc_image_load_rgb_named (const char  *path,
+                           const char  *display,
+                           int         *width,
+                           int         *height,
+                           GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GdkPixbufLoader) loader = NULL;
+  g_autoptr(GdkPixbuf) oriented = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *format_name = NULL;
+  GdkPixbufFormat *format;
+  GdkPixbuf *pixbuf;
+  const char *reason = NULL;
+  const guint8 *pixels;
+  float lut[256];
+  float *rgb;
+  gsize length = 0;
+  int info_w = 0, info_h = 0;
+  int w, h, n_channels, rowstride;
+  size_t plane;
+
+  if (!check_regular_file (path, display, error))
+    return NULL;
+
+  if (!g_file_get_contents (path, &data, &length, &local_error))
+    {
+      g_set_error (error, VOC_ERROR, VOC_ERROR_IO, "%s: %s", display, local_error->message);
+      return NULL;
+    }
+
+  /* The header alone gives the size: refuse a bomb before anything is allocated for it. A PNG
+   * without image data is not even recognised by GdkPixbuf, so read its IHDR here. */
+  if (length >= 24 && memcmp (data + 1, "PNG", 3) == 0 && memcmp (data + 12, "IHDR", 4) == 0)
+    {
+      const guint8 *d = (const guint8 *) data;
+      gint64 iw = ((gint64) d[16] << 24) | (d[17] << 16) | (d[18] << 8) | d[19];
+      gint64 ih = ((gint64) d[20] << 24) | (d[21] << 16) | (d[22] << 8) | d[23];
+
+      if (!check_pixels (iw, ih, display, error))
+        return NULL;
+    }
+  format = gdk_pixbuf_get_file_info (path, &info_w, &info_h);
+  if (format == NULL)
+    {
+      g_set_error (error, VOC_ERROR, VOC_ERROR_CORRUPT,
+                   "%s: not an image GdkPixbuf can decode (unknown format or damaged header)",
+                   display);
+      return NULL;
+    }
+  if ((info_w > 0 || info_h > 0) && !check_pixels (info_w, info_h, display, error))
+    return NULL;
+  format_name = gdk_pixbuf_format_get_name (format);
+
+  if ((g_strcmp0 (format_name, "jpeg") == 0
+       && !jpeg_is_complete ((const guint8 *) data, length, &reason))
+      || (g_strcmp0 (format_name, "png") == 0
+          && !png_is_complete ((const guint8 *) data, length, &reason)))
+    {
+      g_autofree char *upper = g_ascii_strup (format_name, -1);
+
+      g_set_error (error, VOC_ERROR, VOC_ERROR_CORRUPT, "%s: damaged %s file: %s",
+                   display, upper, reason);
+      return NULL;
+    }
+
+  loader = gdk_pixbuf_loader_new_with_type (format_name, &local_error);
+  if (loader == NULL
+      || !gdk_pixbuf_loader_write (loader, (const guchar *) data, length, &local_error)
+      || !gdk_pixbuf_loader_close (loader, &local_error))
+    {
+      if (loader != NULL)
+        gdk_pixbuf_loader_close (loader, NULL);
+      g_set_error (error, VOC_ERROR, VOC_ERROR_CORRUPT, "%s: cannot decode the image: %s",
+                   display, local_error ? local_error->message : "unknown error");
+      return NULL;
+    }
+  pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
+  if (pixbuf == NULL)
+    {
+      g_set_error (error, VOC_ERROR, VOC_ERROR_CORRUPT, "%s: cannot decode the image", display);
+      return NULL;
+    }
+  oriented = gdk_pixbuf_apply_embedded_orientation (pixbuf);
+  if (oriented == NULL)
+    oriented = g_object_ref (pixbuf);
+
+  w = gdk_pixbuf_get_width (oriented);
+  h = gdk_pixbuf_get_height (oriented);
+  n_channels = gdk_pixbuf_get_n_channels (oriented);
+  rowstride = gdk_pixbuf_get_rowstride (oriented);
+  if (!check_pixels (w, h, display, error))
+    return NULL;
+  if (gdk_pixbuf_get_bits_per_sample (oriented) != 8 || n_channels < 3
+      || gdk_pixbuf_get_colorspace (oriented) != GDK_COLORSPACE_RGB)
+    {
+      g_set_error (error, VOC_ERROR, VOC_ERROR_UNSUPPORTED,
+                   "%s: unsupported pixel layout (%d bits, %d channels)", display,
+                   gdk_pixbuf_get_bits_per_sample (oriented), n_channels);
+      return NULL;
+    }
+
+  for (int i = 0; i < 256; i++)
+    lut[i] = (float) i / 255.0f;
+  plane = (size_t) w * h;
+  rgb = g_try_new (float, 3 * plane);
+  if (rgb == NULL)
+    {
+      g_set_error (error, VOC_ERROR, VOC_ERROR_TOO_LARGE, "%s: out of memory for %d×%d pixels",
+                   display, w, h);
+      return NULL;
+    }
+  pixels = gdk_pixbuf_read_pixels (oriented);
+  for (int y = 0; y < h; y++)
+    {
+      const guint8 *row = pixels + (size_t) y * rowstride;
+      float *r = rgb + (size_t) y * w;
+      float *g = r + plane;
+      float *b = g + plane;
+
+      for (int x = 0; x < w; x++, row += n_channels)
+        {
+          r[x] = lut[row[0]];
+          g[x] = lut[row[1]];
+          b[x] = lut[row[2]];
+        }
+    }
+
+  if (width)
+    *width = w;
+  if (height)
+    *height = h;
+  return rgb;
+}
+
+float *
+voc_image_load_rgb (const char  *path,
+                    int         *width,
+                    int         *height,
+                    GError     **error)
+{
+  g_autofree char *display = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  display = g_filename_display_name (path);
+  return _voc_image_load_rgb_named (path, display, width, height, error);
+}
+
+/* --- libpng plumbing --------------------------------------------------------------------- */
+
+/* Lives in memory (its address goes to libpng), so what is stored in it after setjmp() is still
+ * there after the longjmp(). */
+typedef struct
+{
+  char        message[256];
+  guint8     *pixels;
+  png_bytep  *rows;
+} PngState;
+
+static void
+png_error_cb (png_structp     png,
+              png_const_charp message)
+{
+  PngState *state = png_get_error_ptr (png);
+
+  g_strlcpy (state->message, message, sizeof state->message);
+  png_longjmp (png, 1);
+}
+
+static void
+png_warning_cb (png_structp     png,
+                png_const_charp message)
+{
+}
+
+static const char *
+describe_color_type (int color_type,
+                     int bit_depth)
+{
+  switch (color_type)
+    {
+    case PNG_COLOR_TYPE_RGB:
+      return "an RGB";
+    case PNG_COLOR_TYPE_RGB_ALPHA:
+      return "an RGBA";
+    case PNG_COLOR_TYPE_GRAY_ALPHA:
+      return "a greyscale+alpha";
+    default:
+      return bit_depth > 8 ? "a 16-bit" : "an unusual";
+    }
+}
+
+/* --- masks in ---------------------------------------------------------------------------- */
+
+static gboolean
+mask_read_png (FILE        *fp,
+               const char  *display,
+               PngState    *state,
+               int         *width,
+               int         *height,
+               GError     **error)
+{
+  png_structp png;
+  png_infop info;
+  png_uint_32 w, h;
+  int bit_depth, color_type, interlace;
+
+  png = png_create_read_struct (PNG_LIBPNG_VER_STRING, state, png_error_cb, png_warning_cb);
+  if (png == NULL)
+    {
+      g_set_error (error, VOC_ERROR, VOC_ERROR_IO, "%s: cannot start the PNG reader", display);
+      return FALSE;
+    }
+  info = png_create_info_struct (png);
+  if (info == NULL || setjmp (png_jmpbuf (png)))
+    {
+      png_destroy_read_struct (&png, &info, NULL);
+      g_clear_pointer (&state->pixels, g_free);
+      g_clear_pointer (&state->rows, g_free);
+      g_set_error (error, VOC_ERROR, VOC_ERROR_CORRUPT, "%s: damaged PNG: %s", display,
+                   strstr (state->message, "Read Error") ? "the file is truncated"
+                                                         : state->message);
+      return FALSE;
+    }
+
+  png_init_io (png, fp);
+  png_set_sig_bytes (png, 8);
+  png_read_info (png, info);
+  png_get_IHDR (png, info, &w, &h, &bit_depth, &color_type, &interlace, NULL, NULL);
+
+  if ((color_type != PNG_COLOR_TYPE_PALETTE && color_type != PNG_COLOR_TYPE_GRAY)
+      || bit_depth > 8)
+    {
+      png_destroy_read_struct (&png, &info, NULL);
+      g_set_error (error, VOC_ERROR, VOC_ERROR_UNSUPPORTED,
+                   "%s: %s PNG is not a mask; a mask holds class indices as an 8-bit palette "
+                   "or greyscale PNG", display, describe_color_type (color_type, bit_depth));
+      return FALSE;
+    }
+  if (!check_pixels (w, h, display, error))
+    {
+      png_destroy_read_struct (&png, &info, NULL);
+      return FALSE;
+    }
+  /* Indices stay indices: no palette expansion, no rescaling of 1/2/4-bit grey. */
+  if (bit_depth < 8)
+    png_set_packing (png);
+  png_set_interlace_handling (png);
+  png_read_update_info (png, info);
+  if (png_get_rowbytes (png, info) != w)
+    png_error (png, "unexpected row size");
+
+  state->pixels = g_malloc ((size_t) w * h);
+  state->rows = g_new (png_bytep, h);
+  for (png_uint_32 y = 0; y < h; y++)
+    state->rows[y] = state->pixels + (size_t) y * w;
+  png_read_image (png, state->rows);
+  png_read_end (png, NULL);
+  png_destroy_read_struct (&png, &info, NULL);
+  g_clear_pointer (&state->rows, g_free);
+
+  *width = w;
+  *height = h;
+  return TRUE;
+}
+
+guint8 *
+_voc_mask_load_named (const char  *path,
+                      const char  *display,
+                      int         *width,
+                      int         *height,
+                      GError     **error)
+{
+  PngState state = { { 0 }, NULL, NULL };
+  guint8 header[8];
+  guint8 ihdr[16];
+  FILE *fp;
+  int w = 0, h = 0;
+  gboolean ok;
+
+  if (!check_regular_file (path, display, error))
+    return NULL;
+  fp = g_fopen (path, "rb");
+  if (fp == NULL)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, VOC_ERROR, VOC_ERROR_IO, "%s: %s", display, g_strerror (saved_errno));
+      return NULL;
+    }
+  if (fread (header, 1, 8, fp) != 8 || png_sig_cmp (header, 0, 8) != 0)
+    {
+      fclose (fp);
+      g_set_error (error, VOC_ERROR, VOC_ERROR_CORRUPT, "%s: not a PNG file", display);
+      return NULL;
+    }
+  /* The size from IHDR (always the first chunk) before libpng reads any further. */
+  if (fread (ihdr, 1, sizeof ihdr, fp) == sizeof ihdr && memcmp (ihdr + 4, "IHDR", 4) == 0)
+    {
+      gint64 iw = ((gint64) ihdr[8] << 24) | (ihdr[9] << 16) | (ihdr[10] << 8) | ihdr[11];
+      gint64 ih = ((gint64) ihdr[12] << 24) | (ihdr[13] << 16) | (ihdr[14] << 8) | ihdr[15];
+
+      if (iw > 0 && ih > 0 && !check_pixels (iw, ih, display, error))
+        {
+          fclose (fp);
+          return NULL;
+        }
+    }
+  if (fseek (fp, 8, SEEK_SET) != 0)
+    {
+      int saved_errno = errno;
+
+      fclose (fp);
+      g_set_error (error, VOC_ERROR, VOC_ERROR_IO, "%s: %s", display, g_strerror (saved_errno));
+      return NULL;
+    }
+  ok = mask_read_png (fp, display, &state, &w, &h, error);
+  fclose (fp);
+  if (!ok)
+    return NULL;
+
+  if (width)
+    *width = w;
+  if (height)
+    *height = h;
+  return state.pixels;
+}
+
+guint8 *
+voc_mask_load (const char  *path,
+               int         *width,
+               int         *height,
+               GError     **error)
+{
+  g_autofree char *display = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  display = g_filename_display_name (path);
+  return _voc_mask_load_named (path, display, width, height, error);
+}
+
+/* --- PNGs out ---------------------------------------------------------------------------- */
+
+/* channels 1: palette indices with `palette`; channels 3: interleaved RGB. */
+static gboolean
+write_png_rows (FILE          *fp,
+                const guint8  *pixels,
+                int            width,
+                int            height,
+                int            channels,
+                const guint8  *palette,
+                PngState      *state)
+{
+  png_structp png;
+  png_infop info;
+
+  png = png_create_write_struct (PNG_LIBPNG_VER_STRING, state, png_error_cb, png_warning_cb);
+  if (png == NULL)
+    {
+      g_strlcpy (state->message, "cannot start the PNG writer", sizeof state->message);
+      return FALSE;
+    }
+  info = png_create_info_struct (png);
+  if (info == NULL || setjmp (png_jmpbuf (png)))
+    {
+      png_destroy_write_struct (&png, &info);
+      g_clear_pointer (&state->rows, g_free);
+      return FALSE;
+    }
+
+  png_init_io (png, fp);
+  if (channels == 1)
+    {
+      png_color colors[256];
+
+      for (int i = 0; i < 256; i++)
+        {
+          colors[i].red = palette[3 * i];
+          colors[i].green = palette[3 * i + 1];
+          colors[i].blue = palette[3 * i + 2];
+        }
+      png_set_IHDR (png, info, width, height, 8, PNG_COLOR_TYPE_PALETTE, PNG_INTERLACE_NONE,
+                    PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+      png_set_PLTE (png, info, colors, 256);
+    }
+  else
+    {
+      png_set_IHDR (png, info, width, height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+                    PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    }
+  state->rows = g_new (png_bytep, height);
+  for (int y = 0; y < height; y++)
+    state->rows[y] = (png_bytep) pixels + (size_t) y * width * channels;
+  png_write_info (png, info);
+  png_write_image (png, state->rows);
+  png_write_end (png, NULL);
+  png_destroy_write_struct (&png, &info);
+  g_clear_pointer (&state->rows, g_free);
+  return TRUE;
+}
+
+/* Readers never see a half-written file: write a temporary file beside the target, flush it to
+ * disk, then rename it over the target. */
+static gboolean
+png_save_atomic (const char    *path,
+                 const guint8  *pixels,
+                 int            width,
+                 int            height,
+                 int            channels,
+                 const guint8  *palette,
+                 GError       **error)
+{
+  g_autofree char *display = g_filename_display_name (path);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *tmp_name = NULL;
+  PngState state = { { 0 }, NULL, NULL };
+  FILE *fp;
+  int fd;
+  int saved_errno;
+
+  if (width <= 0 || height <= 0
+      || (gint64) width * height > VOC_IMAGE_MAX_PIXELS)
+    {
+      g_set_error (error, VOC_ERROR, VOC_ERROR_INVALID_ARGUMENT,
+                   "%s: cannot write a %d×%d image", display, width, height);
+      return FALSE;
+    }
+
+  tmp_name = g_strdup_printf ("%s%c.%s.XXXXXX", dir, G_DIR_SEPARATOR, base);
+  fd = g_mkstemp_full (tmp_name, O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0)
+    {
+      saved_errno = errno;
+      g_set_error (error, VOC_ERROR, VOC_ERROR_IO, "%s: cannot create a temporary file: %s",
+                   display, g_strerror (saved_errno));
+      return FALSE;
+    }
+  fp = fdopen (fd, "wb");
+  if (fp == NULL)
+    {
+      saved_errno = errno;
+      close (fd);
+      g_unlink (tmp_name);
+      g_set_error (error, VOC_ERROR, VOC_ERROR_IO, "%s: %s", display, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  if (!write_png_rows (fp, pixels, width, height, channels, palette, &state))
+    {
+      fclose (fp);
+      g_unlink (tmp_name);
+      g_set_error (error, VOC_ERROR, VOC_ERROR_IO, "%s: cannot write the PNG: %s", display,
+                   state.message);
+      return FALSE;
+    }
+  if (fflush (fp) != 0 || fsync (fileno (fp)) != 0)
+    {
+      saved_errno = errno;
+      fclose (fp);
+      g_unlink (tmp_name);
+      g_set_error (error, VOC_ERROR, VOC_ERROR_IO, "%s: %s", display, g_strerror (saved_errno));
+      return FALSE;
+    }
+  if (fclose (fp) != 0)
+    {
+      saved_errno = errno;
+      g_unlink (tmp_name);
+      g_set_error (error, VOC_ERROR, VOC_ERROR_IO, "%s: %s", display, g_strerror (saved_errno));
+      return FALSE;
+    }
+  if (g_rename (tmp_name, path) != 0)
+    {
+      saved_errno = errno;
+      g_unlink (tmp_name);
+      g_set_error (error, VOC_ERROR, VOC_ERROR_IO, "%s: cannot replace the file: %s", display,
+                   g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  /* Make the rename itself durable; failing here loses nothing already written. */
+  fd = open (dir, O_RDONLY | O_CLOEXEC);
+  if (fd >= 0)
+    {
+      fsync (fd);
+      close (fd);
+    }
+  return TRUE;
+}
+
+gboolean
+voc_mask_save_png_with_palette (const char   *path,
+                                const guint8 *classes,
+                                int           width,
+                                int           height,
+                                const guint8 *palette,
+                                GError      **error)
+{
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (classes != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return png_save_atomic (path, classes, width, height, 1,
+                          palette ? palette : voc_colormap_table (), error);
+}
+
+gboolean
+voc_mask_save_png (const char   *path,
+                   const guint8 *classes,
+                   int           width,
+                   int           height,
+                   GError      **error)
+{
+  return voc_mask_save_png_with_palette (path, classes, width, height, NULL, error);
+}
+
+void
+voc_overlay_render (const float  *rgb,
+                    const guint8 *classes,
+                    int           width,
+                    int           height,
+                    const guint8 *palette,
+                    double        alpha,
+                    guint8       *out)
+{
+  size_t plane = (size_t) width * height;
+  float a = (float) CLAMP (alpha, 0.0, 1.0);
+
+  g_return_if_fail (rgb != NULL);
+  g_return_if_fail (classes != NULL);
+  g_return_if_fail (out != NULL);
+
+  if (palette == NULL)
+    palette = voc_colormap_table ();
+
+  for (size_t i = 0; i < plane; i++)
+    {
+      guint8 k = classes[i];
+
+      for (int c = 0; c < 3; c++)
+        {
+          float v = CLAMP (rgb[c * plane + i], 0.0f, 1.0f) * 255.0f;
+
+          if (k != 0 && k != VOC_VOID)
+            v = (1.0f - a) * v + a * palette[3 * k + c];
+          out[3 * i + c] = (guint8) (v + 0.5f);
+        }
+    }
+}
+
+gboolean
+voc_overlay_save_png (const char   *path,
+                      const float  *rgb,
+                      const guint8 *classes,
+                      int           width,
+                      int           height,
+                      const guint8 *palette,
+                      double        alpha,
+                      GError      **error)
+{
+  g_autofree guint8 *pixels = NULL;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (rgb != NULL, FALSE);
+  g_return_val_if_fail (classes != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (width <= 0 || height <= 0 || (gint64) width * height > VOC_IMAGE_MAX_PIXELS)
+    {
+      g_set_error (error, VOC_ERROR, VOC_ERROR_INVALID_ARGUMENT,
+                   "%s: cannot write a %d×%d image", path, width, height);
+      return FALSE;
+    }
+  pixels = g_malloc ((size_t) width * height * 3);
+  voc_overlay_render (rgb, classes, width, height, palette, alpha, pixels);
+  return png_save_atomic (path, pixels, width, height, 3, NULL, error);
+}
