@@ -1,0 +1,458 @@
+/* test-trainer.c
+ *
+ * Copyright 2026 The U-Net Studio authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include "unet-trainer.h"
+
+#define SIDE 40
+
+/* A plain dataset of synthetic photos: a coloured square (class 1, red; class 2, green) on a
+ * grey, noisy background, with a void outline, as in VOC. Small enough to learn in seconds. */
+static char *
+make_dataset (int n_images)
+{
+  g_autoptr(GError) error = NULL;
+  char *root = g_dir_make_tmp ("unet-train-XXXXXX", &error);
+  g_autofree char *images = g_build_filename (root, "images", NULL);
+  g_autofree char *masks = g_build_filename (root, "masks", NULL);
+  g_autofree char *classes = g_build_filename (root, "classes.txt", NULL);
+  UnetRng rng;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir (images, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir (masks, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (classes, "background\nred\ngreen\n", -1, &error));
+
+  unet_rng_seed (&rng, 5);
+  for (int n = 0; n < n_images; n++)
+    {
+      g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, SIDE, SIDE);
+      g_autofree guint8 *labels = g_new (guint8, SIDE * SIDE);
+      g_autofree char *name = g_strdup_printf ("img%02d", n);
+      g_autofree char *image_path = g_strdup_printf ("%s/%s.png", images, name);
+      g_autofree char *mask_path = g_strdup_printf ("%s/%s.png", masks, name);
+      guint8 *pixels = gdk_pixbuf_get_pixels (pixbuf);
+      int stride = gdk_pixbuf_get_rowstride (pixbuf);
+      int cls = 1 + n % 2;
+      int x0 = 4 + unet_rng_below (&rng, 16), y0 = 4 + unet_rng_below (&rng, 16);
+      int size = 12 + unet_rng_below (&rng, 8);
+
+      for (int y = 0; y < SIDE; y++)
+        for (int x = 0; x < SIDE; x++)
+          {
+            gboolean inside = x >= x0 && x < x0 + size && y >= y0 && y < y0 + size;
+            gboolean edge = inside && (x == x0 || y == y0 || x == x0 + size - 1 || y == y0 + size - 1);
+            guint8 *p = pixels + y * stride + 3 * x;
+            int noise = (int) unet_rng_below (&rng, 40);
+
+            p[0] = p[1] = p[2] = 100 + noise;
+            if (inside)
+              {
+                p[0] = cls == 1 ? 200 + noise / 2 : 40;
+                p[1] = cls == 2 ? 200 + noise / 2 : 40;
+                p[2] = 40;
+              }
+            labels[y * SIDE + x] = edge ? 255 : inside ? cls : 0;
+          }
+      g_assert_true (gdk_pixbuf_save (pixbuf, image_path, "png", &error, NULL));
+      g_assert_no_error (error);
+      g_assert_true (voc_mask_save_png (mask_path, labels, SIDE, SIDE, &error));
+      g_assert_no_error (error);
+    }
+  return root;
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileEnumerator) children = NULL;
+  GFileInfo *info;
+
+  children = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
+                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+  while (children && (info = g_file_enumerator_next_file (children, NULL, NULL)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, g_file_info_get_name (info), NULL);
+
+      if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
+        remove_tree (child);
+      else
+        g_unlink (child);
+      g_object_unref (info);
+    }
+  g_rmdir (path);
+}
+
+static void
+small_options (UnetTrainOptions *o,
+               const char       *dataset,
+               const char       *output)
+{
+  unet_train_options_init_default (o);
+  o->dataset = g_strdup (dataset);
+  o->output_dir = g_strdup (output);
+  o->model.depth = 2;
+  o->model.base = 4;
+  o->model.classes = 3;
+  o->model.padding = UNET_PADDING_SAME;
+  o->model.norm = UNET_NORM_BATCH;
+  o->model.dropout = 0.2f;
+  o->tile = 32;
+  o->batch = 2;
+  o->steps = 8;
+  o->lr = 0.05;
+  o->momentum = 0.9;
+  o->threads = 2;
+  o->seed = 11;
+}
+
+static void
+test_options_json (void)
+{
+  g_auto(UnetTrainOptions) a = { 0 };
+  g_auto(UnetTrainOptions) b = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *again = NULL;
+
+  small_options (&a, "/data/x", "/tmp/y");
+  a.seed = G_GUINT64_CONSTANT (18446744073709551557);
+  a.weighted_loss = TRUE;
+  a.augment_options.rotation = 7.5;
+  a.model.padding = UNET_PADDING_VALID;
+  json = unet_train_options_to_json (&a);
+
+  unet_train_options_init_default (&b);
+  g_assert_true (unet_train_options_from_json (&b, json, &error));
+  g_assert_no_error (error);
+  again = unet_train_options_to_json (&b);
+  g_assert_cmpstr (json, ==, again);
+  g_assert_true (b.seed == a.seed);
+  g_assert_cmpint (b.model.padding, ==, UNET_PADDING_VALID);
+  g_assert_cmpfloat (b.augment_options.rotation, ==, 7.5);
+
+  g_assert_false (unet_train_options_from_json (&b, "{\"batch\": \"four\"}", &error));
+  g_assert_error (error, UNET_ERROR, UNET_ERROR_CORRUPT);
+  g_assert_nonnull (strstr (error->message, "batch"));
+  g_clear_error (&error);
+  g_assert_false (unet_train_options_from_json (&b, "[1, 2]", &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_false (unet_train_options_from_json (&b, "{\"padding\": \"diagonal\"}", &error));
+  g_assert_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT);
+}
+
+static void
+test_bad_options (void)
+{
+  g_autofree char *dataset = make_dataset (4);
+  g_autofree char *output = g_build_filename (dataset, "run", NULL);
+  g_auto(UnetTrainOptions) o = { 0 };
+  g_autoptr(UnetTrainer) trainer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  small_options (&o, dataset, output);
+  o.batch = 0;
+  trainer = unet_trainer_new (&o, &error);
+  g_assert_null (trainer);
+  g_assert_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  o.batch = 2;
+  o.model.classes = 21;
+  trainer = unet_trainer_new (&o, &error);
+  g_assert_null (trainer);
+  g_assert_error (error, UNET_ERROR, UNET_ERROR_MISMATCH);
+  g_assert_nonnull (strstr (error->message, "3 classes"));
+  g_clear_error (&error);
+
+  o.model.classes = 3;
+  g_free (o.dataset);
+  o.dataset = g_build_filename (dataset, "nothing-here", NULL);
+  trainer = unet_trainer_new (&o, &error);
+  g_assert_null (trainer);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "nothing-here"));
+  g_clear_error (&error);
+
+  g_assert_null (unet_trainer_resume (output, 0, 0, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "last.safetensors"));
+
+  remove_tree (dataset);
+}
+
+static GBytes *
+weights_of (UnetModel *model)
+{
+  GByteArray *bytes = g_byte_array_new ();
+
+  for (guint i = 0; i < unet_model_get_n_params (model); i++)
+    {
+      UnetParam *param = unet_model_get_param (model, i);
+      g_byte_array_append (bytes, (guint8 *) param->data, param->numel * sizeof (float));
+    }
+  return g_byte_array_free_to_bytes (bytes);
+}
+
+static void
+test_resume_is_exact (void)
+{
+  g_autofree char *dataset = make_dataset (6);
+  g_autofree char *straight = g_build_filename (dataset, "straight", NULL);
+  g_autofree char *stopped = g_build_filename (dataset, "stopped", NULL);
+  g_auto(UnetTrainOptions) o = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) expected = NULL;
+  g_autoptr(GBytes) got = NULL;
+  g_autofree char *log_a = NULL, *log_b = NULL;
+  g_autofree char *path = NULL;
+
+  small_options (&o, dataset, straight);
+  o.weighted_loss = TRUE;
+  {
+    g_autoptr(UnetTrainer) trainer = unet_trainer_new (&o, &error);
+    g_assert_no_error (error);
+    g_assert_true (unet_trainer_run (trainer, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (unet_trainer_get_step (trainer), ==, 8);
+    expected = weights_of (unet_trainer_get_model (trainer));
+  }
+
+  g_free (o.output_dir);
+  o.output_dir = g_strdup (stopped);
+  {
+    g_autoptr(UnetTrainer) trainer = unet_trainer_new (&o, &error);
+    g_assert_no_error (error);
+    for (int i = 0; i < 5; i++)
+      g_assert_true (unet_trainer_step (trainer, &error));
+    g_assert_true (unet_trainer_save_checkpoint (trainer, &error));
+    g_assert_no_error (error);
+    /* a step after the checkpoint is lost with the "crash", and its log lines must go too */
+    g_assert_true (unet_trainer_step (trainer, &error));
+  }
+  {
+    g_autoptr(UnetTrainer) trainer = unet_trainer_resume (stopped, 0, 0, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (unet_trainer_get_step (trainer), ==, 5);
+    g_assert_true (unet_trainer_run (trainer, &error));
+    g_assert_no_error (error);
+    got = weights_of (unet_trainer_get_model (trainer));
+  }
+  g_assert_true (g_bytes_equal (expected, got));
+
+  /* the logs agree too, but for the measured speed */
+  path = g_build_filename (straight, "log.csv", NULL);
+  g_assert_true (g_file_get_contents (path, &log_a, NULL, NULL));
+  g_free (path);
+  path = g_build_filename (stopped, "log.csv", NULL);
+  g_assert_true (g_file_get_contents (path, &log_b, NULL, NULL));
+  {
+    g_auto(GStrv) a = g_strsplit (log_a, "\n", -1);
+    g_auto(GStrv) b = g_strsplit (log_b, "\n", -1);
+
+    g_assert_cmpuint (g_strv_length (a), ==, g_strv_length (b));
+    for (guint i = 0; a[i]; i++)
+      {
+        g_auto(GStrv) fa = g_strsplit (a[i], ",", -1);
+        g_auto(GStrv) fb = g_strsplit (b[i], ",", -1);
+
+        g_assert_cmpuint (g_strv_length (fa), ==, g_strv_length (fb));
+        for (guint j = 0; fa[j]; j++)
+          if (j != 4) /* images_per_s */
+            g_assert_cmpstr (fa[j], ==, fb[j]);
+      }
+  }
+
+  /* a finished run can be extended */
+  {
+    g_autoptr(UnetTrainer) trainer = unet_trainer_resume (straight, 10, 0, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (unet_trainer_get_total_steps (trainer), ==, 10);
+    g_assert_true (unet_trainer_run (trainer, &error));
+    g_assert_cmpint (unet_trainer_get_step (trainer), ==, 10);
+  }
+  remove_tree (dataset);
+}
+
+typedef struct
+{
+  int     n_progress;
+  int     n_evaluated;
+  int     n_finished;
+  double  first_losses;
+  double  last_losses;
+  gint64  total;
+  double  last_miou;
+} Seen;
+
+static void
+count_event (const UnetTrainEvent *event,
+             gpointer              user_data)
+{
+  Seen *seen = user_data;
+
+  switch (event->kind)
+    {
+    case UNET_TRAIN_EVENT_PROGRESS:
+      seen->n_progress++;
+      if (event->step <= 10)
+        seen->first_losses += event->loss;
+      if (event->step > event->total_steps - 10)
+        seen->last_losses += event->loss;
+      seen->total = event->total_steps;
+      g_assert_cmpfloat (event->images_per_s, >, 0.0);
+      break;
+    case UNET_TRAIN_EVENT_EVALUATED:
+      seen->n_evaluated++;
+      seen->last_miou = event->miou;
+      g_assert_nonnull (event->sample_prediction);
+      g_assert_cmpint (event->n_classes, ==, 3);
+      break;
+    case UNET_TRAIN_EVENT_FINISHED:
+      seen->n_finished++;
+      g_assert_true (g_file_test (event->path, G_FILE_TEST_EXISTS));
+      break;
+    default:
+      break;
+    }
+}
+
+static void
+test_learns (void)
+{
+  g_autofree char *dataset = make_dataset (10);
+  g_autofree char *output = g_build_filename (dataset, "run", NULL);
+  g_autofree char *best = g_build_filename (output, "best.safetensors", NULL);
+  g_auto(UnetTrainOptions) o = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UnetTrainer) trainer = NULL;
+  g_autoptr(UnetModel) model = NULL;
+  Seen seen = { 0 };
+
+  small_options (&o, dataset, output);
+  o.steps = 0;
+  o.epochs = 15;
+  o.batch = 4;
+  o.lr = 0.1;
+  o.augment_options.elastic_sigma = 0.0;
+  trainer = unet_trainer_new (&o, &error);
+  g_assert_no_error (error);
+  unet_trainer_set_event_func (trainer, count_event, &seen);
+  g_assert_true (unet_trainer_run (trainer, &error));
+  g_assert_no_error (error);
+
+  /* 8 training images (the seeded plain split keeps 2 for validation), batch 4: 2 steps/epoch */
+  g_assert_cmpint (seen.total, ==, 30);
+  g_assert_cmpint (seen.n_progress, ==, 30);
+  g_assert_cmpint (seen.n_evaluated, ==, 15);
+  g_assert_cmpint (seen.n_finished, ==, 1);
+  g_test_message ("mean loss of the first 10 steps %.3f, of the last 10 %.3f; final val mIoU %.3f",
+                  seen.first_losses / 10, seen.last_losses / 10, seen.last_miou);
+  g_assert_cmpfloat (seen.last_losses, <, 0.7 * seen.first_losses);
+
+  model = unet_model_load (best, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (unet_model_get_info (model, "val_miou"));
+  g_assert_cmpstr (unet_model_get_class_names (model)[1], ==, "red");
+
+  remove_tree (dataset);
+}
+
+static void
+test_existing_run_refused (void)
+{
+  g_autofree char *dataset = make_dataset (4);
+  g_autofree char *output = g_build_filename (dataset, "run", NULL);
+  g_auto(UnetTrainOptions) o = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  small_options (&o, dataset, output);
+  o.steps = 1;
+  {
+    g_autoptr(UnetTrainer) trainer = unet_trainer_new (&o, &error);
+    g_assert_true (unet_trainer_run (trainer, &error));
+  }
+  {
+    g_autoptr(UnetTrainer) trainer = unet_trainer_new (&o, &error);
+    g_assert_null (trainer);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+    g_assert_nonnull (strstr (error->message, "--resume"));
+  }
+  remove_tree (dataset);
+}
+
+static void
+test_real_voc (void)
+{
+  const char *root = g_getenv ("VOC2007_ROOT");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *output = NULL;
+  g_auto(UnetTrainOptions) o = { 0 };
+  g_autoptr(UnetTrainer) trainer = NULL;
+
+  if (root == NULL || !g_file_test (root, G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("VOC2007_ROOT is not set or missing");
+      return;
+    }
+
+  output = g_dir_make_tmp ("unet-voc-run-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_rmdir (output);
+  small_options (&o, root, output);
+  o.model.classes = 21;
+  o.model.padding = UNET_PADDING_VALID;
+  o.model.norm = UNET_NORM_NONE;
+  o.tile = 44;
+  o.steps = 2;
+  o.skip_bad = TRUE;
+  g_free (o.val_split);
+  o.val_split = NULL;
+
+  /* strict: the split lists name images this subset does not have */
+  o.skip_bad = FALSE;
+  trainer = unet_trainer_new (&o, &error);
+  g_assert_null (trainer);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  o.skip_bad = TRUE;
+  g_test_expect_message ("train", G_LOG_LEVEL_WARNING, "*skipping 189 of the 209 ids*");
+  trainer = unet_trainer_new (&o, &error);
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+  g_assert_true (unet_trainer_run (trainer, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&trainer, unet_trainer_free);
+  remove_tree (output);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/trainer/options/json", test_options_json);
+  g_test_add_func ("/trainer/options/bad", test_bad_options);
+  g_test_add_func ("/trainer/options/existing-run", test_existing_run_refused);
+  g_test_add_func ("/trainer/resume/exact", test_resume_is_exact);
+  g_test_add_func ("/trainer/learns", test_learns);
+  g_test_add_func ("/trainer/real-voc", test_real_voc);
+
+  return g_test_run ();
+}
