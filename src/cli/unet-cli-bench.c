@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 
 #include "unet/unet.h"
+#include "voc.h"
 #include "unet-cli.h"
 
 typedef struct
@@ -24,6 +25,8 @@ typedef struct
   int        iterations;
   int        warmup;
   guint64    seed;
+  char      *dataset;
+  char      *split;
 } BenchOptions;
 
 static double
@@ -68,6 +71,63 @@ time_iterations (UnetModel          *model,
         unet_model_forward (model, input, FALSE);
     }
   return (g_get_monotonic_time () - start) / 1e6 / options->iterations;
+}
+
+/* The data pipeline as training runs it: samples per second decoded from disk (image, class
+ * and instance masks) and augmented to a tile, and augmented alone from memory. */
+static gboolean
+bench_data (const BenchOptions  *options,
+            int                  in_size,
+            int                  out_size,
+            double              *decoded_per_s,
+            double              *augmented_per_s,
+            GError             **error)
+{
+  g_autoptr(VocDataset) dataset = NULL;
+  g_autoptr(GPtrArray) ids = NULL;
+  g_autoptr(GPtrArray) samples = g_ptr_array_new_with_free_func ((GDestroyNotify) voc_sample_free);
+  g_autofree float *image = g_new (float, (size_t) 3 * in_size * in_size);
+  g_autofree guint8 *labels = g_new (guint8, (size_t) out_size * out_size);
+  VocAugmentOptions augment;
+  UnetRng rng;
+  gint64 start;
+  int rounds = 0;
+
+  dataset = voc_dataset_open (options->dataset, error);
+  if (dataset == NULL)
+    return FALSE;
+  ids = voc_dataset_get_split (dataset, options->split, TRUE, NULL, error);
+  if (ids == NULL)
+    return FALSE;
+  voc_augment_options_init_default (&augment);
+  unet_rng_seed (&rng, options->seed);
+
+  start = g_get_monotonic_time ();
+  for (guint i = 0; i < ids->len; i++)
+    {
+      VocSample *sample = voc_dataset_load_sample (dataset, g_ptr_array_index (ids, i),
+                                                   VOC_LOAD_TRAIN | VOC_LOAD_INSTANCES, error);
+      if (sample == NULL)
+        return FALSE;
+      if (!voc_augment_sample (sample, &augment, &rng, in_size, out_size, image, labels,
+                               NULL, NULL, error))
+        return FALSE;
+      g_ptr_array_add (samples, sample);
+    }
+  *decoded_per_s = ids->len / ((g_get_monotonic_time () - start) / 1e6);
+
+  start = g_get_monotonic_time ();
+  do
+    {
+      for (guint i = 0; i < samples->len; i++)
+        if (!voc_augment_sample (g_ptr_array_index (samples, i), &augment, &rng, in_size, out_size,
+                                 image, labels, NULL, NULL, error))
+          return FALSE;
+      rounds++;
+    }
+  while (g_get_monotonic_time () - start < 1000000);
+  *augmented_per_s = rounds * samples->len / ((g_get_monotonic_time () - start) / 1e6);
+  return TRUE;
 }
 
 static int
@@ -147,6 +207,17 @@ run_bench (const BenchOptions  *options,
   json_builder_add_double_value (builder, 3.0 * flops / train_s / 1e9);
   json_builder_set_member_name (builder, "peak_rss_mb");
   json_builder_add_double_value (builder, peak_rss_mb ());
+  if (options->dataset)
+    {
+      double decoded, augmented;
+
+      if (!bench_data (options, options->tile, out_shape.height, &decoded, &augmented, error))
+        return UNET_EXIT_INPUT;
+      json_builder_set_member_name (builder, "data_decoded_samples_per_s");
+      json_builder_add_double_value (builder, decoded);
+      json_builder_set_member_name (builder, "data_augmented_samples_per_s");
+      json_builder_add_double_value (builder, augmented);
+    }
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
@@ -178,6 +249,8 @@ unet_cli_bench (int    argc,
     { "iterations", 0, 0, G_OPTION_ARG_INT, &options.iterations, "Timed iterations (default 5)", "N" },
     { "warmup", 0, 0, G_OPTION_ARG_INT, &options.warmup, "Untimed iterations first (default 1)", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Random seed for weights and data (default 1)", "N" },
+    { "dataset", 0, 0, G_OPTION_ARG_FILENAME, &options.dataset, "Also time the data pipeline on this dataset", "DIR" },
+    { "split", 0, 0, G_OPTION_ARG_STRING, &options.split, "Split for the data pipeline (default train)", "NAME" },
     { NULL }
   };
   int status;
@@ -192,7 +265,10 @@ unet_cli_bench (int    argc,
   g_option_context_set_summary (context,
                                 "Times forward passes and SGD training steps of a randomly initialised "
                                 "U-Net on random data and prints one JSON object with images/s, "
-                                "GFLOP/s and the peak resident memory.");
+                                "GFLOP/s and the peak resident memory. With --dataset it also "
+                                "times the data pipeline: samples/s decoded and augmented to a "
+                                "tile (data_decoded_samples_per_s) and augmented from memory "
+                                "(data_augmented_samples_per_s).");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -220,7 +296,11 @@ unet_cli_bench (int    argc,
   /* the benchmark measures the network, not dropout's random numbers */
   options.config.dropout = 0.0f;
 
+  if (options.split == NULL)
+    options.split = g_strdup ("train");
   status = run_bench (&options, &error);
+  g_free (options.dataset);
+  g_free (options.split);
   if (status != UNET_EXIT_OK)
     unet_cli_error ("bench", "%s", error->message);
   return status;
