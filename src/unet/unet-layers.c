@@ -134,26 +134,62 @@ col2im_strip_add (float       *din,
               if (iy < 0 || iy >= H)
                 continue;
               dst = plane + (size_t) iy * W;
-              for (int x = 0; x < OW; x++)
+              if (pad == 0)
                 {
-                  int ix = x + kx - pad;
-                  if (ix >= 0 && ix < W)
-                    dst[ix] += row[x];
+                  dst += kx;
+                  for (int x = 0; x < OW; x++)
+                    dst[x] += row[x];
+                }
+              else
+                {
+                  /* same padding: OW == W; tap kx lands shifted by kx - 1, one column falls off */
+                  int lo = kx == 0 ? 1 : 0, hi = kx == 2 ? W - 1 : W, shift = kx - 1;
+
+                  for (int x = lo; x < hi; x++)
+                    dst[x + shift] += row[x];
                 }
             }
         }
     }
 }
 
-void
-unet_conv3x3_forward (float       *out,
-                      const float *in,
-                      const float *weight,
-                      const float *bias,
-                      UnetShape    in_shape,
-                      int          out_channels,
-                      int          pad,
-                      float       *work)
+/* Adds the bias and applies ReLU in one pass over a strip the GEMM just wrote (still in cache). */
+static void
+bias_relu_strip (float       *out,
+                 const float *bias,
+                 int          channels,
+                 int          n,
+                 size_t       channel_stride,
+                 gboolean     relu)
+{
+#pragma omp parallel for schedule(static)
+  for (int c = 0; c < channels; c++)
+    {
+      float value = bias ? bias[c] : 0.0f;
+      float *row = out + c * channel_stride;
+
+      if (relu)
+        for (int i = 0; i < n; i++)
+          {
+            float v = row[i] + value;
+            row[i] = v > 0.0f ? v : 0.0f;
+          }
+      else
+        for (int i = 0; i < n; i++)
+          row[i] += value;
+    }
+}
+
+static void
+conv3x3_forward (float       *out,
+                 const float *in,
+                 const float *weight,
+                 const float *bias,
+                 UnetShape    in_shape,
+                 int          out_channels,
+                 int          pad,
+                 gboolean     relu,
+                 float       *work)
 {
   int C = in_shape.channels, H = in_shape.height, W = in_shape.width;
   int OH = H - 2 + 2 * pad, OW = W - 2 + 2 * pad;
@@ -173,20 +209,41 @@ unet_conv3x3_forward (float       *out,
           float *out_strip = out_b + (size_t) y0 * OW;
 
           im2col_strip (work, in_b, C, H, W, pad, y0, y1);
-          for (int oc = 0; oc < OC; oc++)
-            {
-              float value = bias ? bias[oc] : 0.0f;
-              float *row = out_strip + oc * out_plane;
-              for (int i = 0; i < n; i++)
-                row[i] = value;
-            }
           cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
                        OC, n, C * 9,
                        1.0f, weight, C * 9,
                        work, n,
-                       1.0f, out_strip, (int) out_plane);
+                       0.0f, out_strip, (int) out_plane);
+          if (bias || relu)
+            bias_relu_strip (out_strip, bias, OC, n, out_plane, relu);
         }
     }
+}
+
+void
+unet_conv3x3_forward (float       *out,
+                      const float *in,
+                      const float *weight,
+                      const float *bias,
+                      UnetShape    in_shape,
+                      int          out_channels,
+                      int          pad,
+                      float       *work)
+{
+  conv3x3_forward (out, in, weight, bias, in_shape, out_channels, pad, FALSE, work);
+}
+
+void
+unet_conv3x3_relu_forward (float       *out,
+                           const float *in,
+                           const float *weight,
+                           const float *bias,
+                           UnetShape    in_shape,
+                           int          out_channels,
+                           int          pad,
+                           float       *work)
+{
+  conv3x3_forward (out, in, weight, bias, in_shape, out_channels, pad, TRUE, work);
 }
 
 static void

@@ -53,6 +53,16 @@ void   unet_conv3x3_forward     (float       *out,
                                  int          pad,
                                  float       *work);
 
+/* The same, followed by ReLU, in one pass over the output (the U-Net without batch norm). */
+void   unet_conv3x3_relu_forward (float       *out,
+                                  const float *in,
+                                  const float *weight,
+                                  const float *bias,
+                                  UnetShape    in_shape,
+                                  int          out_channels,
+                                  int          pad,
+                                  float       *work);
+
 void   unet_conv3x3_backward    (float       *din,
                                  float       *dweight,
                                  float       *dbias,

@@ -815,20 +815,24 @@ conv_unit_forward (UnetModel   *self,
   static const UnetBatchNormParams bn = { 0.1f, 1e-5f };
   int pad = self->config.padding == UNET_PADDING_SAME ? 1 : 0;
 
+  if (unit->gamma < 0)
+    {
+      unet_conv3x3_relu_forward (unit->y, in, P (self, unit->weight), P (self, unit->bias),
+                                 unit->in_shape, unit->out_channels, pad, self->work);
+      return;
+    }
+
   unet_conv3x3_forward (unit->z, in, P (self, unit->weight), P (self, unit->bias),
                         unit->in_shape, unit->out_channels, pad, self->work);
-  if (unit->gamma >= 0)
-    {
-      if (training)
-        unet_batchnorm_forward_train (unit->y, unit->save_mean, unit->save_invstd,
-                                      P (self, unit->running_mean), P (self, unit->running_var),
-                                      unit->z, P (self, unit->gamma), P (self, unit->beta),
-                                      unit->out_shape, &bn);
-      else
-        unet_batchnorm_forward_eval (unit->y, unit->z, P (self, unit->gamma), P (self, unit->beta),
-                                     P (self, unit->running_mean), P (self, unit->running_var),
-                                     unit->out_shape, &bn);
-    }
+  if (training)
+    unet_batchnorm_forward_train (unit->y, unit->save_mean, unit->save_invstd,
+                                  P (self, unit->running_mean), P (self, unit->running_var),
+                                  unit->z, P (self, unit->gamma), P (self, unit->beta),
+                                  unit->out_shape, &bn);
+  else
+    unet_batchnorm_forward_eval (unit->y, unit->z, P (self, unit->gamma), P (self, unit->beta),
+                                 P (self, unit->running_mean), P (self, unit->running_var),
+                                 unit->out_shape, &bn);
   unet_relu_forward (unit->y, unet_shape_numel (unit->out_shape));
 }
 

@@ -1692,6 +1692,41 @@ test_backward_accumulates (void)
   }
 }
 
+/* The fused convolution + ReLU is exactly ReLU of the convolution, for both paddings. */
+static void
+test_conv3x3_relu_fused (void)
+{
+  for (int pad = 0; pad <= 1; pad++)
+    {
+      UnetShape in_shape = { 2, 5, 11, 13 };
+      int OC = 7, OH = 11 - 2 + 2 * pad, OW = 13 - 2 + 2 * pad;
+      size_t n_in = unet_shape_numel (in_shape), n_out = (size_t) 2 * OC * OH * OW;
+      g_autofree float *in = g_new (float, n_in);
+      g_autofree float *weight = g_new (float, OC * 5 * 9);
+      g_autofree float *bias = g_new (float, OC);
+      g_autofree float *plain = g_new (float, n_out);
+      g_autofree float *fused = g_new (float, n_out);
+      g_autofree float *work = g_new (float, unet_conv3x3_work_size (in_shape, pad));
+      UnetRng rng;
+      size_t negatives = 0;
+
+      unet_rng_seed (&rng, 31 + pad);
+      ref_fill_uniform (in, n_in, &rng, -1.0f, 1.0f);
+      ref_fill_uniform (weight, OC * 5 * 9, &rng, -0.5f, 0.5f);
+      ref_fill_uniform (bias, OC, &rng, -0.5f, 0.5f);
+
+      unet_conv3x3_forward (plain, in, weight, bias, in_shape, OC, pad, work);
+      unet_conv3x3_relu_forward (fused, in, weight, bias, in_shape, OC, pad, work);
+      for (size_t i = 0; i < n_out; i++)
+        {
+          negatives += plain[i] < 0.0f;
+          g_assert_cmpfloat (fused[i], ==, plain[i] > 0.0f ? plain[i] : 0.0f);
+        }
+      /* the case must exercise the clamp */
+      g_assert_cmpuint (negatives, >, n_out / 10);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1704,6 +1739,7 @@ main (int   argc,
   g_test_add_func ("/layers/conv3x3/oracle-edge", test_conv3x3_oracle_edge);
   g_test_add_func ("/layers/conv3x3/oracle-large", test_conv3x3_oracle_large);
   g_test_add_func ("/layers/conv3x3/gradient", test_conv3x3_gradient);
+  g_test_add_func ("/layers/conv3x3/relu-fused", test_conv3x3_relu_fused);
   g_test_add_func ("/layers/conv1x1/oracle", test_conv1x1_oracle);
   g_test_add_func ("/layers/conv1x1/gradient", test_conv1x1_gradient);
   g_test_add_func ("/layers/upconv/oracle", test_upconv_oracle);
