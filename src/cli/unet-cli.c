@@ -24,6 +24,9 @@ typedef struct
 
 static const Command commands[] = {
   { "train", unet_cli_train, "Train a model on a dataset, or resume a run" },
+  { "info", unet_cli_info, "Describe and check a dataset, or show a model file's configuration" },
+  { "evaluate", unet_cli_evaluate, "Measure a model's mIoU and accuracy on a dataset split" },
+  { "predict", unet_cli_predict, "Segment images: class masks, overlays and legends" },
   { "bench", unet_cli_bench, "Measure training and inference speed of a model configuration" },
 };
 
@@ -96,7 +99,10 @@ main (int    argc,
   for (size_t i = 0; i < G_N_ELEMENTS (commands); i++)
     if (strcmp (argv[1], commands[i].name) == 0)
       {
-        g_set_prgname (commands[i].name);
+        g_autofree char *name = g_strdup_printf ("unet %s", commands[i].name);
+
+        /* so that "--help" reads "Usage: unet predict [OPTION…]" */
+        g_set_prgname (name);
         return commands[i].run (argc - 1, argv + 1);
       }
 

@@ -24,8 +24,14 @@ typedef enum
 
 typedef int (*UnetCommandFunc) (int argc, char **argv);
 
-int unet_cli_bench (int    argc,
-                    char **argv);
+int unet_cli_bench    (int    argc,
+                       char **argv);
+int unet_cli_info     (int    argc,
+                       char **argv);
+int unet_cli_evaluate (int    argc,
+                       char **argv);
+int unet_cli_predict  (int    argc,
+                       char **argv);
 int unet_cli_train (int    argc,
                     char **argv);
 
