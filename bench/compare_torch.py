@@ -114,7 +114,8 @@ def forward_flops(config, size):
     return flops
 
 
-def torch_bench(config, threads, iterations, warmup, dropout):
+def torch_bench(config, threads, iterations, warmup, dropout,
+                memory_format="channels_last"):
     sys.path.insert(0, os.path.join(ROOT, "tools"))
     import torch
     import unet_torch as U
@@ -130,6 +131,11 @@ def torch_bench(config, threads, iterations, warmup, dropout):
     out = c.output_size(tile)
     x = torch.randn(batch, c.in_channels, tile, tile)
     labels = torch.randint(0, c.classes, (batch, out, out), dtype=torch.uint8)
+    # channels_last is oneDNN's native layout and PyTorch's fastest CPU path here (about 25 %
+    # faster than contiguous NCHW on this machine), so it is the fair opponent.
+    if memory_format == "channels_last":
+        model = model.to(memory_format=torch.channels_last)
+        x = x.to(memory_format=torch.channels_last)
 
     model.eval()
     with torch.no_grad():
@@ -160,7 +166,8 @@ def torch_bench(config, threads, iterations, warmup, dropout):
     flops = forward_flops(config, tile) * batch
     return {
         "config": dict(config, dropout=dropout, threads=threads,
-                       iterations=iterations, torch=torch.__version__),
+                       iterations=iterations, torch=torch.__version__,
+                       memory_format=memory_format),
         "forward_images_per_s": batch / forward_s,
         "train_images_per_s": batch / train_s,
         "forward_gflops": flops / forward_s / 1e9,
@@ -184,7 +191,8 @@ def run_torch(config, args, dropout):
     argv = [sys.executable, os.path.abspath(__file__), "--torch-child",
             json.dumps(config), "--threads", str(args.threads),
             "--iterations", str(args.iterations), "--warmup",
-            str(args.warmup), "--dropout", str(dropout)]
+            str(args.warmup), "--dropout", str(dropout),
+            "--torch-memory-format", args.torch_memory_format]
     out, rss = run_child(argv, args.threads)
     result = json.loads(out)
     result["child_max_rss_mb"] = rss
@@ -276,13 +284,17 @@ def main():
     p.add_argument("--c-only", action="store_true")
     p.add_argument("--json", metavar="FILE",
                    help="also dump every result as JSON (- for stdout)")
+    p.add_argument("--torch-memory-format", default="channels_last",
+                   choices=["channels_last", "contiguous"],
+                   help="PyTorch's tensor layout (default channels_last, its "
+                   "fastest CPU path)")
     p.add_argument("--torch-child", help=argparse.SUPPRESS)
     args = p.parse_args()
 
     if args.torch_child:
         result = torch_bench(json.loads(args.torch_child), args.threads,
                              args.iterations, args.warmup,
-                             args.dropout or 0.0)
+                             args.dropout or 0.0, args.torch_memory_format)
         json.dump(result, sys.stdout)
         return 0
 

@@ -13,6 +13,9 @@
 #include <cblas.h>
 
 #include "unet-layers.h"
+#ifdef HAVE_LIBXSMM
+#include "unet-conv-xsmm.h"
+#endif
 
 /* im2col is done a strip of output rows at a time, so that the column buffer stays around
  * this many floats (cache-sized) instead of growing to C*9*H*W for the first decoder level. */
@@ -32,12 +35,18 @@ conv3x3_strip_rows (UnetShape in,
 
 size_t
 unet_conv3x3_work_size (UnetShape in,
+                        int       out_channels,
                         int       pad)
 {
   int out_w = in.width - 2 + 2 * pad;
-
   /* a column strip, and its gradient during backward */
-  return 2 * (size_t) in.channels * 9 * conv3x3_strip_rows (in, pad) * out_w;
+  size_t n = 2 * (size_t) in.channels * 9 * conv3x3_strip_rows (in, pad) * out_w;
+
+#ifdef HAVE_LIBXSMM
+  /* whether or not the libxsmm path is switched on now: it may be by the time of the call */
+  n = MAX (n, unet_conv3x3_xsmm_work_size (in, out_channels, pad));
+#endif
+  return n;
 }
 
 /* col[(c*9 + ky*3 + kx), (y - y0)*OW + x] = in[c, y + ky - pad, x + kx - pad], 0 outside. */
@@ -197,6 +206,13 @@ conv3x3_forward (float       *out,
   int strip = conv3x3_strip_rows (in_shape, pad);
   size_t out_plane = (size_t) OH * OW;
 
+#ifdef HAVE_LIBXSMM
+  /* direct convolution with JIT kernels where the CPU has AVX2 or AVX-512 */
+  if (unet_conv3x3_xsmm_available ()
+      && unet_conv3x3_xsmm_forward (out, in, weight, bias, in_shape, OC, pad, relu, work))
+    return;
+#endif
+
   for (int b = 0; b < in_shape.batch; b++)
     {
       const float *in_b = in + (size_t) b * C * H * W;
@@ -291,6 +307,13 @@ unet_conv3x3_backward (float       *din,
 
   if (dbias)
     bias_backward (dbias, dout, in_shape.batch, OC, out_plane, OC * out_plane);
+
+#ifdef HAVE_LIBXSMM
+  /* the input gradient by direct convolution; the loop below is left the weight gradient */
+  if (din && unet_conv3x3_xsmm_available ()
+      && unet_conv3x3_xsmm_backward_data (din, dout, weight, in_shape, OC, pad, work))
+    din = NULL;
+#endif
 
   for (int b = 0; b < in_shape.batch; b++)
     {

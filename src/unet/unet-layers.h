@@ -40,8 +40,8 @@ unet_shape_numel (UnetShape s)
 
 /* --- 3x3 convolution, stride 1; pad 0 ("valid") or 1 ("same") ---------------------------- */
 
-/* Floats of scratch `work` that conv3x3 forward/backward need for this input. */
-size_t unet_conv3x3_work_size   (UnetShape in, int pad);
+/* Floats of scratch `work` that conv3x3 forward/backward need for this layer. */
+size_t unet_conv3x3_work_size   (UnetShape in, int out_channels, int pad);
 
 /* out[B,OC,OH,OW], OH = H - 2 + 2 pad. weight is PyTorch's [OC,C,3,3]; bias may be NULL. */
 void   unet_conv3x3_forward     (float       *out,

@@ -583,7 +583,7 @@ plan_conv_unit (UnetModel *self,
   unit->skip_grad = NULL;
   *largest = MAX (*largest, MAX (n, unet_shape_numel (in)));
 
-  return unet_conv3x3_work_size (in, pad);
+  return unet_conv3x3_work_size (in, unit->out_channels, pad);
 }
 
 static size_t

@@ -226,7 +226,7 @@ check_conv3x3_oracle (int     B,
   UnetShape s = { B, C, H, W };
   int OH = H - 2 + 2 * pad, OW = W - 2 + 2 * pad;
   size_t n_in = unet_shape_numel (s), n_w = (size_t) OC * C * 9, n_out = (size_t) B * OC * OH * OW;
-  size_t n_work = unet_conv3x3_work_size (s, pad);
+  size_t n_work = unet_conv3x3_work_size (s, OC, pad);
   g_autofree char *what = g_strdup_printf ("conv3x3 B=%d C=%d H=%d W=%d OC=%d pad=%d",
                                            B, C, H, W, OC, pad);
   g_autofree char *label = NULL;
@@ -371,7 +371,7 @@ check_conv3x3_gradient (int     B,
   p.bias = new_uniform (OC, &rng, -1.0f, 1.0f);
   p.r = new_uniform (p.n_out, &rng, -1.0f, 1.0f);
   p.out = g_new (float, p.n_out);
-  p.work = new_work (unet_conv3x3_work_size (s, pad));
+  p.work = new_work (unet_conv3x3_work_size (s, OC, pad));
 
   g_autofree float *din = g_new0 (float, n_in);
   g_autofree float *dweight = g_new0 (float, n_w);
@@ -1582,7 +1582,7 @@ test_backward_accumulates (void)
 
   /* conv3x3: twice gives twice, and a gradient already there is added to, not overwritten */
   {
-    size_t n_w = (size_t) OC * s.channels * 9, n_work = unet_conv3x3_work_size (s, 1);
+    size_t n_w = (size_t) OC * s.channels * 9, n_work = unet_conv3x3_work_size (s, OC, 1);
     g_autofree float *work = new_work (n_work);
     g_autofree float *din1 = g_new0 (float, n_in);
     g_autofree float *dw1 = g_new0 (float, n_w);
@@ -1706,7 +1706,7 @@ test_conv3x3_relu_fused (void)
       g_autofree float *bias = g_new (float, OC);
       g_autofree float *plain = g_new (float, n_out);
       g_autofree float *fused = g_new (float, n_out);
-      g_autofree float *work = g_new (float, unet_conv3x3_work_size (in_shape, pad));
+      g_autofree float *work = g_new (float, unet_conv3x3_work_size (in_shape, OC, pad));
       UnetRng rng;
       size_t negatives = 0;
 

@@ -1,0 +1,470 @@
+/* unet-conv-xsmm.c
+ *
+ * Copyright 2026 The U-Net Studio authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxsmm.h>
+
+#include "unet-conv-xsmm.h"
+
+/* Direct 3x3 convolution, no im2col. Every pass below is a "valid" convolution of a source
+ * src[Cs, Hs, Ws] into dst[Cd, Hs - 2, Ws - 2]; "same" padding and the input gradient first copy
+ * their source into a zero-bordered buffer. In libxsmm's column-major terms, a chunk of m output
+ * pixels of row y and a block of n output channels is
+ *
+ *   C(m x n) += sum over (channel block, tap) of A(m x k) B(k x n),
+ *   A(i, c) = src[c0 + c, y + ky, x0 + kx + i]   (lda = Hs Ws: read in place)
+ *   B(c, o) = wt[tap, o0 + o, c0 + c]           (ldb = Cs: the weights, re-laid out per call)
+ *   C(i, o) = dst[o0 + o, y, x0 + i]             (ldc = the output plane)
+ *
+ * one batch-reduce call per (row, pixel chunk, channel block), so C stays in registers over the
+ * 9 taps and all input channels. The batch entries differ only by constant offsets, so the
+ * offset arrays are built once per call and shared by every row. */
+
+/* Largest blocks: pixels m, output channels n, input channels k, and the floats of one block of
+ * output channels' weights (9 Cs n), which a thread keeps in L2 over its rows. On the 2-core
+ * AVX-512 machine m 32..128, k 32..128 and a budget of 64K..1M floats timed within noise of
+ * each other; these are the middle. */
+#ifndef XSMM_M_MAX
+#define XSMM_M_MAX 64
+#endif
+#ifndef XSMM_N_MAX
+#define XSMM_N_MAX 64
+#endif
+#ifndef XSMM_W_BUDGET
+#define XSMM_W_BUDGET (128 * 1024)
+#endif
+#ifndef XSMM_K_MAX
+#define XSMM_K_MAX 64
+#endif
+
+/* Bytes the work regions are aligned to. */
+#define WORK_ALIGN 64
+
+/* One dimension split into `count` blocks: count - 1 of `size`, then one of `last`. */
+typedef struct
+{
+  int size;
+  int last;
+  int count;
+} Split;
+
+static Split
+split_dim (int n,
+           int max_block)
+{
+  Split s;
+
+  s.count = (n + max_block - 1) / max_block;
+  s.size = (n + s.count - 1) / s.count;
+  s.last = n - (s.count - 1) * s.size;
+  g_assert (s.last > 0 && s.last <= s.size);
+  return s;
+}
+
+/* Pixels are the vector dimension: blocks of whole vectors (16 floats), so that only the last
+ * block of a row has a partial vector. */
+static Split
+split_pixels (int n,
+              int max_block)
+{
+  Split s;
+
+  if (n <= max_block)
+    return split_dim (n, max_block);
+  s.count = (n + max_block - 1) / max_block;
+  s.size = ((n + s.count - 1) / s.count + 15) / 16 * 16;
+  s.count = (n + s.size - 1) / s.size;
+  s.last = n - (s.count - 1) * s.size;
+  g_assert (s.last > 0 && s.last <= s.size);
+  return s;
+}
+
+typedef struct
+{
+  int src_channels, src_h, src_w;
+  int dst_channels, dst_h, dst_w;
+  size_t dst_plane;
+
+  Split m, n, k;
+
+  /* kernel[m is last][n is last][k is last]; the k-last kernel reduces over one channel block
+   * (9 taps), the other over the count - 1 full ones (9 (count - 1) entries). */
+  libxsmm_smmfunction_reducebatch_offs kernel[2][2][2];
+
+  unsigned long long *a_offs;   /* 9 k.count entries: full blocks, then the last block */
+  unsigned long long *b_offs;
+} ValidPlan;
+
+static gint disabled = -1;   /* -1: not decided yet; then 0 or 1 */
+
+/* Whether libxsmm generates code for this CPU: the JIT needs AVX2 or better. */
+static gboolean
+xsmm_init_once (void)
+{
+  static gsize initialised = 0;
+  static gboolean usable = FALSE;
+
+  if (g_once_init_enter (&initialised))
+    {
+      libxsmm_init ();
+      usable = libxsmm_get_target_archid () >= LIBXSMM_X86_AVX2;
+      g_once_init_leave (&initialised, 1);
+    }
+  return usable;
+}
+
+gboolean
+unet_conv3x3_xsmm_available (void)
+{
+  if (g_atomic_int_get (&disabled) < 0)
+    g_atomic_int_compare_and_exchange (&disabled, -1, g_getenv ("UNET_NO_XSMM") != NULL);
+  return !g_atomic_int_get (&disabled) && xsmm_init_once ();
+}
+
+void
+unet_conv3x3_xsmm_set_enabled (gboolean enabled)
+{
+  g_atomic_int_set (&disabled, !enabled);
+}
+
+static float *
+align_up (float *p)
+{
+  uintptr_t u = (uintptr_t) p;
+
+  return (float *) ((u + WORK_ALIGN - 1) & ~(uintptr_t) (WORK_ALIGN - 1));
+}
+
+/* Floats for one region of n floats, aligned. */
+static size_t
+region (size_t n)
+{
+  return n + WORK_ALIGN / sizeof (float);
+}
+
+static size_t
+offsets_floats (int src_channels)
+{
+  Split k = split_dim (src_channels, XSMM_K_MAX);
+
+  /* two arrays of 9 k.count 64-bit offsets */
+  return 2 * 9 * (size_t) k.count * (sizeof (unsigned long long) / sizeof (float));
+}
+
+size_t
+unet_conv3x3_xsmm_work_size (UnetShape in,
+                             int       out_channels,
+                             int       pad)
+{
+  int C = in.channels, OC = out_channels;
+  size_t padded_plane = (size_t) (in.height + 2) * (in.width + 2);
+  /* forward pads the input only for "same"; backward always pads the output gradient to
+   * (H + 2) x (W + 2) */
+  size_t padded = (size_t) (pad ? MAX (C, OC) : OC) * padded_plane;
+
+  return region ((size_t) 9 * C * OC)
+         + region (MAX (offsets_floats (C), offsets_floats (OC)))
+         + region (padded);
+}
+
+/* Carves the weight, offset and padding regions out of work, in that order. */
+static void
+carve_work (float      *work,
+            size_t      n_weight,
+            int         src_channels,
+            float     **wt,
+            ValidPlan  *plan,
+            float     **padded)
+{
+  float *p = align_up (work);
+
+  *wt = p;
+  p = align_up (p + n_weight);
+  plan->a_offs = (unsigned long long *) p;
+  plan->b_offs = plan->a_offs + 9 * (size_t) split_dim (src_channels, XSMM_K_MAX).count;
+  p = align_up (p + offsets_floats (src_channels));
+  *padded = p;
+}
+
+static gboolean
+plan_valid (ValidPlan *plan,
+            int        src_channels,
+            int        src_h,
+            int        src_w,
+            int        dst_channels)
+{
+  libxsmm_blasint lda, ldb, ldc;
+  const float alpha = 1.0f, beta = 1.0f;
+  const int flags = LIBXSMM_GEMM_FLAG_NONE;
+  const int prefetch = LIBXSMM_GEMM_PREFETCH_NONE;
+  size_t entry = 0;
+  int n_max;
+
+  plan->src_channels = src_channels;
+  plan->src_h = src_h;
+  plan->src_w = src_w;
+  plan->dst_channels = dst_channels;
+  plan->dst_h = src_h - 2;
+  plan->dst_w = src_w - 2;
+  plan->dst_plane = (size_t) plan->dst_h * plan->dst_w;
+
+  /* libxsmm's leading dimensions are int */
+  if ((size_t) src_h * src_w > G_MAXINT || plan->dst_plane > G_MAXINT)
+    return FALSE;
+
+  plan->m = split_pixels (plan->dst_w, XSMM_M_MAX);
+  n_max = XSMM_W_BUDGET / (9 * src_channels);
+  n_max = CLAMP (n_max / 16 * 16, 16, XSMM_N_MAX);
+  plan->n = split_dim (dst_channels, n_max);
+  plan->k = split_dim (src_channels, XSMM_K_MAX);
+
+  lda = (libxsmm_blasint) src_h * src_w;
+  ldb = src_channels;
+  ldc = (libxsmm_blasint) plan->dst_plane;
+
+  for (int mi = 0; mi < 2; mi++)
+    for (int ni = 0; ni < 2; ni++)
+      for (int ki = 0; ki < 2; ki++)
+        {
+          int m = mi ? plan->m.last : plan->m.size;
+          int n = ni ? plan->n.last : plan->n.size;
+          int k = ki ? plan->k.last : plan->k.size;
+
+          plan->kernel[mi][ni][ki] =
+            libxsmm_smmdispatch_reducebatch_offs (m, n, k, &lda, &ldb, &ldc,
+                                                  &alpha, &beta, &flags, &prefetch);
+          if (plan->kernel[mi][ni][ki] == NULL)
+            return FALSE;
+        }
+
+  /* channel block outside, tap inside: consecutive entries read the same channels */
+  for (int cb = 0; cb < plan->k.count; cb++)
+    for (int tap = 0; tap < 9; tap++)
+      {
+        size_t c0 = (size_t) cb * plan->k.size;
+        int ky = tap / 3, kx = tap % 3;
+
+        plan->a_offs[entry] = sizeof (float) * (c0 * src_h * src_w + (size_t) ky * src_w + kx);
+        plan->b_offs[entry] = sizeof (float) * ((size_t) tap * dst_channels * src_channels + c0);
+        entry++;
+      }
+
+  return TRUE;
+}
+
+/* One source image through the plan; called by every thread of a parallel region. With
+ * overwrite, dst = bias + convolution (bias may be NULL), then ReLU if asked; otherwise
+ * dst += convolution. */
+static void
+run_valid (const ValidPlan *plan,
+           float           *dst,
+           const float     *src,
+           const float     *wt,
+           const float     *bias,
+           gboolean         overwrite,
+           gboolean         relu)
+{
+  const int n_items = plan->dst_h * plan->n.count;
+  const unsigned long long n_full = 9 * (unsigned long long) (plan->k.count - 1);
+  const unsigned long long n_last = 9;
+
+#pragma omp for schedule(static)
+  for (int item = 0; item < n_items; item++)
+    {
+      /* channel blocks outside, rows inside: a thread's consecutive items share the weights,
+       * and two of their three input rows */
+      int nb = item / plan->dst_h;
+      int y = item % plan->dst_h;
+      int ni = nb == plan->n.count - 1;
+      int o0 = nb * plan->n.size;
+      int n = ni ? plan->n.last : plan->n.size;
+      const float *b_base = wt + (size_t) o0 * plan->src_channels;
+      float *dst_row = dst + (size_t) o0 * plan->dst_plane + (size_t) y * plan->dst_w;
+
+      if (overwrite)
+        for (int o = 0; o < n; o++)
+          {
+            float value = bias ? bias[o0 + o] : 0.0f;
+            float *row = dst_row + o * plan->dst_plane;
+
+            for (int x = 0; x < plan->dst_w; x++)
+              row[x] = value;
+          }
+
+      for (int mb = 0; mb < plan->m.count; mb++)
+        {
+          int mi = mb == plan->m.count - 1;
+          int x0 = mb * plan->m.size;
+          const float *a_base = src + (size_t) y * plan->src_w + x0;
+          float *c = dst_row + x0;
+
+          if (n_full > 0)
+            plan->kernel[mi][ni][0] (a_base, b_base, c, &n_full,
+                                     plan->a_offs, plan->b_offs);
+          plan->kernel[mi][ni][1] (a_base, b_base, c, &n_last,
+                                   plan->a_offs + n_full, plan->b_offs + n_full);
+        }
+
+      /* while the n rows just written are still in L1 */
+      if (relu)
+        for (int o = 0; o < n; o++)
+          {
+            float *row = dst_row + o * plan->dst_plane;
+
+            for (int x = 0; x < plan->dst_w; x++)
+              row[x] = row[x] > 0.0f ? row[x] : 0.0f;
+          }
+    }
+}
+
+/* dst[c, y + border, x + border] = src[c, y, x], zero elsewhere; dst is
+ * [C, H + 2 border, W + 2 border]. Called by every thread of a parallel region. */
+static void
+pad_copy (float       *dst,
+          const float *src,
+          int          C,
+          int          H,
+          int          W,
+          int          border)
+{
+  int PH = H + 2 * border, PW = W + 2 * border;
+
+#pragma omp for schedule(static)
+  for (int c = 0; c < C; c++)
+    {
+      const float *s = src + (size_t) c * H * W;
+      float *d = dst + (size_t) c * PH * PW;
+
+      memset (d, 0, sizeof (float) * border * PW);
+      for (int y = 0; y < H; y++)
+        {
+          float *row = d + (size_t) (y + border) * PW;
+
+          memset (row, 0, sizeof (float) * border);
+          memcpy (row + border, s + (size_t) y * W, sizeof (float) * W);
+          memset (row + border + W, 0, sizeof (float) * border);
+        }
+      memset (d + (size_t) (H + border) * PW, 0, sizeof (float) * border * PW);
+    }
+}
+
+gboolean
+unet_conv3x3_xsmm_forward (float       *out,
+                           const float *in,
+                           const float *weight,
+                           const float *bias,
+                           UnetShape    in_shape,
+                           int          out_channels,
+                           int          pad,
+                           gboolean     relu,
+                           float       *work)
+{
+  int C = in_shape.channels, H = in_shape.height, W = in_shape.width;
+  int OC = out_channels;
+  int SH = H + 2 * pad, SW = W + 2 * pad;
+  size_t in_image = (size_t) C * H * W;
+  size_t out_image = (size_t) OC * (SH - 2) * (SW - 2);
+  ValidPlan plan;
+  float *wt, *padded;
+
+  g_return_val_if_fail (pad == 0 || pad == 1, FALSE);
+  g_return_val_if_fail (H + 2 * pad >= 3 && W + 2 * pad >= 3, FALSE);
+
+  if (!xsmm_init_once ())
+    return FALSE;
+
+  carve_work (work, (size_t) 9 * C * OC, C, &wt, &plan, &padded);
+  if (!plan_valid (&plan, C, SH, SW, OC))
+    return FALSE;
+
+#pragma omp parallel
+  {
+    /* wt[tap, oc, c] = weight[oc, c, tap] */
+#pragma omp for schedule(static)
+    for (int oc = 0; oc < OC; oc++)
+      for (int c = 0; c < C; c++)
+        {
+          const float *w = weight + ((size_t) oc * C + c) * 9;
+
+          for (int tap = 0; tap < 9; tap++)
+            wt[((size_t) tap * OC + oc) * C + c] = w[tap];
+        }
+
+    for (int b = 0; b < in_shape.batch; b++)
+      {
+        const float *src = in + b * in_image;
+
+        if (pad)
+          {
+            pad_copy (padded, src, C, H, W, 1);
+            src = padded;
+          }
+        run_valid (&plan, out + b * out_image, src, wt, bias, TRUE, relu);
+      }
+  }
+
+  return TRUE;
+}
+
+gboolean
+unet_conv3x3_xsmm_backward_data (float       *din,
+                                 const float *dout,
+                                 const float *weight,
+                                 UnetShape    in_shape,
+                                 int          out_channels,
+                                 int          pad,
+                                 float       *work)
+{
+  int C = in_shape.channels, H = in_shape.height, W = in_shape.width;
+  int OC = out_channels;
+  int OH = H - 2 + 2 * pad, OW = W - 2 + 2 * pad;
+  /* the full correlation: dout with a border of 2 - pad, which makes it (H + 2) x (W + 2) */
+  int border = 2 - pad;
+  size_t in_image = (size_t) C * H * W;
+  size_t out_image = (size_t) OC * OH * OW;
+  ValidPlan plan;
+  float *wt, *padded;
+
+  g_return_val_if_fail (pad == 0 || pad == 1, FALSE);
+  g_return_val_if_fail (OH >= 1 && OW >= 1, FALSE);
+
+  if (!xsmm_init_once ())
+    return FALSE;
+
+  carve_work (work, (size_t) 9 * C * OC, OC, &wt, &plan, &padded);
+  if (!plan_valid (&plan, OC, H + 2, W + 2, C))
+    return FALSE;
+
+#pragma omp parallel
+  {
+    /* wt[tap, c, oc] = weight[oc, c, 8 - tap]: transposed and flipped. Tiles of 16 output
+     * channels, so that the writes run along oc while the reads stay sequential per oc. */
+#pragma omp for schedule(static)
+    for (int oc0 = 0; oc0 < OC; oc0 += 16)
+      for (int c = 0; c < C; c++)
+        for (int oc = oc0; oc < MIN (oc0 + 16, OC); oc++)
+          {
+            const float *w = weight + ((size_t) oc * C + c) * 9;
+
+            for (int tap = 0; tap < 9; tap++)
+              wt[((size_t) tap * C + c) * OC + oc] = w[8 - tap];
+          }
+
+    for (int b = 0; b < in_shape.batch; b++)
+      {
+        pad_copy (padded, dout + b * out_image, OC, OH, OW, border);
+        run_valid (&plan, din + b * in_image, padded, wt, NULL, FALSE, FALSE);
+      }
+  }
+
+  return TRUE;
+}

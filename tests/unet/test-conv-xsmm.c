@@ -1,0 +1,232 @@
+/* test-conv-xsmm.c
+ *
+ * Copyright 2026 The U-Net Studio authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "unet-conv-xsmm.h"
+#include "unet-layers.h"
+#include "unet-rng.h"
+
+#include "conv-reference.h"
+
+/* max |error| / max |expected| against the double-precision oracle. A float sum over up to
+ * 9 x 130 terms is good to a few 1e-7 here; a wrong offset or a missed block costs order 1. */
+#define FORWARD_TOL  1e-5
+#define BACKWARD_TOL 1e-5
+
+/* Floats past the end of every output, which must come back untouched. */
+#define GUARD    64
+#define SENTINEL 777.0f
+
+static float *
+new_uniform (size_t   n,
+             UnetRng *rng,
+             float    lo,
+             float    hi)
+{
+  float *x = g_new (float, MAX (n, 1));
+
+  ref_fill_uniform (x, n, rng, lo, hi);
+  return x;
+}
+
+static void
+fill (float  *x,
+      size_t  n,
+      float   value)
+{
+  for (size_t i = 0; i < n; i++)
+    x[i] = value;
+}
+
+static void
+assert_guard (const char  *what,
+              const float *guard)
+{
+  for (int i = 0; i < GUARD; i++)
+    if (guard[i] != SENTINEL)
+      g_error ("%s: wrote %g past the end of its output (at +%d)", what, guard[i], i);
+}
+
+static void
+assert_close (const char  *what,
+              const float *got,
+              const float *expected,
+              size_t       n,
+              double       tol)
+{
+  double err = ref_max_rel_error (got, expected, n);
+
+  g_test_message ("%s: relative error %.2e", what, err);
+  if (!(err <= tol))
+    g_error ("%s: relative error %.3e exceeds %.1e", what, err, tol);
+}
+
+static gboolean
+skip_unless_available (void)
+{
+  if (unet_conv3x3_xsmm_available ())
+    return FALSE;
+  g_test_skip ("libxsmm does not JIT for this CPU (or UNET_NO_XSMM is set)");
+  return TRUE;
+}
+
+static void
+check_conv (int     B,
+            int     C,
+            int     H,
+            int     W,
+            int     OC,
+            int     pad,
+            guint64 seed)
+{
+  UnetShape s = { B, C, H, W };
+  int OH = H - 2 + 2 * pad, OW = W - 2 + 2 * pad;
+  size_t n_in = unet_shape_numel (s), n_w = (size_t) OC * C * 9, n_out = (size_t) B * OC * OH * OW;
+  size_t n_work = unet_conv3x3_xsmm_work_size (s, OC, pad);
+  g_autofree char *what = g_strdup_printf ("B=%d C=%d H=%d W=%d OC=%d pad=%d", B, C, H, W, OC, pad);
+  g_autofree char *label = NULL;
+  UnetRng rng;
+
+  unet_rng_seed (&rng, seed);
+  g_autofree float *in = new_uniform (n_in, &rng, -1.0f, 1.0f);
+  g_autofree float *weight = new_uniform (n_w, &rng, -0.5f, 0.5f);
+  g_autofree float *bias = new_uniform (OC, &rng, -1.0f, 1.0f);
+  g_autofree float *dout = new_uniform (n_out, &rng, -1.0f, 1.0f);
+  g_autofree float *din_start = new_uniform (n_in, &rng, -1.0f, 1.0f);
+  g_autofree float *work = g_new (float, MAX (n_work, 1));
+  g_autofree float *out = g_new (float, n_out + GUARD);
+  g_autofree float *expected = g_new (float, n_out);
+  g_autofree float *din = g_new (float, n_in + GUARD);
+  g_autofree float *ref_din = g_new (float, n_in);
+
+  g_assert_cmpint (OH, >=, 1);
+  g_assert_cmpint (OW, >=, 1);
+
+  /* out starts as NaN, so that an entry forward does not write shows up */
+  fill (out, n_out, NAN);
+  fill (out + n_out, GUARD, SENTINEL);
+  fill (work, n_work, NAN);
+  g_assert_true (unet_conv3x3_xsmm_forward (out, in, weight, bias, s, OC, pad, FALSE, work));
+  ref_conv3x3_forward (expected, in, weight, bias, s, OC, pad);
+  label = g_strdup_printf ("%s forward", what);
+  assert_close (label, out, expected, n_out, FORWARD_TOL);
+  assert_guard (label, out + n_out);
+
+  fill (out, n_out, NAN);
+  fill (work, n_work, NAN);
+  g_assert_true (unet_conv3x3_xsmm_forward (out, in, weight, bias, s, OC, pad, TRUE, work));
+  for (size_t i = 0; i < n_out; i++)
+    expected[i] = MAX (expected[i], 0.0f);
+  g_free (label);
+  label = g_strdup_printf ("%s forward with ReLU", what);
+  assert_close (label, out, expected, n_out, FORWARD_TOL);
+  assert_guard (label, out + n_out);
+
+  fill (out, n_out, NAN);
+  fill (work, n_work, NAN);
+  g_assert_true (unet_conv3x3_xsmm_forward (out, in, weight, NULL, s, OC, pad, FALSE, work));
+  ref_conv3x3_forward (expected, in, weight, NULL, s, OC, pad);
+  g_free (label);
+  label = g_strdup_printf ("%s forward without bias", what);
+  assert_close (label, out, expected, n_out, FORWARD_TOL);
+  assert_guard (label, out + n_out);
+
+  /* din accumulates: start both from the same non-zero gradient */
+  memcpy (din, din_start, n_in * sizeof (float));
+  memcpy (ref_din, din_start, n_in * sizeof (float));
+  fill (din + n_in, GUARD, SENTINEL);
+  fill (work, n_work, NAN);
+  g_assert_true (unet_conv3x3_xsmm_backward_data (din, dout, weight, s, OC, pad, work));
+  ref_conv3x3_backward (ref_din, NULL, NULL, dout, in, weight, s, OC, pad);
+  g_free (label);
+  label = g_strdup_printf ("%s din", what);
+  assert_close (label, din, ref_din, n_in, BACKWARD_TOL);
+  assert_guard (label, din + n_in);
+}
+
+/* Every channel count against every output-channel count, on small odd and even images. */
+static void
+test_channels (void)
+{
+  static const int cs[] = { 1, 3, 17, 64 };
+  static const int ocs[] = { 1, 5, 19, 64 };
+  guint64 seed = 1;
+
+  if (skip_unless_available ())
+    return;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cs); i++)
+    for (guint j = 0; j < G_N_ELEMENTS (ocs); j++)
+      for (int pad = 0; pad <= 1; pad++)
+        {
+          check_conv (1, cs[i], 7, 10, ocs[j], pad, seed++);
+          check_conv (3, cs[i], 12, 5, ocs[j], pad, seed++);
+        }
+}
+
+/* Rows of about 70 pixels: more than one pixel chunk per row. */
+static void
+test_wide (void)
+{
+  if (skip_unless_available ())
+    return;
+
+  for (int pad = 0; pad <= 1; pad++)
+    {
+      check_conv (1, 3, 70, 71, 19, pad, 100 + pad);
+      check_conv (3, 17, 33, 69, 5, pad, 102 + pad);
+      check_conv (1, 64, 68, 70, 64, pad, 104 + pad);
+    }
+}
+
+/* Channel counts, output channel counts and widths that split into unequal blocks. */
+static void
+test_blocks (void)
+{
+  if (skip_unless_available ())
+    return;
+
+  for (int pad = 0; pad <= 1; pad++)
+    {
+      check_conv (1, 130, 6, 9, 7, pad, 200 + pad);
+      check_conv (2, 5, 6, 7, 130, pad, 202 + pad);
+      check_conv (1, 3, 5, 133, 3, pad, 204 + pad);
+      check_conv (1, 129, 5, 131, 65, pad, 206 + pad);
+    }
+}
+
+/* The smallest images each padding allows. */
+static void
+test_tiny (void)
+{
+  if (skip_unless_available ())
+    return;
+
+  check_conv (1, 3, 3, 3, 5, 0, 300);
+  check_conv (3, 17, 3, 4, 1, 0, 301);
+  check_conv (1, 3, 1, 1, 5, 1, 302);
+  check_conv (3, 19, 1, 2, 17, 1, 303);
+  check_conv (2, 1, 2, 1, 1, 1, 304);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/conv-xsmm/channels", test_channels);
+  g_test_add_func ("/conv-xsmm/wide", test_wide);
+  g_test_add_func ("/conv-xsmm/blocks", test_blocks);
+  g_test_add_func ("/conv-xsmm/tiny", test_tiny);
+
+  return g_test_run ();
+}
