@@ -262,8 +262,17 @@ read_string (OptionReader  *r,
              const char    *name,
              char         **value)
 {
-  JsonNode *node = reader_member (r, name, JSON_NODE_VALUE, G_TYPE_STRING);
+  JsonNode *node;
 
+  /* an explicit null means "none" (no validation split, no initial model) */
+  if (!r->failed && json_object_has_member (r->object, name) &&
+      JSON_NODE_HOLDS_NULL (json_object_get_member (r->object, name)))
+    {
+      g_clear_pointer (value, g_free);
+      return;
+    }
+
+  node = reader_member (r, name, JSON_NODE_VALUE, G_TYPE_STRING);
   if (node)
     {
       g_free (*value);
@@ -1236,7 +1245,10 @@ unet_trainer_validate (UnetTrainer  *self,
     }
 
   confusion = unet_confusion_new (K);
-  predict_options.tile = config->padding == UNET_PADDING_VALID ? self->out_size : self->in_size;
+  /* Valid padding: the training tile's output, so validation sees what training saw. Same
+   * padding: the default tile, since small training tiles would spend most of each tile on the
+   * context margins. */
+  predict_options.tile = config->padding == UNET_PADDING_VALID ? self->out_size : 0;
 
   for (guint i = 0; i < self->val_ids->len; i++)
     {

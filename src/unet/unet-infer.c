@@ -87,7 +87,9 @@ plan_axis (const UnetConfig  *config,
       int step = 1 << config->depth;
       int in = tile > 0 ? tile : DEFAULT_SAME_TILE;
 
-      in = MAX ((in + step - 1) / step * step, 2 * SAME_TILE_MARGIN + step);
+      /* a tile keeps at least half as much as it spends on context: tiny tiles would cost many
+       * times the work of one pass */
+      in = MAX ((in + step - 1) / step * step, 3 * SAME_TILE_MARGIN);
       if (size <= in)
         {
           plan->in_tile = (size + step - 1) / step * step;

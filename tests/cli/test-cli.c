@@ -841,6 +841,95 @@ test_voc_smoke (void)
   voc_test_rm_rf (dir);
 }
 
+/* unet train end to end: a short run, its files, resume, and the errors a user can make. */
+static void
+test_train (void)
+{
+  g_auto(Run) run = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UnetModel) model = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *output = NULL;
+  g_autofree char *csv = NULL;
+  g_autofree char *log = NULL;
+  g_autofree char *best = NULL;
+  g_autofree char *last = NULL;
+  const char *root = voc_test_root ();
+
+  if (root == NULL)
+    return;
+  dir = voc_test_tmpdir ();
+  output = g_build_filename (dir, "run", NULL);
+  csv = g_build_filename (output, "log.csv", NULL);
+  best = g_build_filename (output, "best.safetensors", NULL);
+  last = g_build_filename (output, "last.safetensors", NULL);
+
+  run_unet (&run, "train", "--dataset", root, "-o", output, "--skip-bad", "--padding", "same",
+            "--depth", "2", "--base", "4", "--tile", "64", "--batch", "2", "--steps", "4",
+            "--no-validation", "--threads", "2", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.err, "189 of the 209 ids"));
+  g_assert_nonnull (strstr (run.err, "finished after 4 steps"));
+  g_assert_true (g_file_get_contents (csv, &log, NULL, NULL));
+  g_assert_cmpuint (count_lines_with (log, "", ","), ==, 1 + 4);
+  model = unet_model_load (best, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (unet_model_get_config (model)->depth, ==, 2);
+  g_assert_true (g_file_test (last, G_FILE_TEST_EXISTS));
+  run_clear (&run);
+
+  /* a second run into the same folder would destroy the first */
+  run_unet (&run, "train", "--dataset", root, "-o", output, "--skip-bad", "--steps", "1", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "--resume"));
+  run_clear (&run);
+
+  /* resume with a longer run: the same folder, two more steps */
+  run_unet (&run, "train", "--resume", output, "--steps", "6", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_clear_pointer (&log, g_free);
+  g_assert_true (g_file_get_contents (csv, &log, NULL, NULL));
+  g_assert_cmpuint (count_lines_with (log, "", ","), ==, 1 + 6);
+  g_assert_cmpuint (count_lines_with (log, "5,", NULL), ==, 1);
+  run_clear (&run);
+
+  /* nonsense options are usage errors (2) that say what is wrong */
+  run_unet (&run, "train", "--dataset", root, "-o", dir, "--batch", "-1", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "Batch size -1"));
+  run_clear (&run);
+  run_unet (&run, "train", "--dataset", root, "-o", dir, "--tile", "0", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "Tile 0"));
+  run_clear (&run);
+  run_unet (&run, "train", "--dataset", root, "-o", dir, "--padding", "diagonal", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "diagonal"));
+  run_clear (&run);
+  run_unet (&run, "train", "--dataset", root, "-o", dir, "--depth", "9", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "Depth 9"));
+  run_clear (&run);
+  run_unet (&run, "train", "--dataset", root, NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  run_clear (&run);
+
+  /* bad input is exit 3, naming the file */
+  run_unet (&run, "train", "--dataset", "/nonexistent/voc", "-o", dir, NULL);
+  g_assert_cmpint (run.status, ==, 3);
+  g_assert_nonnull (strstr (run.err, "/nonexistent/voc"));
+  run_clear (&run);
+  run_unet (&run, "train", "--resume", dir, NULL);
+  g_assert_cmpint (run.status, ==, 3);
+  g_assert_nonnull (strstr (run.err, "last.safetensors"));
+  run_clear (&run);
+  /* without --skip-bad, the ids the subset lacks are an error naming one of them */
+  run_unet (&run, "train", "--dataset", root, "-o", dir, "--steps", "1", NULL);
+  g_assert_cmpint (run.status, ==, 3);
+  g_assert_nonnull (strstr (run.err, "JPEGImages"));
+  voc_test_rm_rf (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -858,6 +947,7 @@ main (int    argc,
   g_test_add_func ("/cli/predict/never-overwrites-inputs", test_predict_never_overwrites_inputs);
   g_test_add_func ("/cli/predict/bad-input", test_predict_bad_input);
   g_test_add_func ("/cli/voc-smoke", test_voc_smoke);
+  g_test_add_func ("/cli/train", test_train);
 
   return g_test_run ();
 }

@@ -133,6 +133,8 @@ test_options_json (void)
   a.weighted_loss = TRUE;
   a.augment_options.rotation = 7.5;
   a.model.padding = UNET_PADDING_VALID;
+  /* "no validation" must survive a resume, not fall back to the default split */
+  g_clear_pointer (&a.val_split, g_free);
   json = unet_train_options_to_json (&a);
 
   unet_train_options_init_default (&b);
@@ -143,6 +145,7 @@ test_options_json (void)
   g_assert_true (b.seed == a.seed);
   g_assert_cmpint (b.model.padding, ==, UNET_PADDING_VALID);
   g_assert_cmpfloat (b.augment_options.rotation, ==, 7.5);
+  g_assert_null (b.val_split);
 
   g_assert_false (unet_train_options_from_json (&b, "{\"batch\": \"four\"}", &error));
   g_assert_error (error, UNET_ERROR, UNET_ERROR_CORRUPT);
