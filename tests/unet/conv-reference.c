@@ -415,3 +415,15 @@ ref_maxpool_backward (float       *din,
           }
     }
 }
+
+float *
+ref_new_uniform (size_t   n,
+                 UnetRng *rng,
+                 float    lo,
+                 float    hi)
+{
+  float *x = g_new (float, MAX (n, 1));
+
+  ref_fill_uniform (x, n, rng, lo, hi);
+  return x;
+}

@@ -22,6 +22,11 @@ G_BEGIN_DECLS
 /* --- helpers -------------------------------------------------------------------------------- */
 
 /* x[i] uniform in [lo, hi). */
+/* A new array of n uniform values in [lo, hi) (at least one float, so n = 0 is valid). */
+float *ref_new_uniform        (size_t       n,
+                               UnetRng     *rng,
+                               float        lo,
+                               float        hi);
 void   ref_fill_uniform       (float       *x,
                                size_t       n,
                                UnetRng     *rng,

@@ -25,18 +25,6 @@
 #define GUARD    64
 #define SENTINEL 777.0f
 
-static float *
-new_uniform (size_t   n,
-             UnetRng *rng,
-             float    lo,
-             float    hi)
-{
-  float *x = g_new (float, MAX (n, 1));
-
-  ref_fill_uniform (x, n, rng, lo, hi);
-  return x;
-}
-
 static void
 fill (float  *x,
       size_t  n,
@@ -96,11 +84,11 @@ check_conv (int     B,
   UnetRng rng;
 
   unet_rng_seed (&rng, seed);
-  g_autofree float *in = new_uniform (n_in, &rng, -1.0f, 1.0f);
-  g_autofree float *weight = new_uniform (n_w, &rng, -0.5f, 0.5f);
-  g_autofree float *bias = new_uniform (OC, &rng, -1.0f, 1.0f);
-  g_autofree float *dout = new_uniform (n_out, &rng, -1.0f, 1.0f);
-  g_autofree float *din_start = new_uniform (n_in, &rng, -1.0f, 1.0f);
+  g_autofree float *in = ref_new_uniform (n_in, &rng, -1.0f, 1.0f);
+  g_autofree float *weight = ref_new_uniform (n_w, &rng, -0.5f, 0.5f);
+  g_autofree float *bias = ref_new_uniform (OC, &rng, -1.0f, 1.0f);
+  g_autofree float *dout = ref_new_uniform (n_out, &rng, -1.0f, 1.0f);
+  g_autofree float *din_start = ref_new_uniform (n_in, &rng, -1.0f, 1.0f);
   g_autofree float *work = g_new (float, MAX (n_work, 1));
   g_autofree float *out = g_new (float, n_out + GUARD);
   g_autofree float *expected = g_new (float, n_out);

@@ -36,18 +36,6 @@
 /* --- helpers -------------------------------------------------------------------------------- */
 
 static float *
-new_uniform (size_t   n,
-             UnetRng *rng,
-             float    lo,
-             float    hi)
-{
-  float *x = g_new (float, MAX (n, 1));
-
-  ref_fill_uniform (x, n, rng, lo, hi);
-  return x;
-}
-
-static float *
 new_filled (size_t n,
             float  value)
 {
@@ -233,10 +221,10 @@ check_conv3x3_oracle (int     B,
   UnetRng rng;
 
   unet_rng_seed (&rng, seed);
-  g_autofree float *in = new_uniform (n_in, &rng, -1.0f, 1.0f);
-  g_autofree float *weight = new_uniform (n_w, &rng, -0.5f, 0.5f);
-  g_autofree float *bias = new_uniform (OC, &rng, -1.0f, 1.0f);
-  g_autofree float *dout = new_uniform (n_out, &rng, -1.0f, 1.0f);
+  g_autofree float *in = ref_new_uniform (n_in, &rng, -1.0f, 1.0f);
+  g_autofree float *weight = ref_new_uniform (n_w, &rng, -0.5f, 0.5f);
+  g_autofree float *bias = ref_new_uniform (OC, &rng, -1.0f, 1.0f);
+  g_autofree float *dout = ref_new_uniform (n_out, &rng, -1.0f, 1.0f);
   g_autofree float *work = new_work (n_work);
   g_autofree float *out = new_filled (n_out, NAN);
   g_autofree float *expected = new_filled (n_out, NAN);
@@ -366,10 +354,10 @@ check_conv3x3_gradient (int     B,
 
   unet_rng_seed (&rng, seed);
   p.n_out = (size_t) B * OC * (H - 2 + 2 * pad) * (W - 2 + 2 * pad);
-  p.in = new_uniform (n_in, &rng, -1.0f, 1.0f);
-  p.weight = new_uniform (n_w, &rng, -0.5f, 0.5f);
-  p.bias = new_uniform (OC, &rng, -1.0f, 1.0f);
-  p.r = new_uniform (p.n_out, &rng, -1.0f, 1.0f);
+  p.in = ref_new_uniform (n_in, &rng, -1.0f, 1.0f);
+  p.weight = ref_new_uniform (n_w, &rng, -0.5f, 0.5f);
+  p.bias = ref_new_uniform (OC, &rng, -1.0f, 1.0f);
+  p.r = ref_new_uniform (p.n_out, &rng, -1.0f, 1.0f);
   p.out = g_new (float, p.n_out);
   p.work = new_work (unet_conv3x3_work_size (s, OC, pad));
 
@@ -419,10 +407,10 @@ check_conv1x1_oracle (int     B,
   UnetRng rng;
 
   unet_rng_seed (&rng, seed);
-  g_autofree float *in = new_uniform (n_in, &rng, -1.0f, 1.0f);
-  g_autofree float *weight = new_uniform (n_w, &rng, -0.5f, 0.5f);
-  g_autofree float *bias = new_uniform (OC, &rng, -1.0f, 1.0f);
-  g_autofree float *dout = new_uniform (n_out, &rng, -1.0f, 1.0f);
+  g_autofree float *in = ref_new_uniform (n_in, &rng, -1.0f, 1.0f);
+  g_autofree float *weight = ref_new_uniform (n_w, &rng, -0.5f, 0.5f);
+  g_autofree float *bias = ref_new_uniform (OC, &rng, -1.0f, 1.0f);
+  g_autofree float *dout = ref_new_uniform (n_out, &rng, -1.0f, 1.0f);
   g_autofree float *out = new_filled (n_out, NAN);
   g_autofree float *expected = new_filled (n_out, NAN);
   g_autofree float *din = g_new0 (float, n_in);
@@ -504,10 +492,10 @@ test_conv1x1_gradient (void)
   UnetRng rng;
 
   unet_rng_seed (&rng, 601);
-  p.in = new_uniform (n_in, &rng, -1.0f, 1.0f);
-  p.weight = new_uniform (n_w, &rng, -0.5f, 0.5f);
-  p.bias = new_uniform (OC, &rng, -1.0f, 1.0f);
-  p.r = new_uniform (p.n_out, &rng, -1.0f, 1.0f);
+  p.in = ref_new_uniform (n_in, &rng, -1.0f, 1.0f);
+  p.weight = ref_new_uniform (n_w, &rng, -0.5f, 0.5f);
+  p.bias = ref_new_uniform (OC, &rng, -1.0f, 1.0f);
+  p.r = ref_new_uniform (p.n_out, &rng, -1.0f, 1.0f);
   p.out = g_new (float, p.n_out);
 
   g_autofree float *din = g_new0 (float, n_in);
@@ -550,11 +538,11 @@ check_upconv_oracle (int     B,
   UnetRng rng;
 
   unet_rng_seed (&rng, seed);
-  g_autofree float *in = new_uniform (n_in, &rng, -1.0f, 1.0f);
-  g_autofree float *weight = new_uniform (n_w, &rng, -0.5f, 0.5f);
-  g_autofree float *bias = new_uniform (OC, &rng, -1.0f, 1.0f);
+  g_autofree float *in = ref_new_uniform (n_in, &rng, -1.0f, 1.0f);
+  g_autofree float *weight = ref_new_uniform (n_w, &rng, -0.5f, 0.5f);
+  g_autofree float *bias = ref_new_uniform (OC, &rng, -1.0f, 1.0f);
   /* dout covers the whole concatenation buffer; the skip channels' part must be ignored */
-  g_autofree float *dout = new_uniform (n_buf, &rng, -1.0f, 1.0f);
+  g_autofree float *dout = ref_new_uniform (n_buf, &rng, -1.0f, 1.0f);
   g_autofree float *work = new_work (n_work);
   g_autofree float *out = new_filled (n_buf, SENTINEL);
   g_autofree float *expected = new_filled (n_buf, SENTINEL);
@@ -653,10 +641,10 @@ test_upconv_gradient (void)
   UnetRng rng;
 
   unet_rng_seed (&rng, 801);
-  p.in = new_uniform (n_in, &rng, -1.0f, 1.0f);
-  p.weight = new_uniform (n_w, &rng, -0.5f, 0.5f);
-  p.bias = new_uniform (OC, &rng, -1.0f, 1.0f);
-  p.r = new_uniform (B * p.stride, &rng, -1.0f, 1.0f);
+  p.in = ref_new_uniform (n_in, &rng, -1.0f, 1.0f);
+  p.weight = ref_new_uniform (n_w, &rng, -0.5f, 0.5f);
+  p.bias = ref_new_uniform (OC, &rng, -1.0f, 1.0f);
+  p.r = ref_new_uniform (B * p.stride, &rng, -1.0f, 1.0f);
   p.out = new_filled (B * p.stride, SENTINEL);
   p.work = new_work (unet_upconv_work_size (s, OC));
 
@@ -693,7 +681,7 @@ test_crop_forward (void)
   UnetRng rng;
 
   unet_rng_seed (&rng, 901);
-  g_autofree float *in = new_uniform (n_in, &rng, -1.0f, 1.0f);
+  g_autofree float *in = ref_new_uniform (n_in, &rng, -1.0f, 1.0f);
   g_autofree float *out = new_filled (n_buf, SENTINEL);
 
   /* the cropped skip map goes first in the concatenation buffer */
@@ -752,8 +740,8 @@ test_crop_gradient (void)
   UnetRng rng;
 
   unet_rng_seed (&rng, 1001);
-  p.in = new_uniform (n_in, &rng, -1.0f, 1.0f);
-  p.r = new_uniform (B * p.stride, &rng, -1.0f, 1.0f);
+  p.in = ref_new_uniform (n_in, &rng, -1.0f, 1.0f);
+  p.r = ref_new_uniform (B * p.stride, &rng, -1.0f, 1.0f);
   p.out = new_filled (B * p.stride, SENTINEL);
 
   g_autofree float *din = g_new0 (float, n_in);
@@ -845,7 +833,7 @@ test_relu_gradient (void)
 
   unet_rng_seed (&rng, 1201);
   p.in = new_away_from_zero (p.n, &rng);
-  p.r = new_uniform (p.n, &rng, -1.0f, 1.0f);
+  p.r = ref_new_uniform (p.n, &rng, -1.0f, 1.0f);
   p.out = g_new (float, p.n);
 
   g_autofree float *dx = new_copy (p.r, p.n);
@@ -877,8 +865,8 @@ check_maxpool_oracle (int      B,
   UnetRng rng;
 
   unet_rng_seed (&rng, seed);
-  g_autofree float *in = new_uniform (n_in, &rng, -1.0f, 1.0f);
-  g_autofree float *dout = new_uniform (n_out, &rng, -1.0f, 1.0f);
+  g_autofree float *in = ref_new_uniform (n_in, &rng, -1.0f, 1.0f);
+  g_autofree float *dout = ref_new_uniform (n_out, &rng, -1.0f, 1.0f);
   g_autofree float *out = new_filled (n_out, NAN);
   g_autofree float *expected = g_new (float, n_out);
   g_autofree float *din = g_new0 (float, n_in);
@@ -949,7 +937,7 @@ test_maxpool_gradient (void)
       p.in[i] = p.in[j];
       p.in[j] = t;
     }
-  p.r = new_uniform (p.n_out, &rng, -1.0f, 1.0f);
+  p.r = ref_new_uniform (p.n_out, &rng, -1.0f, 1.0f);
   p.out = g_new (float, p.n_out);
 
   g_autofree float *din = g_new0 (float, n_in);
@@ -1030,10 +1018,10 @@ check_batchnorm_train (UnetShape s,
 
   unet_rng_seed (&rng, seed);
   g_autofree float *in = new_channel_data (s, &rng);
-  g_autofree float *gamma = new_uniform (C, &rng, 0.5f, 1.5f);
-  g_autofree float *beta = new_uniform (C, &rng, -0.5f, 0.5f);
-  g_autofree float *running_mean = new_uniform (C, &rng, -1.0f, 1.0f);
-  g_autofree float *running_var = new_uniform (C, &rng, 0.5f, 2.0f);
+  g_autofree float *gamma = ref_new_uniform (C, &rng, 0.5f, 1.5f);
+  g_autofree float *beta = ref_new_uniform (C, &rng, -0.5f, 0.5f);
+  g_autofree float *running_mean = ref_new_uniform (C, &rng, -1.0f, 1.0f);
+  g_autofree float *running_var = ref_new_uniform (C, &rng, 0.5f, 2.0f);
   g_autofree float *rm = new_copy (running_mean, C);
   g_autofree float *rv = new_copy (running_var, C);
   g_autofree float *out = new_filled (n, NAN);
@@ -1103,10 +1091,10 @@ test_batchnorm_eval (void)
 
   unet_rng_seed (&rng, 1601);
   g_autofree float *in = new_channel_data (s, &rng);
-  g_autofree float *gamma = new_uniform (C, &rng, 0.5f, 1.5f);
-  g_autofree float *beta = new_uniform (C, &rng, -0.5f, 0.5f);
-  g_autofree float *rm = new_uniform (C, &rng, -1.0f, 1.0f);
-  g_autofree float *rv = new_uniform (C, &rng, 0.005f, 0.05f);
+  g_autofree float *gamma = ref_new_uniform (C, &rng, 0.5f, 1.5f);
+  g_autofree float *beta = ref_new_uniform (C, &rng, -0.5f, 0.5f);
+  g_autofree float *rm = ref_new_uniform (C, &rng, -1.0f, 1.0f);
+  g_autofree float *rv = ref_new_uniform (C, &rng, 0.005f, 0.05f);
   g_autofree float *out = new_filled (n, NAN);
   g_autofree float *want = g_new (float, n);
 
@@ -1164,9 +1152,9 @@ check_batchnorm_gradient (UnetShape s,
 
   unet_rng_seed (&rng, seed);
   p.in = new_channel_data (s, &rng);
-  p.gamma = new_uniform (C, &rng, 0.5f, 1.5f);
-  p.beta = new_uniform (C, &rng, -0.5f, 0.5f);
-  p.r = new_uniform (n, &rng, -1.0f, 1.0f);
+  p.gamma = ref_new_uniform (C, &rng, 0.5f, 1.5f);
+  p.beta = ref_new_uniform (C, &rng, -0.5f, 0.5f);
+  p.r = ref_new_uniform (n, &rng, -1.0f, 1.0f);
   p.out = g_new (float, n);
   p.mean = g_new (float, C);
   p.invstd = g_new (float, C);
@@ -1229,7 +1217,7 @@ check_dropout_mask (float   p,
   UnetRng rng;
 
   unet_rng_seed (&rng, seed);
-  g_autofree float *in = new_uniform (n, &rng, 0.5f, 1.5f);
+  g_autofree float *in = ref_new_uniform (n, &rng, 0.5f, 1.5f);
   g_autofree float *x = new_copy (in, n);
   g_autofree float *mask = new_filled (n, NAN);
   g_autofree float *x2 = new_copy (in, n);
@@ -1311,8 +1299,8 @@ test_dropout_gradient (void)
   UnetRng rng;
 
   unet_rng_seed (&rng, 1901);
-  p.in = new_uniform (p.n, &rng, -1.0f, 1.0f);
-  p.r = new_uniform (p.n, &rng, -1.0f, 1.0f);
+  p.in = ref_new_uniform (p.n, &rng, -1.0f, 1.0f);
+  p.r = ref_new_uniform (p.n, &rng, -1.0f, 1.0f);
   p.out = g_new (float, p.n);
   p.mask = g_new (float, p.n);
 
@@ -1471,8 +1459,8 @@ test_softmax_xent_gradient (void)
   UnetRng rng;
 
   unet_rng_seed (&rng, 2001);
-  g_autofree float *logits = new_uniform (n, &rng, -3.0f, 3.0f);
-  g_autofree float *weights = new_uniform (n_pixels, &rng, 0.5f, 2.0f);
+  g_autofree float *logits = ref_new_uniform (n, &rng, -3.0f, 3.0f);
+  g_autofree float *weights = ref_new_uniform (n_pixels, &rng, 0.5f, 2.0f);
   g_autofree uint8_t *labels = g_new (uint8_t, n_pixels);
   g_autofree float *dlogits = g_new (float, n);
 
@@ -1525,7 +1513,7 @@ check_softmax (UnetShape s,
   UnetRng rng;
 
   unet_rng_seed (&rng, seed);
-  g_autofree float *logits = new_uniform (n, &rng, shift - 4.0f, shift + 4.0f);
+  g_autofree float *logits = ref_new_uniform (n, &rng, shift - 4.0f, shift + 4.0f);
   g_autofree float *probs = new_filled (n, NAN);
   g_autofree float *want = g_new (float, n);
 
@@ -1576,9 +1564,9 @@ test_backward_accumulates (void)
   UnetRng rng;
 
   unet_rng_seed (&rng, 2201);
-  g_autofree float *in = new_uniform (n_in, &rng, -1.0f, 1.0f);
-  g_autofree float *weight = new_uniform ((size_t) OC * s.channels * 9, &rng, -0.5f, 0.5f);
-  g_autofree float *dout = new_uniform ((size_t) 4 * OC * n_in, &rng, -1.0f, 1.0f);
+  g_autofree float *in = ref_new_uniform (n_in, &rng, -1.0f, 1.0f);
+  g_autofree float *weight = ref_new_uniform ((size_t) OC * s.channels * 9, &rng, -0.5f, 0.5f);
+  g_autofree float *dout = ref_new_uniform ((size_t) 4 * OC * n_in, &rng, -1.0f, 1.0f);
 
   /* conv3x3: twice gives twice, and a gradient already there is added to, not overwritten */
   {
@@ -1590,9 +1578,9 @@ test_backward_accumulates (void)
     g_autofree float *din2 = g_new0 (float, n_in);
     g_autofree float *dw2 = g_new0 (float, n_w);
     g_autofree float *db2 = g_new0 (float, OC);
-    g_autofree float *din3 = new_uniform (n_in, &rng, -1.0f, 1.0f);
-    g_autofree float *dw3 = new_uniform (n_w, &rng, -1.0f, 1.0f);
-    g_autofree float *db3 = new_uniform (OC, &rng, -1.0f, 1.0f);
+    g_autofree float *din3 = ref_new_uniform (n_in, &rng, -1.0f, 1.0f);
+    g_autofree float *dw3 = ref_new_uniform (n_w, &rng, -1.0f, 1.0f);
+    g_autofree float *db3 = ref_new_uniform (OC, &rng, -1.0f, 1.0f);
     g_autofree float *ref_din = new_copy (din3, n_in);
     g_autofree float *ref_dw = new_copy (dw3, n_w);
     g_autofree float *ref_db = new_copy (db3, OC);
@@ -1661,8 +1649,8 @@ test_backward_accumulates (void)
     g_autofree float *invstd = g_new (float, C);
     g_autofree float *rm = g_new0 (float, C);
     g_autofree float *rv = new_filled (C, 1.0f);
-    g_autofree float *gamma = new_uniform (C, &rng, 0.5f, 1.5f);
-    g_autofree float *beta = new_uniform (C, &rng, -0.5f, 0.5f);
+    g_autofree float *gamma = ref_new_uniform (C, &rng, 0.5f, 1.5f);
+    g_autofree float *beta = ref_new_uniform (C, &rng, -0.5f, 0.5f);
     g_autofree float *dg1 = g_new0 (float, C);
     g_autofree float *db1 = g_new0 (float, C);
     g_autofree float *dg2 = g_new0 (float, C);
