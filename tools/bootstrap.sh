@@ -18,7 +18,7 @@ packages="
   build-essential meson ninja-build pkg-config gettext
   libglib2.0-dev libjson-glib-dev libopenblas-dev libopenblas-openmp-dev
   libgdk-pixbuf-2.0-dev libpng-dev libxml2-dev libcairo2-dev libxsmm-dev
-  python3
+  python3 fonts-dejavu-core
 "
 
 missing=""
