@@ -91,6 +91,7 @@ unet_train_options_init_default (UnetTrainOptions *options)
   options->w0 = VOC_WEIGHT_W0;
   options->sigma = VOC_WEIGHT_SIGMA;
   options->seed = 1;
+  options->val_every = 1;
 }
 
 void
@@ -218,6 +219,7 @@ unet_train_options_to_json (const UnetTrainOptions *o)
   add_int (builder, "threads", o->threads);
   add_string (builder, "output_dir", o->output_dir);
   add_int (builder, "checkpoint_every", o->checkpoint_every);
+  add_int (builder, "val_every", o->val_every);
   json_builder_end_object (builder);
 
   return builder_to_string (builder, TRUE);
@@ -393,6 +395,7 @@ unet_train_options_from_json (UnetTrainOptions  *o,
   read_int32 (&r, "threads", &o->threads);
   read_string (&r, "output_dir", &o->output_dir);
   read_int (&r, "checkpoint_every", &o->checkpoint_every);
+  read_int32 (&r, "val_every", &o->val_every);
   if (r.failed)
     return FALSE;
 
@@ -462,6 +465,13 @@ check_options (const UnetTrainOptions  *o,
     {
       g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
                    "Weight decay %g is out of range", o->weight_decay);
+      return FALSE;
+    }
+  if (o->val_every < 1)
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
+                   "Validation interval %d is out of range: it must be at least 1 epoch",
+                   o->val_every);
       return FALSE;
     }
   if (o->warmup_steps < 0 || o->checkpoint_every < 0 || o->threads < 0)
@@ -1123,7 +1133,8 @@ unet_trainer_step (UnetTrainer  *self,
   event.eta_seconds = (self->total_steps - self->step) * o->batch / MAX (self->images_per_s, 1e-9);
   emit (self, &event);
 
-  epoch_end = self->step % self->steps_per_epoch == 0 || self->step == self->total_steps;
+  epoch_end = (self->step % (self->steps_per_epoch * o->val_every) == 0 ||
+               self->step == self->total_steps);
   if (epoch_end && !unet_trainer_validate (self, error))
     return FALSE;
 

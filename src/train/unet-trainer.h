@@ -51,6 +51,7 @@ typedef struct
   int                threads;          /* 0 = every core */
   char              *output_dir;
   gint64             checkpoint_every; /* steps; 0 = only at the end and when stopped */
+  int                val_every;        /* validate every this many epochs (and at the end); 1 */
 } UnetTrainOptions;
 
 void      unet_train_options_init_default (UnetTrainOptions       *options);
@@ -66,7 +67,7 @@ gboolean  unet_train_options_from_json    (UnetTrainOptions       *options,
 typedef enum
 {
   UNET_TRAIN_EVENT_PROGRESS,   /* after every SGD step */
-  UNET_TRAIN_EVENT_EVALUATED,  /* after validation, at the end of every epoch */
+  UNET_TRAIN_EVENT_EVALUATED,  /* after validation, at the end of every val_every-th epoch */
   UNET_TRAIN_EVENT_CHECKPOINT, /* a checkpoint was written */
   UNET_TRAIN_EVENT_FINISHED,   /* the last step is done and saved */
 } UnetTrainEventKind;

@@ -132,6 +132,7 @@ test_options_json (void)
   a.seed = G_GUINT64_CONSTANT (18446744073709551557);
   a.weighted_loss = TRUE;
   a.augment_options.rotation = 7.5;
+  a.val_every = 3;
   a.model.padding = UNET_PADDING_VALID;
   /* "no validation" must survive a resume, not fall back to the default split */
   g_clear_pointer (&a.val_split, g_free);
@@ -146,6 +147,7 @@ test_options_json (void)
   g_assert_cmpint (b.model.padding, ==, UNET_PADDING_VALID);
   g_assert_cmpfloat (b.augment_options.rotation, ==, 7.5);
   g_assert_null (b.val_split);
+  g_assert_cmpint (b.val_every, ==, 3);
 
   g_assert_false (unet_train_options_from_json (&b, "{\"batch\": \"four\"}", &error));
   g_assert_error (error, UNET_ERROR, UNET_ERROR_CORRUPT);
@@ -362,6 +364,18 @@ test_learns (void)
   g_assert_cmpint (seen.total, ==, 30);
   g_assert_cmpint (seen.n_progress, ==, 30);
   g_assert_cmpint (seen.n_evaluated, ==, 15);
+
+  /* every third epoch, and the last: epochs 3, 6, 9, 12, 15 */
+  g_assert_cmpint (seen.n_finished, ==, 1);
+  g_clear_pointer (&trainer, unet_trainer_free);
+  remove_tree (output);
+  seen = (Seen) { 0 };
+  o.val_every = 3;
+  trainer = unet_trainer_new (&o, &error);
+  g_assert_no_error (error);
+  unet_trainer_set_event_func (trainer, count_event, &seen);
+  g_assert_true (unet_trainer_run (trainer, &error));
+  g_assert_cmpint (seen.n_evaluated, ==, 5);
   g_assert_cmpint (seen.n_finished, ==, 1);
   g_test_message ("mean loss of the first 10 steps %.3f, of the last 10 %.3f; final val mIoU %.3f",
                   seen.first_losses / 10, seen.last_losses / 10, seen.last_miou);
