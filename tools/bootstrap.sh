@@ -17,9 +17,15 @@ builddir=${BUILDDIR:-build}
 packages="
   build-essential meson ninja-build pkg-config gettext
   libglib2.0-dev libjson-glib-dev libopenblas-dev libopenblas-openmp-dev
-  libgdk-pixbuf-2.0-dev libpng-dev libxml2-dev libcairo2-dev libxsmm-dev
+  libgdk-pixbuf-2.0-dev libpng-dev libxml2-dev libcairo2-dev
   python3 fonts-dejavu-core
 "
+
+# libxsmm (JIT kernels for the 3x3 convolutions) exists for x86-64 only; elsewhere the build
+# uses OpenBLAS alone (meson option xsmm=auto).
+if [ "$(dpkg --print-architecture)" = amd64 ]; then
+  packages="$packages libxsmm-dev"
+fi
 
 missing=""
 for p in $packages; do
