@@ -48,6 +48,31 @@ unet_cli_error (const char *command,
     fprintf (stderr, "unet: %s\n", message);
 }
 
+/* Warnings from the libraries read like the tool's own messages ("unet train: warning: …"),
+ * not like GLib's debugging output with process ids and timestamps. */
+static GLogWriterOutput
+write_log (GLogLevelFlags   level,
+           const GLogField *fields,
+           gsize            n_fields,
+           gpointer         user_data)
+{
+  const char *message = NULL;
+
+  if (level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO | G_LOG_FLAG_FATAL |
+               G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
+    return g_log_writer_default (level, fields, n_fields, user_data);
+
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
+      message = fields[i].value;
+  if (message == NULL)
+    return G_LOG_WRITER_UNHANDLED;
+
+  fprintf (stderr, "%s: %s%s\n", g_get_prgname () ? g_get_prgname () : "unet",
+           level & G_LOG_LEVEL_WARNING ? "warning: " : "", message);
+  return G_LOG_WRITER_HANDLED;
+}
+
 static void
 print_usage (FILE *stream)
 {
@@ -73,6 +98,7 @@ main (int    argc,
       char **argv)
 {
   setlocale (LC_ALL, "");
+  g_log_set_writer_func (write_log, NULL, NULL);
 
   if (argc < 2)
     {
