@@ -306,7 +306,6 @@ run_evaluate (const EvaluateOptions *options)
     {
       const char *id = g_ptr_array_index (ids, i);
       g_autoptr(VocSample) sample = NULL;
-      g_autofree float *probs = NULL;
       g_autofree guint8 *prediction = NULL;
       size_t plane;
 
@@ -327,26 +326,15 @@ run_evaluate (const EvaluateOptions *options)
         }
 
       plane = (size_t) sample->width * sample->height;
-      probs = g_try_new (float, plane * K);
-      prediction = g_try_new (guint8, plane);
-      if (probs == NULL || prediction == NULL)
-        {
-          g_clear_pointer (&progress, unet_cli_progress_free);
-          unet_cli_error ("evaluate", "not enough memory for the %d×%d image %s", sample->width,
-                          sample->height, id);
-          return UNET_EXIT_FAILURE;
-        }
-      if (!unet_model_predict (model, sample->rgb, sample->height, sample->width, probs,
-                               &predict, &error))
+      prediction = unet_model_predict_classes (model, sample->rgb, sample->height, sample->width,
+                                               &predict, NULL, &error);
+      if (prediction == NULL)
         {
           g_clear_pointer (&progress, unet_cli_progress_free);
           unet_cli_error ("evaluate", "%s: %s", id, error->message);
           return error->domain == UNET_ERROR && error->code == UNET_ERROR_INVALID_SIZE
                  ? UNET_EXIT_USAGE : UNET_EXIT_FAILURE;
         }
-      unet_argmax (prediction, probs,
-                   (UnetShape) { .batch = 1, .channels = K, .height = sample->height,
-                                 .width = sample->width });
       unet_confusion_add (confusion, sample->labels, prediction, plane);
       run.n_evaluated++;
     }

@@ -317,7 +317,6 @@ predict_one (UnetModel                *model,
   const UnetConfig *config = unet_model_get_config (model);
   int K = config->classes;
   g_autofree float *rgb = NULL;
-  g_autofree float *probs = NULL;
   g_autofree guint8 *classes = NULL;
   g_autofree guint64 *counts = g_new0 (guint64, K);
   g_autoptr(GArray) entries = NULL;
@@ -332,22 +331,12 @@ predict_one (UnetModel                *model,
 
   *stage = STAGE_PREDICT;
   plane = (size_t) width * height;
-  probs = g_try_new (float, plane * K);
-  classes = g_try_new (guint8, plane);
-  if (probs == NULL || classes == NULL)
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_NO_MEMORY,
-                   "%s: not enough memory for a %d×%d image", job->input, width, height);
-      return FALSE;
-    }
-  if (!unet_model_predict (model, rgb, height, width, probs, predict, error))
+  classes = unet_model_predict_classes (model, rgb, height, width, predict, NULL, error);
+  if (classes == NULL)
     {
       g_prefix_error (error, "%s: ", job->input);
       return FALSE;
     }
-  unet_argmax (classes, probs,
-               (UnetShape) { .batch = 1, .channels = K, .height = height, .width = width });
-  g_clear_pointer (&probs, g_free);
   for (size_t i = 0; i < plane; i++)
     counts[classes[i]]++;
 

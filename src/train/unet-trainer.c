@@ -1283,19 +1283,13 @@ unet_trainer_validate (UnetTrainer  *self,
         }
 
       plane = (size_t) sample->width * sample->height;
-      probs = g_try_new (float, plane * K);
-      prediction = g_try_new (guint8, plane);
-      if (probs == NULL || prediction == NULL)
+      prediction = unet_model_predict_classes (self->model, sample->rgb, sample->height,
+                                               sample->width, &predict_options, &probs, error);
+      if (prediction == NULL)
         {
-          g_set_error (error, UNET_ERROR, UNET_ERROR_NO_MEMORY,
-                       "Not enough memory to validate on %s", id);
+          g_prefix_error (error, "%s: ", id);
           return FALSE;
         }
-      if (!unet_model_predict (self->model, sample->rgb, sample->height, sample->width, probs,
-                               &predict_options, error))
-        return FALSE;
-
-      unet_argmax (prediction, probs, (UnetShape) { 1, K, sample->height, sample->width });
       unet_confusion_add (confusion, sample->labels, prediction, plane);
       for (size_t p = 0; p < plane; p++)
         if (sample->labels[p] < K)

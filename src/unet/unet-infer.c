@@ -11,6 +11,7 @@
 
 #include "unet-error.h"
 #include "unet-infer.h"
+#include "unet-metrics.h"
 
 #define DEFAULT_VALID_TILE 388
 #define DEFAULT_SAME_TILE 512
@@ -244,4 +245,47 @@ unet_model_predict (UnetModel                *model,
     }
 
   return TRUE;
+}
+
+guint8 *
+unet_model_predict_classes (UnetModel                *model,
+                            const float              *rgb,
+                            int                       height,
+                            int                       width,
+                            const UnetPredictOptions *options,
+                            float                   **probs_out,
+                            GError                  **error)
+{
+  g_autofree float *probs = NULL;
+  g_autofree guint8 *classes = NULL;
+  size_t plane;
+  int K;
+
+  g_return_val_if_fail (model != NULL, NULL);
+  g_return_val_if_fail (rgb != NULL, NULL);
+
+  if (height < 1 || width < 1)
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_SIZE,
+                   "Image size %d×%d is empty", width, height);
+      return NULL;
+    }
+
+  K = unet_model_get_config (model)->classes;
+  plane = (size_t) width * height;
+  probs = g_try_new (float, plane * K);
+  classes = g_try_new (guint8, plane);
+  if (probs == NULL || classes == NULL)
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_NO_MEMORY,
+                   "Not enough memory for the class probabilities of a %d×%d image", width, height);
+      return NULL;
+    }
+  if (!unet_model_predict (model, rgb, height, width, probs, options, error))
+    return NULL;
+  unet_argmax (classes, probs, (UnetShape) { 1, K, height, width });
+
+  if (probs_out)
+    *probs_out = g_steal_pointer (&probs);
+  return g_steal_pointer (&classes);
 }

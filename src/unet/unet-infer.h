@@ -38,4 +38,16 @@ gboolean unet_model_predict (UnetModel                *model,
                              const UnetPredictOptions *options,
                              GError                  **error);
 
+/* The class of every pixel (argmax of unet_model_predict's probabilities): a new [height,width]
+ * array to free with g_free, or NULL with an error (UNET_ERROR_NO_MEMORY when the probabilities
+ * do not fit). probs_out, when not NULL, receives the probabilities [classes,height,width]
+ * (free with g_free); otherwise they are freed here. */
+guint8  *unet_model_predict_classes (UnetModel                *model,
+                                     const float              *rgb,
+                                     int                       height,
+                                     int                       width,
+                                     const UnetPredictOptions *options,
+                                     float                   **probs_out,
+                                     GError                  **error);
+
 G_END_DECLS

@@ -12,6 +12,7 @@
 
 #include "unet/unet-error.h"
 #include "unet/unet-infer.h"
+#include "unet/unet-metrics.h"
 #include "unet/unet-model.h"
 #include "unet/unet-rng.h"
 #include "unet/unet-threads.h"
@@ -587,6 +588,44 @@ test_errors (void)
   }
 }
 
+/* The class map is the argmax of the probabilities, which come back unchanged when asked for. */
+static void
+test_predict_classes (void)
+{
+  g_autoptr(UnetModel) model = make_model (UNET_PADDING_VALID, 3, 21);
+  g_autofree float *rgb = make_image (37, 53, 22);
+  g_autofree float *probs = g_new (float, (size_t) CLASSES * 37 * 53);
+  g_autofree float *returned = NULL;
+  g_autofree guint8 *expected = g_new (guint8, 37 * 53);
+  g_autofree guint8 *classes = NULL;
+  g_autofree guint8 *again = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n_classes_seen = 0;
+  gboolean seen[256] = { FALSE };
+
+  g_assert_true (unet_model_predict (model, rgb, 37, 53, probs, NULL, &error));
+  g_assert_no_error (error);
+  unet_argmax (expected, probs, (UnetShape) { 1, CLASSES, 37, 53 });
+
+  classes = unet_model_predict_classes (model, rgb, 37, 53, NULL, &returned, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (classes, 37 * 53, expected, 37 * 53);
+  g_assert_cmpmem (returned, sizeof (float) * CLASSES * 37 * 53, probs, sizeof (float) * CLASSES * 37 * 53);
+  again = unet_model_predict_classes (model, rgb, 37, 53, NULL, NULL, &error);
+  g_assert_cmpmem (again, 37 * 53, expected, 37 * 53);
+  for (int i = 0; i < 37 * 53; i++)
+    if (!seen[classes[i]])
+      {
+        seen[classes[i]] = TRUE;
+        n_classes_seen++;
+      }
+  /* the case must not be trivially one class */
+  g_assert_cmpuint (n_classes_seen, >, 1);
+
+  g_assert_null (unet_model_predict_classes (model, rgb, 0, 53, NULL, NULL, &error));
+  g_assert_error (error, UNET_ERROR, UNET_ERROR_INVALID_SIZE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -598,6 +637,7 @@ main (int   argc,
 
   g_test_add_func ("/infer/probabilities", test_probabilities);
   g_test_add_func ("/infer/deterministic", test_deterministic);
+  g_test_add_func ("/infer/classes", test_predict_classes);
   g_test_add_func ("/infer/valid/tiles-aligned", test_valid_tiles_aligned);
   g_test_add_func ("/infer/valid/tiles-odd", test_valid_tiles_odd);
   g_test_add_func ("/infer/valid/single-tile", test_valid_single_tile);
