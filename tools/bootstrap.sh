@@ -6,6 +6,8 @@
 #
 #   tools/bootstrap.sh build   install missing Debian packages, then configure and build
 #   tools/bootstrap.sh test    the same, then run the whole test suite and print "N passed, N failed"
+#   tools/bootstrap.sh run [ARGS…]   the same as build, then start unet-studio from the build tree
+#                              (with the shipped default model; ARGS go to the app)
 #
 # Packages already installed are left alone; apt-get runs only when one is missing.
 
@@ -19,6 +21,8 @@ packages="
   libglib2.0-dev libjson-glib-dev libopenblas-dev libopenblas-openmp-dev
   libgdk-pixbuf-2.0-dev libpng-dev libxml2-dev libcairo2-dev
   python3 fonts-dejavu-core
+  libgtk-4-dev libadwaita-1-dev adwaita-icon-theme librsvg2-common
+  xvfb xauth desktop-file-utils appstream libxml2-utils
 "
 
 # libxsmm (JIT kernels for the 3x3 convolutions) exists for x86-64 only; elsewhere the build
@@ -52,6 +56,11 @@ ninja -C "$builddir"
 case "${1:-build}" in
   build)
     ;;
+  run)
+    shift
+    # Uninstalled: the settings schema comes from the build tree.
+    GSETTINGS_SCHEMA_DIR="$builddir/data" exec "$builddir/src/app/unet-studio" "$@"
+    ;;
   test)
     status=0
     meson test -C "$builddir" --print-errorlogs --num-processes 2 || status=$?
@@ -59,7 +68,7 @@ case "${1:-build}" in
     exit $status
     ;;
   *)
-    echo "usage: $0 [build|test]" >&2
+    echo "usage: $0 [build|test|run [ARGS…]]" >&2
     exit 2
     ;;
 esac

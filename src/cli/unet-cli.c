@@ -27,6 +27,7 @@ static const Command commands[] = {
   { "info", unet_cli_info, "Describe and check a dataset, or show a model file's configuration" },
   { "evaluate", unet_cli_evaluate, "Measure a model's mIoU and accuracy on a dataset split" },
   { "predict", unet_cli_predict, "Segment images: class masks, overlays and legends" },
+  { "plot", unet_cli_plot, "Draw a training run's loss and validation mIoU as a PNG or SVG" },
   { "bench", unet_cli_bench, "Measure training and inference speed of a model configuration" },
 };
 

@@ -32,6 +32,8 @@ int unet_cli_evaluate (int    argc,
                        char **argv);
 int unet_cli_predict  (int    argc,
                        char **argv);
+int unet_cli_plot     (int    argc,
+                       char **argv);
 int unet_cli_train (int    argc,
                     char **argv);
 

@@ -9,6 +9,8 @@
 
 #include <math.h>
 
+#include <cairo-svg.h>
+
 #include "unet/unet-error.h"
 #include "unet-legend.h"
 
@@ -244,13 +246,20 @@ append_to_byte_array (void                *closure,
   return CAIRO_STATUS_SUCCESS;
 }
 
-GBytes *
-unet_legend_render_png (const UnetLegendEntry  *entries,
-                        guint                   n_entries,
-                        const UnetLegendStyle  *style,
-                        GError                **error)
+typedef enum
 {
-  g_autoptr(GByteArray) png = g_byte_array_new ();
+  LEGEND_PNG,
+  LEGEND_SVG,
+} LegendFormat;
+
+static GBytes *
+render (const UnetLegendEntry  *entries,
+        guint                   n_entries,
+        const UnetLegendStyle  *style,
+        LegendFormat            format,
+        GError                **error)
+{
+  g_autoptr(GByteArray) out = g_byte_array_new ();
   cairo_surface_t *surface;
   cairo_t *cr;
   cairo_status_t status;
@@ -267,18 +276,24 @@ unet_legend_render_png (const UnetLegendEntry  *entries,
   cairo_destroy (cr);
   cairo_surface_destroy (surface);
 
-  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) ceil (width),
-                                        (int) ceil (height));
+  if (format == LEGEND_SVG)
+    surface = cairo_svg_surface_create_for_stream (append_to_byte_array, out, ceil (width),
+                                                   ceil (height));
+  else
+    surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) ceil (width),
+                                          (int) ceil (height));
   cr = cairo_create (surface);
   cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
   unet_legend_draw (cr, entries, n_entries, style);
   status = cairo_status (cr);
   cairo_destroy (cr);
+  cairo_surface_flush (surface);
+  if (status == CAIRO_STATUS_SUCCESS && format == LEGEND_PNG)
+    status = cairo_surface_write_to_png_stream (surface, append_to_byte_array, out);
+  /* an SVG surface writes its document when it is finished */
+  cairo_surface_finish (surface);
   if (status == CAIRO_STATUS_SUCCESS)
-    {
-      cairo_surface_flush (surface);
-      status = cairo_surface_write_to_png_stream (surface, append_to_byte_array, png);
-    }
+    status = cairo_surface_status (surface);
   cairo_surface_destroy (surface);
 
   if (status != CAIRO_STATUS_SUCCESS)
@@ -287,5 +302,23 @@ unet_legend_render_png (const UnetLegendEntry  *entries,
                    cairo_status_to_string (status));
       return NULL;
     }
-  return g_byte_array_free_to_bytes (g_steal_pointer (&png));
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}
+
+GBytes *
+unet_legend_render_png (const UnetLegendEntry  *entries,
+                        guint                   n_entries,
+                        const UnetLegendStyle  *style,
+                        GError                **error)
+{
+  return render (entries, n_entries, style, LEGEND_PNG, error);
+}
+
+GBytes *
+unet_legend_render_svg (const UnetLegendEntry  *entries,
+                        guint                   n_entries,
+                        const UnetLegendStyle  *style,
+                        GError                **error)
+{
+  return render (entries, n_entries, style, LEGEND_SVG, error);
 }

@@ -62,4 +62,10 @@ GBytes *unet_legend_render_png         (const UnetLegendEntry  *entries,
                                         const UnetLegendStyle  *style,
                                         GError                **error);
 
+/* The same as an SVG document (text stays text). */
+GBytes *unet_legend_render_svg         (const UnetLegendEntry  *entries,
+                                        guint                   n_entries,
+                                        const UnetLegendStyle  *style,
+                                        GError                **error);
+
 G_END_DECLS

@@ -1,0 +1,577 @@
+/* test-viewer.c: the viewer in a real window
+ *
+ * Copyright 2026 The U-Net Studio authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+
+#include "voc.h"
+
+#include "studio-application.h"
+#include "studio-export.h"
+#include "studio-image-view.h"
+#include "studio-legend.h"
+#include "studio-viewer.h"
+#include "studio-window.h"
+#include "studio-test-util.h"
+
+static StudioApplication *app;
+static StudioWindow *window;
+static char *tmp_dir;
+
+static const char *
+voc_root (void)
+{
+  static char *root;
+
+  /* canonical, as the paths the viewer lists */
+  if (root == NULL)
+    root = g_canonicalize_filename (g_getenv ("VOC2007_ROOT") != NULL ? g_getenv ("VOC2007_ROOT")
+                                                                       : "../shared/voc2007/VOCdevkit",
+                                    NULL);
+  return root;
+}
+
+static char *
+image_path (const char *id)
+{
+  g_autofree char *name = g_strconcat (id, ".jpg", NULL);
+
+  return g_build_filename (voc_root (), "VOC2007", "JPEGImages", name, NULL);
+}
+
+static StudioViewer *
+get_viewer (void)
+{
+  GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (window));
+  GtkWidget *viewer = NULL;
+
+  /* the window's template child, found by type */
+  for (GtkWidget *w = child; w != NULL && viewer == NULL; )
+    {
+      if (STUDIO_IS_VIEWER (w))
+        viewer = w;
+      else if (gtk_widget_get_first_child (w) != NULL)
+        w = gtk_widget_get_first_child (w);
+      else
+        {
+          while (w != NULL && gtk_widget_get_next_sibling (w) == NULL)
+            w = gtk_widget_get_parent (w);
+          if (w != NULL)
+            w = gtk_widget_get_next_sibling (w);
+        }
+    }
+  g_assert_nonnull (viewer);
+  return STUDIO_VIEWER (viewer);
+}
+
+static GtkWidget *
+find_child (GtkWidget *root,
+            GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        return child;
+      if ((found = find_child (child, type)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_by_css_class (GtkWidget  *root,
+                   const char *css_class)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (gtk_widget_has_css_class (child, css_class))
+        return child;
+      if ((found = find_by_css_class (child, css_class)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean segmented;
+
+static void
+on_segmented (StudioViewer *viewer)
+{
+  segmented = studio_viewer_get_segmentation (viewer) != NULL;
+}
+
+/* Waits for the viewer to show the segmentation of the current image. */
+static StudioSegmentation *
+wait_for_segmentation (StudioViewer *viewer)
+{
+  StudioSegmentation *segmentation;
+  g_autofree char *title = NULL;
+
+  segmented = FALSE;
+  g_assert_true (studio_test_wait_for (&segmented, 120));
+  segmentation = studio_viewer_get_segmentation (viewer);
+  g_assert_nonnull (segmentation);
+  studio_test_spin (0.3);
+  return segmentation;
+}
+
+/* An image pixel whose 7×7 neighbourhood has one class other than background, so that the
+ * scaled overlay shows exactly that class's colour there. */
+static gboolean
+find_uniform_pixel (StudioSegmentation *segmentation,
+                    const guint8       *map,
+                    int                *out_x,
+                    int                *out_y)
+{
+  int width = studio_segmentation_get_width (segmentation);
+  int height = studio_segmentation_get_height (segmentation);
+
+  for (int y = 3; y < height - 3; y += 2)
+    for (int x = 3; x < width - 3; x += 2)
+      {
+        guint8 c = map[(gsize) y * width + x];
+        gboolean uniform = c != 0 && c != 255;
+
+        for (int dy = -3; dy <= 3 && uniform; dy++)
+          for (int dx = -3; dx <= 3 && uniform; dx++)
+            uniform = map[(gsize) (y + dy) * width + x + dx] == c;
+        if (uniform)
+          {
+            *out_x = x;
+            *out_y = y;
+            return TRUE;
+          }
+      }
+  return FALSE;
+}
+
+/* The window pixel showing image pixel (x, y). */
+static void
+window_point (StudioImageView *view,
+              int              x,
+              int              y,
+              int             *wx,
+              int             *wy)
+{
+  graphene_point_t point;
+  double zoom = studio_image_view_get_zoom (view);
+  int ix, iy;
+
+  /* search the widget pixel whose image pixel is (x, y), at its centre */
+  for (int py = 0; py < gtk_widget_get_height (GTK_WIDGET (view)); py++)
+    for (int px = 0; px < gtk_widget_get_width (GTK_WIDGET (view)); px++)
+      if (studio_image_view_widget_to_image (view, px + 0.5, py + 0.5, &ix, &iy) &&
+          ix == x && iy == y)
+        {
+          g_assert_true (gtk_widget_compute_point (GTK_WIDGET (view), GTK_WIDGET (window),
+                                                   &GRAPHENE_POINT_INIT (px + zoom / 2, py + zoom / 2),
+                                                   &point));
+          *wx = (int) point.x;
+          *wy = (int) point.y;
+          return;
+        }
+  g_assert_not_reached ();
+}
+
+static void
+assert_colour_near (const guint8 *got,
+                    const guint8 *want,
+                    int           tolerance)
+{
+  for (int c = 0; c < 3; c++)
+    if (abs ((int) got[c] - (int) want[c]) > tolerance)
+      g_error ("pixel is %d,%d,%d; expected %d,%d,%d (±%d)", got[0], got[1], got[2], want[0],
+               want[1], want[2], tolerance);
+}
+
+static void
+test_viewer_overlay (void)
+{
+  StudioViewer *viewer = get_viewer ();
+  StudioImageView *view = STUDIO_IMAGE_VIEW (find_child (GTK_WIDGET (viewer), STUDIO_TYPE_IMAGE_VIEW));
+  StudioLegend *legend = STUDIO_LEGEND (find_child (GTK_WIDGET (viewer), STUDIO_TYPE_LEGEND));
+  GSettings *settings = studio_application_get_settings (app);
+  g_autofree char *path = image_path ("000032");
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GBytes) pixels = NULL;
+  StudioSegmentation *segmentation;
+  const guint8 *classes, *rgb;
+  const guint64 *counts;
+  guint8 got[3];
+  const guint8 *palette = voc_colormap_table ();
+  int x, y, wx, wy, width, window_width, window_height;
+  guint n_present = 0;
+
+  studio_window_open_files (window, &file, 1);
+  segmentation = wait_for_segmentation (viewer);
+  g_assert_cmpstr (studio_segmentation_get_image_path (segmentation), ==, path);
+  g_assert_cmpint (studio_segmentation_get_width (segmentation), ==, 500);
+  g_assert_cmpint (studio_segmentation_get_height (segmentation), ==, 281);
+  /* one file opened: its folder is browsed */
+  g_assert_cmpuint (studio_viewer_get_n_images (viewer), >, 1);
+
+  /* the legend lists exactly the classes present, largest share first */
+  counts = studio_segmentation_get_counts (segmentation);
+  for (int c = 0; c < studio_segmentation_get_n_classes (segmentation); c++)
+    n_present += counts[c] > 0;
+  g_assert_cmpuint (studio_legend_get_n_rows (legend), ==, n_present);
+  for (guint i = 1; i < studio_legend_get_n_rows (legend); i++)
+    g_assert_cmpuint (counts[studio_legend_get_row_class (legend, i - 1)], >=,
+                      counts[studio_legend_get_row_class (legend, i)]);
+
+  /* opaque overlay: the window shows the class colour, at a pixel inside a region of one
+   * foreground class (the next images are tried until one has such a region) */
+  classes = studio_segmentation_get_classes (segmentation);
+  for (guint i = 1; !find_uniform_pixel (segmentation, classes, &x, &y); i++)
+    {
+      g_assert_cmpuint (i, <, studio_viewer_get_n_images (viewer));
+      studio_viewer_next (viewer);
+      segmentation = wait_for_segmentation (viewer);
+      classes = studio_segmentation_get_classes (segmentation);
+    }
+  width = studio_segmentation_get_width (segmentation);
+  rgb = studio_segmentation_get_rgb (segmentation);
+  g_settings_set_double (settings, "overlay-opacity", 1.0);
+  studio_test_spin (0.3);
+  window_point (view, x, y, &wx, &wy);
+  pixels = studio_test_render (GTK_WIDGET (window), &window_width, &window_height);
+  studio_test_pixel (pixels, window_width, wx, wy, got);
+  assert_colour_near (got, palette + classes[(gsize) y * width + x] * 3, 6);
+  g_clear_pointer (&pixels, g_bytes_unref);
+
+  /* hiding that class in the legend shows the photo there again */
+  studio_legend_set_class_visible (legend, classes[(gsize) y * width + x], FALSE);
+  studio_test_spin (0.3);
+  pixels = studio_test_render (GTK_WIDGET (window), &window_width, &window_height);
+  studio_test_pixel (pixels, window_width, wx, wy, got);
+  /* the photo is scaled with a linear filter: compare with a loose bound */
+  assert_colour_near (got, rgb + ((gsize) y * width + x) * 3, 40);
+  g_clear_pointer (&pixels, g_bytes_unref);
+  studio_legend_set_class_visible (legend, classes[(gsize) y * width + x], TRUE);
+
+  /* transparent overlay: the photo */
+  g_settings_set_double (settings, "overlay-opacity", 0.0);
+  studio_test_spin (0.3);
+  pixels = studio_test_render (GTK_WIDGET (window), &window_width, &window_height);
+  studio_test_pixel (pixels, window_width, wx, wy, got);
+  assert_colour_near (got, rgb + ((gsize) y * width + x) * 3, 40);
+  g_clear_pointer (&pixels, g_bytes_unref);
+  g_settings_set_double (settings, "overlay-opacity", 0.6);
+
+  /* hovering names the class under the pointer with its probability */
+  g_signal_emit_by_name (view, "hover", x, y);
+  {
+    GtkWidget *label = find_by_css_class (GTK_WIDGET (viewer), "hover-label");
+    g_autofree char *expected = NULL;
+    const char *const *names = studio_segmentation_get_class_names (segmentation);
+
+    g_assert_nonnull (label);
+    g_assert_true (gtk_widget_get_visible (label));
+    expected = g_strdup_printf ("%s · %.0f %%", names[classes[(gsize) y * width + x]],
+                                studio_segmentation_get_probability (segmentation, x, y, -1) * 100.0);
+    g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (label)), ==, expected);
+  }
+  g_signal_emit_by_name (view, "hover", -1, -1);
+
+  /* the confidence view draws the heat map: no pixel keeps the photo's colour exactly */
+  studio_viewer_set_view_mode (viewer, STUDIO_VIEW_MODE_CONFIDENCE);
+  g_assert_nonnull (studio_image_view_get_overlay (view));
+  studio_viewer_set_view_mode (viewer, STUDIO_VIEW_MODE_PREDICTION);
+
+  /* zoom: 100 % and back to fit */
+  studio_viewer_zoom_original (viewer);
+  g_assert_cmpfloat_with_epsilon (studio_image_view_get_zoom (view), 1.0, 1e-9);
+  studio_viewer_zoom_in (viewer);
+  g_assert_cmpfloat (studio_image_view_get_zoom (view), >, 1.0);
+  studio_viewer_zoom_fit (viewer);
+  g_assert_true (studio_image_view_get_fit (view));
+}
+
+static void
+test_viewer_dataset (void)
+{
+  StudioViewer *viewer = get_viewer ();
+  StudioImageView *view = STUDIO_IMAGE_VIEW (find_child (GTK_WIDGET (viewer), STUDIO_TYPE_IMAGE_VIEW));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) pixels = NULL;
+  StudioSegmentation *segmentation;
+  const guint8 *truth, *classes;
+  double miou, accuracy;
+  int width, height, x = -1, y = -1, wx, wy, w, h;
+  guint8 got[3];
+  const guint8 red[3] = { 237, 51, 59 };
+
+  g_assert_true (studio_viewer_open_dataset (viewer, voc_root (), "val", &error));
+  g_assert_no_error (error);
+  /* the subset holds 16 of the official list's val images */
+  g_assert_cmpuint (studio_viewer_get_n_images (viewer), ==, 16);
+  segmentation = wait_for_segmentation (viewer);
+  truth = studio_segmentation_get_truth (segmentation);
+  g_assert_nonnull (truth);
+  g_assert_true (studio_segmentation_get_scores (segmentation, &miou, &accuracy));
+  g_assert_cmpfloat (miou, >=, 0.0);
+  g_assert_cmpfloat (accuracy, <=, 1.0);
+
+  /* errors: red where prediction and truth disagree */
+  width = studio_segmentation_get_width (segmentation);
+  height = studio_segmentation_get_height (segmentation);
+  classes = studio_segmentation_get_classes (segmentation);
+  {
+    g_autofree guint8 *wrong = g_new0 (guint8, (gsize) width * height);
+
+    for (gsize i = 0; i < (gsize) width * height; i++)
+      wrong[i] = truth[i] < 21 && truth[i] != classes[i] ? 1 : 0;
+    g_assert_true (find_uniform_pixel (segmentation, wrong, &x, &y));
+  }
+  g_settings_set_double (studio_application_get_settings (app), "overlay-opacity", 1.0);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "view-mode", g_variant_new_string ("errors"));
+  g_assert_cmpint (studio_viewer_get_view_mode (viewer), ==, STUDIO_VIEW_MODE_ERRORS);
+  studio_test_spin (0.3);
+  window_point (view, x, y, &wx, &wy);
+  pixels = studio_test_render (GTK_WIDGET (window), &w, &h);
+  studio_test_pixel (pixels, w, wx, wy, got);
+  assert_colour_near (got, red, 6);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "view-mode",
+                                  g_variant_new_string ("prediction"));
+  g_settings_set_double (studio_application_get_settings (app), "overlay-opacity", 0.6);
+
+  /* the dataset is remembered for next time */
+  {
+    g_auto(GStrv) recent = g_settings_get_strv (studio_application_get_settings (app), "recent-datasets");
+
+    g_assert_cmpstr (recent[0], ==, voc_root ());
+  }
+}
+
+/* Switching quickly: only the last image's result is shown; stale work is dropped. */
+static void
+test_viewer_switching (void)
+{
+  StudioViewer *viewer = get_viewer ();
+  StudioSegmentation *segmentation;
+  g_autoptr(GPtrArray) paths = studio_viewer_get_image_paths (viewer);
+  guint start = studio_viewer_get_position (viewer);
+
+  for (int i = 0; i < 7; i++)
+    g_action_group_activate_action (G_ACTION_GROUP (window), "next", NULL);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "previous", NULL);
+  g_assert_cmpuint (studio_viewer_get_position (viewer), ==, (start + 6) % paths->len);
+  do
+    segmentation = wait_for_segmentation (viewer);
+  while (g_strcmp0 (studio_segmentation_get_image_path (segmentation),
+                    paths->pdata[studio_viewer_get_position (viewer)]) != 0);
+  studio_test_spin (1.0);
+  g_assert_true (studio_viewer_get_segmentation (viewer) == segmentation);
+}
+
+static void
+test_viewer_export (void)
+{
+  StudioViewer *viewer = get_viewer ();
+  StudioSegmentation *segmentation = studio_viewer_get_segmentation (viewer);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = g_build_filename (tmp_dir, "export", NULL);
+  g_autofree char *stem = studio_export_stem (studio_segmentation_get_image_path (segmentation));
+  g_autofree char *mask_name = g_strconcat (stem, ".png", NULL);
+  g_autofree char *mask_path = g_build_filename (out, mask_name, NULL);
+  g_autofree char *legend_svg = g_build_filename (out, "legend.svg", NULL);
+  g_autofree guint8 *mask = NULL;
+  g_autofree char *svg = NULL;
+  g_autoptr(GDir) dir = NULL;
+  int width, height, n_class_masks = 0, n_files = 0;
+  const char *name;
+  const guint64 *counts = studio_segmentation_get_counts (segmentation);
+
+  g_assert_true (studio_export_segmentation (segmentation, out,
+                                             STUDIO_EXPORT_MASK | STUDIO_EXPORT_OVERLAY |
+                                             STUDIO_EXPORT_CLASS_MASKS | STUDIO_EXPORT_LEGEND,
+                                             voc_colormap_table (), 0.6, &error));
+  g_assert_no_error (error);
+
+  /* the mask reads back as the class of every pixel */
+  mask = voc_mask_load (mask_path, &width, &height, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (width, ==, studio_segmentation_get_width (segmentation));
+  g_assert_cmpint (height, ==, studio_segmentation_get_height (segmentation));
+  g_assert_cmpmem (mask, (gsize) width * height, studio_segmentation_get_classes (segmentation),
+                   (gsize) width * height);
+
+  /* one binary mask per class present, each 255 exactly where the class is */
+  for (int c = 0; c < studio_segmentation_get_n_classes (segmentation); c++)
+    if (counts[c] > 0)
+      {
+        g_autofree char *class_name = g_strdup_printf ("%s-%s.png", stem,
+                                                       studio_segmentation_get_class_names (segmentation)[c]);
+        g_autofree char *class_path = g_build_filename (out, class_name, NULL);
+        g_autofree guint8 *binary = voc_mask_load (class_path, &width, &height, &error);
+        guint64 on = 0;
+
+        g_assert_no_error (error);
+        for (gsize i = 0; i < (gsize) width * height; i++)
+          {
+            g_assert_true (binary[i] == 0 || binary[i] == 255);
+            on += binary[i] == 255;
+          }
+        g_assert_cmpuint (on, ==, counts[c]);
+        n_class_masks++;
+      }
+  g_assert_cmpint (n_class_masks, >, 0);
+
+  dir = g_dir_open (out, 0, &error);
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *file = g_build_filename (out, name, NULL);
+      g_autoptr(GdkTexture) texture = gdk_texture_new_from_filename (file, &error);
+
+      /* every file is a readable PNG; no temporary file is left behind */
+      g_assert_no_error (error);
+      g_assert_nonnull (texture);
+      n_files++;
+    }
+  g_assert_cmpint (n_files, ==, 3 + n_class_masks);
+
+  g_assert_true (studio_export_legend (segmentation, legend_svg, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (legend_svg, &svg, NULL, &error));
+  g_assert_nonnull (strstr (svg, "<svg"));
+}
+
+static guint export_done;
+static guint export_written;
+static gboolean export_ended;
+static GError *export_error;
+
+static void
+on_export_progress (StudioWorker *worker,
+                    guint         done,
+                    guint         total,
+                    const char   *path)
+{
+  export_done = done + 1;
+}
+
+static void
+on_export_ended (StudioWorker *worker,
+                 guint         written,
+                 GError       *error)
+{
+  export_written = written;
+  g_clear_error (&export_error);
+  export_error = error != NULL ? g_error_copy (error) : NULL;
+  export_ended = TRUE;
+}
+
+/* Exporting a folder on the worker, with progress, and cancelling it. */
+static void
+test_viewer_export_folder (void)
+{
+  StudioWorker *worker = studio_application_get_worker (app);
+  g_autoptr(GPtrArray) paths = studio_viewer_get_image_paths (get_viewer ());
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *out = g_build_filename (tmp_dir, "export-all", NULL);
+  gulong progress_id, ended_id;
+
+  progress_id = g_signal_connect (worker, "export-progress", G_CALLBACK (on_export_progress), NULL);
+  ended_id = g_signal_connect (worker, "export-ended", G_CALLBACK (on_export_ended), NULL);
+
+  g_ptr_array_set_size (paths, 3);
+  export_ended = FALSE;
+  studio_worker_export_folder (worker, paths, out, STUDIO_EXPORT_MASK | STUDIO_EXPORT_OVERLAY,
+                               NULL, 0.5, cancellable);
+  g_assert_true (studio_test_wait_for (&export_ended, 120));
+  g_assert_no_error (export_error);
+  g_assert_cmpuint (export_written, ==, 3);
+  g_assert_cmpuint (export_done, ==, 3);
+  for (guint i = 0; i < paths->len; i++)
+    {
+      g_autofree char *stem = studio_export_stem (paths->pdata[i]);
+      g_autofree char *name = g_strconcat (stem, "-overlay.png", NULL);
+      g_autofree char *file = g_build_filename (out, name, NULL);
+
+      g_assert_true (g_file_test (file, G_FILE_TEST_IS_REGULAR));
+    }
+
+  /* cancelled before it starts: nothing is written, and the end says so */
+  g_cancellable_cancel (cancellable);
+  export_ended = FALSE;
+  studio_worker_export_folder (worker, paths, out, STUDIO_EXPORT_MASK, NULL, 0.5, cancellable);
+  g_assert_true (studio_test_wait_for (&export_ended, 60));
+  g_assert_error (export_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (export_written, ==, 0);
+  g_clear_error (&export_error);
+
+  g_signal_handler_disconnect (worker, progress_id);
+  g_signal_handler_disconnect (worker, ended_id);
+}
+
+/* A file that is not an image: a clear message, the app goes on. */
+static void
+test_viewer_bad_image (void)
+{
+  StudioViewer *viewer = get_viewer ();
+  g_autofree char *path = g_build_filename (tmp_dir, "broken.jpg", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (path, "not a JPEG at all", -1, &error));
+  studio_window_open_files (window, &file, 1);
+  studio_test_spin (2.0);
+  g_assert_null (studio_viewer_get_segmentation (viewer));
+  g_assert_cmpuint (studio_viewer_get_n_images (viewer), ==, 1);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *model = NULL;
+  int status;
+
+  tmp_dir = g_dir_make_tmp ("unet-studio-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  if (g_getenv ("UNET_DEFAULT_MODEL") == NULL)
+    {
+      model = studio_test_write_model (tmp_dir);
+      g_setenv ("UNET_DEFAULT_MODEL", model, TRUE);
+    }
+
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  app = studio_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  window = studio_window_new (app);
+  gtk_window_present (GTK_WINDOW (window));
+  g_signal_connect (get_viewer (), "notify::has-segmentation", G_CALLBACK (on_segmented), NULL);
+  studio_test_spin (0.5);
+
+  g_test_add_func ("/viewer/overlay", test_viewer_overlay);
+  g_test_add_func ("/viewer/dataset", test_viewer_dataset);
+  g_test_add_func ("/viewer/switching", test_viewer_switching);
+  g_test_add_func ("/viewer/export", test_viewer_export);
+  g_test_add_func ("/viewer/export-folder", test_viewer_export_folder);
+  g_test_add_func ("/viewer/bad-image", test_viewer_bad_image);
+  status = g_test_run ();
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  studio_test_spin (0.2);
+  g_application_quit (G_APPLICATION (app));
+  g_object_unref (app);
+  return status;
+}

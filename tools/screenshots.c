@@ -1,0 +1,141 @@
+/* screenshots.c: the README's and the metainfo's screenshots, taken from the real app
+ *
+ * Copyright 2026 The U-Net Studio authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Run through tools/screenshots.sh, which builds it and gives it an Xvfb display:
+ *   tools/screenshots.sh [OUTPUT_DIR]   (default docs/images)
+ * Writes screenshot-viewer.png (a VOC val image with its overlay and legend) and
+ * screenshot-training.png (the dashboard a few epochs into a short run on the VOC subset).
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "studio-application.h"
+#include "studio-dashboard.h"
+#include "studio-viewer.h"
+#include "studio-window.h"
+
+static void
+spin (double seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+
+  while (g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (5000);
+}
+
+static GtkWidget *
+find_child (GtkWidget *root,
+            GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        return child;
+      if ((found = find_child (child, type)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+save_window (GtkWidget  *window,
+             const char *path)
+{
+  GdkPaintable *paintable = gtk_widget_paintable_new (window);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  int width = gtk_widget_get_width (window);
+  int height = gtk_widget_get_height (window);
+
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_object_unref (paintable);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  if (!gdk_texture_save_to_png (texture, path))
+    g_error ("cannot write %s", path);
+  g_print ("%s\n", path);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(StudioApplication) app = NULL;
+  const char *out_dir = argc > 1 ? argv[1] : "docs/images";
+  const char *root = g_getenv ("VOC2007_ROOT");
+  g_autofree char *viewer_png = g_build_filename (out_dir, "screenshot-viewer.png", NULL);
+  g_autofree char *training_png = g_build_filename (out_dir, "screenshot-training.png", NULL);
+  g_autofree char *run_dir = NULL;
+  StudioWindow *window;
+  StudioViewer *viewer;
+  StudioDashboard *dashboard;
+  UnetTrainOptions options;
+
+  if (root == NULL)
+    root = "../shared/voc2007/VOCdevkit";
+  gtk_init ();
+  adw_init ();
+
+  app = studio_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN);
+  if (!g_application_register (G_APPLICATION (app), NULL, &error))
+    g_error ("%s", error->message);
+  window = studio_window_new (app);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  spin (1.0);
+
+  /* the viewer on a val image of the VOC subset, one with several classes */
+  viewer = STUDIO_VIEWER (find_child (GTK_WIDGET (window), STUDIO_TYPE_VIEWER));
+  studio_window_open_dataset (window, root, "val");
+  studio_viewer_set_position (viewer, g_getenv ("SCREENSHOT_IMAGE") != NULL
+                                      ? atoi (g_getenv ("SCREENSHOT_IMAGE")) : 3);
+  spin (8.0);
+  save_window (GTK_WIDGET (window), viewer_png);
+
+  /* the dashboard during a short run */
+  dashboard = STUDIO_DASHBOARD (find_child (GTK_WIDGET (window), STUDIO_TYPE_DASHBOARD));
+  run_dir = g_dir_make_tmp ("unet-studio-screenshot-XXXXXX", &error);
+  g_assert_no_error (error);
+  unet_train_options_init_default (&options);
+  g_free (options.dataset);
+  options.dataset = g_strdup (root);
+  options.skip_bad = TRUE;
+  options.model.padding = UNET_PADDING_SAME;
+  options.model.norm = UNET_NORM_BATCH;
+  options.model.base = 8;
+  options.model.depth = 3;
+  options.tile = 128;
+  options.batch = 4;
+  options.epochs = 400;
+  options.momentum = 0.9;
+  options.lr = 0.02;
+  options.val_every = 2;
+  g_free (options.output_dir);
+  options.output_dir = g_strdup (run_dir);
+  studio_dashboard_set_options (dashboard, &options);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "show-page", g_variant_new_string ("training"));
+  if (!studio_dashboard_start (dashboard, &error))
+    g_error ("%s", error->message);
+  spin (g_getenv ("SCREENSHOT_SECONDS") != NULL ? atof (g_getenv ("SCREENSHOT_SECONDS")) : 90.0);
+  save_window (GTK_WIDGET (window), training_png);
+
+  studio_dashboard_stop (dashboard);
+  spin (3.0);
+  unet_train_options_clear (&options);
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (0.5);
+  return 0;
+}
