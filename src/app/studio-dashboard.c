@@ -316,7 +316,8 @@ read_safetensors_metadata (const char  *path,
           JsonNode *node = json_object_get_member (meta, l->data);
 
           if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
-            g_hash_table_insert (metadata, g_strdup (l->data), g_strdup (json_node_get_string (node)));
+            g_hash_table_insert (metadata, g_strdup (l->data),
+                                 g_strdup (json_node_get_string (node)));
         }
     }
   return g_steal_pointer (&metadata);
@@ -352,7 +353,8 @@ read_model_config (const char  *path,
   config->depth = (int) g_ascii_strtoll (depth, NULL, 10);
   config->base = (int) g_ascii_strtoll (base, NULL, 10);
   if (g_hash_table_contains (metadata, "in_channels"))
-    config->in_channels = (int) g_ascii_strtoll (g_hash_table_lookup (metadata, "in_channels"), NULL, 10);
+    config->in_channels = (int) g_ascii_strtoll (g_hash_table_lookup (metadata, "in_channels"),
+                                                 NULL, 10);
   return unet_config_validate (config, error);
 }
 
@@ -943,7 +945,8 @@ apply_options (StudioDashboard        *self,
   gtk_switch_set_active (self->skip_bad_switch, options->skip_bad);
   gtk_spin_button_set_value (self->depth_spin, options->model.depth);
   gtk_spin_button_set_value (self->base_spin, options->model.base);
-  adw_combo_row_set_selected (self->padding_row, options->model.padding == UNET_PADDING_VALID ? 0 : 1);
+  adw_combo_row_set_selected (self->padding_row,
+                              options->model.padding == UNET_PADDING_VALID ? 0 : 1);
   adw_combo_row_set_selected (self->norm_row, options->model.norm == UNET_NORM_NONE ? 0 : 1);
   gtk_spin_button_set_value (self->dropout_spin, options->model.dropout);
 
@@ -998,7 +1001,8 @@ read_form (StudioDashboard  *self,
   set_string (&options->train_split, self->train_split);
   set_string (&options->val_split, self->val_split);
   set_string (&options->output_dir, self->output_dir);
-  set_string (&options->init_from, get_start_from (self) == START_FROM_FILE ? self->init_from : NULL);
+  set_string (&options->init_from,
+              get_start_from (self) == START_FROM_FILE ? self->init_from : NULL);
   options->skip_bad = gtk_switch_get_active (self->skip_bad_switch);
 
   options->model.depth = gtk_spin_button_get_value_as_int (self->depth_spin);
@@ -1128,7 +1132,8 @@ update_progress (StudioDashboard      *self,
       g_string_append (text, " · ");
       g_string_append_printf (text, _("%.1f images/s"), event->images_per_s);
     }
-  if (event->step < event->total_steps && event->images_per_s > 0.0 && isfinite (event->eta_seconds))
+  if (event->step < event->total_steps && event->images_per_s > 0.0 &&
+      isfinite (event->eta_seconds))
     {
       g_autofree char *left = format_time_left (event->eta_seconds);
 
@@ -1214,7 +1219,8 @@ show_sample (StudioDashboard      *self,
                                     GDK_MEMORY_R8G8B8, bytes, (gsize) event->sample_width * 3);
   gtk_picture_set_paintable (self->preview_picture, GDK_PAINTABLE (texture));
 
-  /* Translators: a validation image's id, the epoch and the mIoU, "2007_000033 · epoch 3 · mIoU 12.3 %" */
+  /* Translators: a validation image's id, the epoch and the mIoU,
+   * "2007_000033 · epoch 3 · mIoU 12.3 %" */
   caption = g_strdup_printf (_("%s · epoch %d · mIoU %.1f %%"),
                              event->sample_id != NULL ? event->sample_id : "",
                              event->epoch, 100.0 * event->miou);
@@ -1975,7 +1981,8 @@ studio_dashboard_class_init (StudioDashboardClass *klass)
   gtk_widget_class_install_action (widget_class, "dashboard.choose-init", NULL, choose_action);
   gtk_widget_class_install_action (widget_class, "dashboard.choose-run", NULL, choose_action);
   gtk_widget_class_install_action (widget_class, "dashboard.use-dataset", "s", use_dataset_action);
-  gtk_widget_class_install_action (widget_class, "dashboard.reset-output", NULL, reset_output_action);
+  gtk_widget_class_install_action (widget_class, "dashboard.reset-output", NULL,
+                                   reset_output_action);
   gtk_widget_class_install_action (widget_class, "dashboard.dismiss-error", NULL,
                                    dismiss_error_action);
 }

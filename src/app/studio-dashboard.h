@@ -36,7 +36,11 @@ void              studio_dashboard_toggle_pause   (StudioDashboard *self);
 void              studio_dashboard_stop           (StudioDashboard *self);
 StudioTrainState  studio_dashboard_get_state      (StudioDashboard *self);
 
-/* For tests and callers that configure runs themselves. */
+/* Properties: "worker" and "settings" (the setters above), and "state" (StudioTrainState,
+ * read-only, notified): the worker's train-state, except that it stays STOPPING from a stop
+ * request until train-ended, so Start never comes back before the run is saved.
+ *
+ * For tests and callers that configure runs themselves: */
 typedef enum
 {
   STUDIO_DASHBOARD_PLOT_LOSS,       /* training loss per step: raw and smoothed */

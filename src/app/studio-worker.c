@@ -326,11 +326,16 @@ stop_run (Thread *thread)
       end_run (thread, NULL, g_steal_pointer (&error));
       return;
     }
-  end_run (thread, NULL,
-           g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                        _("Training stopped after step %" G_GINT64_FORMAT "; it can be resumed from %s"),
-                        unet_trainer_get_step (thread->trainer),
-                        unet_trainer_get_options (thread->trainer)->output_dir));
+  {
+    g_autofree char *step = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                             unet_trainer_get_step (thread->trainer));
+
+    /* Translators: the first %s is a step number, the second a folder */
+    end_run (thread, NULL,
+             g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                          _("Training stopped after step %s; it can be resumed from %s"), step,
+                          unet_trainer_get_options (thread->trainer)->output_dir));
+  }
 }
 
 static void

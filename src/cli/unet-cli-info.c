@@ -376,6 +376,11 @@ report_model (const char *path)
   printf ("  dropout      %g\n", config->dropout);
   printf ("  input        %d channels, mean %g %g %g, std %g %g %g\n", config->in_channels,
           mean[0], mean[1], mean[2], std[0], std[1], std[2]);
+  if (unet_model_get_input_scale (model) != 1.0)
+    printf ("  input scale  %g (images are resized by this before the network sees them)\n",
+            unet_model_get_input_scale (model));
+  else
+    printf ("  input scale  1 (images as they are)\n");
   printf ("  parameters   %" G_GSIZE_FORMAT " trainable\n", unet_model_count_trainable (model));
   if (config->padding == UNET_PADDING_VALID)
     {

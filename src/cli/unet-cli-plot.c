@@ -621,8 +621,9 @@ unet_cli_plot (int    argc,
     title = default_title (log_path);
 
   unet_plot_style_init_default (&style);
-  /* a print-like size for a picture meant to be looked at on its own */
-  style.font_size = CLAMP (width / 75.0, 11.0, 20.0);
+  /* text in proportion to the picture, as a figure for a report would have it, but small
+   * enough that a small picture still has room for its data */
+  style.font_size = CLAMP (MIN (width / 75.0, height / (n_plots * 26.0)), 8.0, 20.0);
   picture = unet_plot_render_stack (plots, n_plots, title, width, height, format, &style, &error);
   if (picture == NULL)
     {

@@ -79,6 +79,7 @@ unet_train_options_init_default (UnetTrainOptions *options)
   options->train_split = g_strdup ("train");
   options->val_split = g_strdup ("val");
   unet_config_init_default (&options->model);
+  options->input_scale = 1.0;
   options->tile = 572;
   options->batch = 1;
   options->epochs = 50;
@@ -190,6 +191,7 @@ unet_train_options_to_json (const UnetTrainOptions *o)
   add_string (builder, "norm", unet_norm_to_string (o->model.norm));
   add_double (builder, "dropout", o->model.dropout);
   add_string (builder, "init_from", o->init_from);
+  add_double (builder, "input_scale", o->input_scale);
   add_int (builder, "tile", o->tile);
   add_int (builder, "batch", o->batch);
   add_int (builder, "epochs", o->epochs);
@@ -368,6 +370,8 @@ unet_train_options_from_json (UnetTrainOptions  *o,
   read_string (&r, "norm", &norm);
   read_double (&r, "dropout", &dropout);
   read_string (&r, "init_from", &o->init_from);
+  /* absent from runs started before it existed: they keep the 1 they were given */
+  read_double (&r, "input_scale", &o->input_scale);
   read_int32 (&r, "tile", &o->tile);
   read_int32 (&r, "batch", &o->batch);
   read_int (&r, "epochs", &o->epochs);
@@ -465,6 +469,13 @@ check_options (const UnetTrainOptions  *o,
     {
       g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
                    "Weight decay %g is out of range", o->weight_decay);
+      return FALSE;
+    }
+  if (!(o->input_scale > 0.0 && o->input_scale <= UNET_MAX_INPUT_SCALE))
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
+                   "Input scale %g is out of range: it must be above 0 and at most %g",
+                   o->input_scale, UNET_MAX_INPUT_SCALE);
       return FALSE;
     }
   if (o->val_every < 1)
@@ -724,6 +735,10 @@ unet_trainer_new (const UnetTrainOptions  *options,
         return NULL;
       /* the architecture comes from the file; keep the options telling the truth */
       self->options.model = *unet_model_get_config (self->model);
+      if (unet_model_get_input_scale (self->model) != options->input_scale)
+        g_message ("%s was trained at input scale %g; this run uses %g (--input-scale)",
+                   options->init_from, unet_model_get_input_scale (self->model),
+                   options->input_scale);
     }
   else
     {
@@ -734,6 +749,8 @@ unet_trainer_new (const UnetTrainOptions  *options,
       unet_model_set_classes (self->model, voc_dataset_get_class_names (self->dataset),
                               voc_dataset_get_palette (self->dataset));
     }
+  /* the run's scale wins over an --init model's: validation and every saved model use it */
+  unet_model_set_input_scale (self->model, options->input_scale);
   self->optimizer = unet_optimizer_new (self->model, options->momentum, options->weight_decay);
   self->best_miou = -1.0;
 
@@ -794,6 +811,8 @@ unet_trainer_resume (const char  *dir,
   self->options.model = *unet_model_get_config (self->model);
   if (!check_options (&self->options, error))
     return NULL;
+  /* the stored option rules, as for the rest of the run */
+  unet_model_set_input_scale (self->model, self->options.input_scale);
 
   value = g_hash_table_lookup (state, "step");
   if (value == NULL || !g_ascii_string_to_signed (value, 10, 0, G_MAXINT64, &self->step, NULL))
@@ -1008,9 +1027,16 @@ fill_batch (UnetTrainer  *self,
   guint n = self->train_ids->len;
   size_t in_floats = (size_t) 3 * self->in_size * self->in_size;
   size_t out_plane = (size_t) self->out_size * self->out_size;
-  VocAugmentOptions identity;
+  VocAugmentOptions augment;
 
-  voc_augment_options_init_identity (&identity);
+  /* The input scale shrinks (or grows) every crop, on top of the random scale range; without
+   * augmentation the range is the input scale alone. */
+  if (o->augment)
+    augment = o->augment_options;
+  else
+    voc_augment_options_init_identity (&augment);
+  augment.scale_min *= o->input_scale;
+  augment.scale_max *= o->input_scale;
 
   for (int b = 0; b < o->batch; b++)
     {
@@ -1030,7 +1056,7 @@ fill_batch (UnetTrainer  *self,
           if (sample != NULL)
             {
               unet_rng_seed (&rng, step_seed (o->seed, self->step, b + 1));
-              done = voc_augment_sample (sample, o->augment ? &o->augment_options : &identity, &rng,
+              done = voc_augment_sample (sample, &augment, &rng,
                                          self->in_size, self->out_size,
                                          self->batch_input + b * in_floats,
                                          self->batch_labels + b * out_plane,

@@ -27,6 +27,10 @@ typedef struct
   /* model */
   UnetConfig         model;
   char              *init_from;        /* start from this model or checkpoint's weights, or NULL */
+  double             input_scale;      /* images are resized by this before the network sees
+                                        * them, in training and (stored in the model) in every
+                                        * later prediction; 1, at most 4. Wins over the scale
+                                        * of an init_from model. */
 
   /* optimisation */
   int                tile;             /* input tile side; rounded up to one the model takes */

@@ -12,6 +12,7 @@
 #include "unet-error.h"
 #include "unet-infer.h"
 #include "unet-metrics.h"
+#include "unet-resize.h"
 
 #define DEFAULT_VALID_TILE 388
 #define DEFAULT_SAME_TILE 512
@@ -145,17 +146,17 @@ fill_tile (float       *tile,
     }
 }
 
-gboolean
-unet_model_predict (UnetModel                *model,
-                    const float              *rgb,
-                    int                       height,
-                    int                       width,
-                    float                    *probs,
-                    const UnetPredictOptions *options,
-                    GError                  **error)
+/* The overlap-tile prediction of an image at the size the network sees it. */
+static gboolean
+predict_tiled (UnetModel                *model,
+               const float              *rgb,
+               int                       height,
+               int                       width,
+               float                    *probs,
+               const UnetPredictOptions *options,
+               GError                  **error)
 {
-  const UnetConfig *config;
-  UnetPredictOptions defaults = { 0, FALSE };
+  const UnetConfig *config = unet_model_get_config (model);
   AxisPlan ph, pw;
   g_autofree float *tile = NULL;
   g_autofree float *tile_probs = NULL;
@@ -163,26 +164,6 @@ unet_model_predict (UnetModel                *model,
   float mean[3], std[3];
   int K, passes;
   size_t plane;
-
-  g_return_val_if_fail (model != NULL, FALSE);
-  g_return_val_if_fail (rgb != NULL, FALSE);
-  g_return_val_if_fail (probs != NULL, FALSE);
-
-  if (options == NULL)
-    options = &defaults;
-  config = unet_model_get_config (model);
-  if (config->in_channels != 3)
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_CONFIG,
-                   "This model takes %d input channels, not an RGB image", config->in_channels);
-      return FALSE;
-    }
-  if (height < 1 || width < 1)
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_SIZE,
-                   "Image size %d×%d is empty", width, height);
-      return FALSE;
-    }
 
   if (!plan_axis (config, height, options->tile, &ph, error) ||
       !plan_axis (config, width, options->tile, &pw, error))
@@ -244,6 +225,70 @@ unet_model_predict (UnetModel                *model,
           }
     }
 
+  return TRUE;
+}
+
+gboolean
+unet_model_predict (UnetModel                *model,
+                    const float              *rgb,
+                    int                       height,
+                    int                       width,
+                    float                    *probs,
+                    const UnetPredictOptions *options,
+                    GError                  **error)
+{
+  const UnetConfig *config;
+  UnetPredictOptions defaults = { 0, FALSE };
+  g_autofree float *scaled_rgb = NULL;
+  g_autofree float *scaled_probs = NULL;
+  double scale;
+  int K, scaled_h, scaled_w;
+
+  g_return_val_if_fail (model != NULL, FALSE);
+  g_return_val_if_fail (rgb != NULL, FALSE);
+  g_return_val_if_fail (probs != NULL, FALSE);
+
+  if (options == NULL)
+    options = &defaults;
+  config = unet_model_get_config (model);
+  if (config->in_channels != 3)
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_CONFIG,
+                   "This model takes %d input channels, not an RGB image", config->in_channels);
+      return FALSE;
+    }
+  if (height < 1 || width < 1)
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_SIZE,
+                   "Image size %d×%d is empty", width, height);
+      return FALSE;
+    }
+
+  scale = unet_model_get_input_scale (model);
+  scaled_h = unet_resize_scaled_size (height, scale);
+  scaled_w = unet_resize_scaled_size (width, scale);
+  if (scaled_h == height && scaled_w == width)
+    return predict_tiled (model, rgb, height, width, probs, options, error);
+
+  /* The network sees the image at its input scale; the probabilities come back to full size. */
+  K = config->classes;
+  scaled_rgb = g_try_new (float, (size_t) 3 * scaled_h * scaled_w);
+  scaled_probs = g_try_new (float, (size_t) K * scaled_h * scaled_w);
+  if (scaled_rgb == NULL || scaled_probs == NULL)
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_NO_MEMORY,
+                   "Not enough memory for a %d×%d image at input scale %g (%d×%d)",
+                   width, height, scale, scaled_w, scaled_h);
+      return FALSE;
+    }
+  /* shrinking averages, so that fine detail does not alias into false patterns */
+  if (scale < 1.0)
+    unet_resize_area (scaled_rgb, rgb, 3, height, width, scaled_h, scaled_w);
+  else
+    unet_resize_bilinear (scaled_rgb, rgb, 3, height, width, scaled_h, scaled_w);
+  if (!predict_tiled (model, scaled_rgb, scaled_h, scaled_w, scaled_probs, options, error))
+    return FALSE;
+  unet_resize_bilinear (probs, scaled_probs, K, scaled_h, scaled_w, height, width);
   return TRUE;
 }
 

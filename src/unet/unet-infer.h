@@ -29,7 +29,11 @@ typedef struct
  * Valid padding: the paper's overlap-tile strategy, borders filled by mirroring.
  * Same padding: an image that fits one tile is reflection-padded at its bottom and right to a
  * multiple of 2^depth; larger images are cut into tiles with 32 pixels of mirrored context on
- * every side. */
+ * every side.
+ * A model whose input scale (unet_model_get_input_scale) s is not 1 first resizes the image to
+ * round(height·s)×round(width·s) (unet_resize_area to shrink, unet_resize_bilinear to grow),
+ * predicts at that size, the tile counted in the network's pixels, and resizes the
+ * probabilities back to height×width bilinearly. */
 gboolean unet_model_predict (UnetModel                *model,
                              const float              *rgb,
                              int                       height,

@@ -26,7 +26,7 @@
 /* The keys the file needs to rebuild the model; info strings may not take their place. */
 static const char *const structural_keys[] = {
   "format", "depth", "base", "in_channels", "padding", "norm", "dropout",
-  "classes", "palette", "mean", "std",
+  "classes", "palette", "mean", "std", "input_scale",
 };
 
 static gboolean
@@ -132,6 +132,20 @@ format_float (float value)
   return format_double (value, 9);
 }
 
+/* The shortest decimal that reads back as the same double: 0.5 and 0.1, not 0.10000000000000001. */
+static char *
+format_double_shortest (double value)
+{
+  for (int digits = 1; digits < 17; digits++)
+    {
+      g_autofree char *text = format_double (value, digits);
+
+      if (g_ascii_strtod (text, NULL) == value)
+        return g_steal_pointer (&text);
+    }
+  return format_double (value, 17);
+}
+
 static char *
 format_triple (const float values[3])
 {
@@ -157,6 +171,7 @@ writer_for_model (UnetModel *model)
   g_autofree char *names_json = NULL;
   g_autofree char *mean_json = NULL;
   g_autofree char *std_json = NULL;
+  g_autofree char *scale = NULL;
   GHashTable *info;
   float mean[3], std[3];
 
@@ -196,6 +211,8 @@ writer_for_model (UnetModel *model)
   std_json = format_triple (std);
   unet_safetensors_writer_set_metadata (writer, "mean", mean_json);
   unet_safetensors_writer_set_metadata (writer, "std", std_json);
+  scale = format_double_shortest (unet_model_get_input_scale (model));
+  unet_safetensors_writer_set_metadata (writer, "input_scale", scale);
 
   info = unet_model_get_info_table (model);
   info_keys = sorted_keys (info);
@@ -581,6 +598,31 @@ parse_config (UnetSafetensors  *st,
   return TRUE;
 }
 
+/* Optional: files written before the key existed were run at full size, 1. */
+static gboolean
+parse_input_scale (UnetSafetensors  *st,
+                   const char       *file,
+                   double           *out,
+                   GError          **error)
+{
+  const char *value = unet_safetensors_get_metadata_string (st, "input_scale");
+  double scale;
+
+  *out = 1.0;
+  if (value == NULL)
+    return TRUE;
+  if (!parse_number (value, &scale) || !(scale > 0.0) || scale > UNET_MAX_INPUT_SCALE)
+    {
+      g_autofree char *short_value = shorten (value);
+
+      return set_error (error, UNET_ERROR_CORRUPT, file,
+                        "metadata “input_scale”: “%s” is not a scale above 0 and at most %g",
+                        short_value, UNET_MAX_INPUT_SCALE);
+    }
+  *out = scale;
+  return TRUE;
+}
+
 static gboolean
 check_format (UnetSafetensors  *st,
               const char       *file,
@@ -686,6 +728,7 @@ model_from_safetensors (UnetSafetensors  *st,
   GHashTableIter iter;
   gpointer key, value;
   float mean[3], std[3];
+  double input_scale;
 
   if (!check_format (st, file, error))
     return NULL;
@@ -696,7 +739,8 @@ model_from_safetensors (UnetSafetensors  *st,
   if ((class_names = parse_class_names (st, file, &config.classes, error)) == NULL ||
       (palette = parse_palette (st, file, config.classes, error)) == NULL ||
       !parse_triple (st, file, "mean", FALSE, mean, error) ||
-      !parse_triple (st, file, "std", TRUE, std, error))
+      !parse_triple (st, file, "std", TRUE, std, error) ||
+      !parse_input_scale (st, file, &input_scale, error))
     return NULL;
 
   if (!unet_config_validate (&config, &local_error))
@@ -714,6 +758,7 @@ model_from_safetensors (UnetSafetensors  *st,
 
   unet_model_set_classes (model, (const char *const *) class_names, palette);
   unet_model_set_normalization (model, mean, std);
+  unet_model_set_input_scale (model, input_scale);
 
   g_hash_table_iter_init (&iter, unet_safetensors_get_metadata (st));
   while (g_hash_table_iter_next (&iter, &key, &value))

@@ -56,6 +56,7 @@ struct _UnetModel
   int         head_weight, head_bias;
 
   float       mean[3], std[3];
+  double      input_scale;
   GHashTable *info;
   GStrv       class_names;
   guint8     *palette;
@@ -272,6 +273,7 @@ unet_model_new (const UnetConfig  *config,
 
     unet_model_set_normalization (self, imagenet_mean, imagenet_std);
   }
+  self->input_scale = 1.0;
   unet_model_set_classes (self, NULL, NULL);
   unet_model_init_weights (self, 0);
 
@@ -439,6 +441,25 @@ unet_model_get_normalization (const UnetModel *self,
       mean[c] = self->mean[c];
       std[c] = self->std[c];
     }
+}
+
+void
+unet_model_set_input_scale (UnetModel *self,
+                            double     scale)
+{
+  g_return_if_fail (self != NULL);
+  /* written so that NaN fails too */
+  g_return_if_fail (scale > 0.0 && scale <= UNET_MAX_INPUT_SCALE);
+
+  self->input_scale = scale;
+}
+
+double
+unet_model_get_input_scale (const UnetModel *self)
+{
+  g_return_val_if_fail (self != NULL, 1.0);
+
+  return self->input_scale;
 }
 
 void

@@ -16,6 +16,9 @@
 
 G_BEGIN_DECLS
 
+/* The largest input scale (unet_model_set_input_scale): beyond it, upsampling only costs. */
+#define UNET_MAX_INPUT_SCALE 4.0
+
 typedef enum
 {
   UNET_PARAM_WEIGHT,       /* convolution weights: trained, decayed */
@@ -67,6 +70,13 @@ void              unet_model_set_normalization (UnetModel      *self,
 void              unet_model_get_normalization (const UnetModel *self,
                                                 float           mean[3],
                                                 float           std[3]);
+
+/* The factor an image is resized by before the network sees it (unet_model_predict resizes it,
+ * predicts, and resizes the probabilities back): a model trained on half-size photos is run on
+ * half-size photos. 1.0 by default; valid in (0, 4]. Stored in the weights file. */
+void              unet_model_set_input_scale (UnetModel        *self,
+                                              double            scale);
+double            unet_model_get_input_scale (const UnetModel  *self);
 
 /* Free-form provenance strings stored in the weights file's __metadata__ ("data", "epochs", ...). */
 void              unet_model_set_info        (UnetModel        *self,

@@ -1134,14 +1134,25 @@ test_plot_bad_input (void)
   g_assert_nonnull (strstr (run.err, "log.jsonl:2: a \"train\" record without"));
   run_clear (&run);
 
-  g_assert_true (g_file_set_contents (log, "[1, 2, 3]\n", -1, NULL));
+  g_assert_true (g_file_set_contents (log, "{\"type\":\"train\",\"step\":1,\"loss\":1}\n"
+                                      "[1, 2, 3]\n", -1, NULL));
   run_unet (&run, "plot", log, png, NULL);
   g_assert_cmpint (run.status, ==, 3);
-  g_assert_nonnull (strstr (run.err, "log.jsonl:1: not a log record"));
+  g_assert_nonnull (strstr (run.err, "log.jsonl:2: not a log record"));
   run_clear (&run);
 
-  g_assert_true (g_file_set_contents (log, "{\"type\":\"train\",\"step\":1,\"loss\":1}\n\x01\xff\0x\n",
-                                      39, NULL));
+  /* neither JSON lines nor a CSV log */
+  g_assert_true (g_file_set_contents (log, "Epoch 1: loss 3.2\n", -1, NULL));
+  run_unet (&run, "plot", log, png, NULL);
+  g_assert_cmpint (run.status, ==, 3);
+  g_assert_nonnull (strstr (run.err, "log.jsonl:1: not a training log"));
+  run_clear (&run);
+
+  {
+    static const char binary[] = "{\"type\":\"train\",\"step\":1,\"loss\":1}\n\x01\xff\0x\n";
+
+    g_assert_true (g_file_set_contents (log, binary, sizeof binary - 1, NULL));
+  }
   run_unet (&run, "plot", log, png, NULL);
   g_assert_cmpint (run.status, ==, 3);
   g_assert_nonnull (strstr (run.err, "log.jsonl:2:"));
