@@ -19,7 +19,7 @@ builddir=${BUILDDIR:-build}
 packages="
   build-essential meson ninja-build pkg-config gettext
   libglib2.0-dev libjson-glib-dev libopenblas-dev libopenblas-openmp-dev
-  libgdk-pixbuf-2.0-dev libpng-dev libxml2-dev libcairo2-dev
+  libgdk-pixbuf-2.0-dev libpng-dev libxml2-dev libcairo2-dev libpango1.0-dev
   python3 fonts-dejavu-core
   libgtk-4-dev libadwaita-1-dev adwaita-icon-theme librsvg2-common
   xvfb xauth desktop-file-utils appstream libxml2-utils
