@@ -17,20 +17,17 @@
 
 #include "voc/voc.h"
 #include "unet-cli.h"
+#include "unet-default-model.h"
 #include "unet-cli-common.h"
 
 char *
 unet_cli_default_model_path (void)
 {
   const char *env = g_getenv ("UNET_DEFAULT_MODEL");
-  g_autofree char *installed = NULL;
 
   if (env != NULL && env[0] != '\0')
     return g_strdup (env);
-  installed = g_build_filename (PKGDATADIR, "default.safetensors", NULL);
-  if (g_file_test (installed, G_FILE_TEST_IS_REGULAR))
-    return g_steal_pointer (&installed);
-  return NULL;
+  return g_strdup (UNET_DEFAULT_MODEL_NAME);
 }
 
 int
@@ -73,14 +70,23 @@ unet_cli_load_model (const char *command,
 
   if (path == NULL)
     {
-      default_path = unet_cli_default_model_path ();
-      if (default_path == NULL)
+      g_autoptr(GBytes) bytes = unet_default_model_get_bytes (&default_path, &error);
+
+      if (bytes == NULL)
         {
-          unet_cli_error (command, "no default model is installed yet; pass --model FILE");
-          *exit_code = UNET_EXIT_USAGE;
+          unet_cli_error (command, "%s", error->message);
+          *exit_code = UNET_EXIT_INPUT;
           return NULL;
         }
-      path = default_path;
+      model = unet_model_load_bytes (bytes, default_path, &error);
+      if (model == NULL)
+        {
+          unet_cli_error (command, "%s", error->message);
+          *exit_code = UNET_EXIT_INPUT;
+          return NULL;
+        }
+      *exit_code = UNET_EXIT_OK;
+      return model;
     }
 
   if (!g_file_test (path, G_FILE_TEST_EXISTS))

@@ -13,8 +13,8 @@
 
 G_BEGIN_DECLS
 
-/* The model file used when --model is not given: $UNET_DEFAULT_MODEL when set, else
- * PKGDATADIR/default.safetensors when it is installed; NULL when there is none. */
+/* What names the model used when --model is not given, for reports: $UNET_DEFAULT_MODEL when
+ * set, else UNET_DEFAULT_MODEL_NAME (the model built into the program). */
 char      *unet_cli_default_model_path (void);
 
 /* Loads `path`, or the default model when path is NULL. On failure prints the reason as

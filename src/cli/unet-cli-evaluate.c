@@ -402,8 +402,8 @@ unet_cli_evaluate (int    argc,
   g_option_context_set_description (context,
     "The dataset is a VOCdevkit folder, its VOC2007 folder, or a plain dataset\n"
     "(images/, masks/, classes.txt; see docs/datasets.md). Without --model the model\n"
-    "named by $UNET_DEFAULT_MODEL is used, else the installed default model (none is\n"
-    "shipped yet). --tile is the side of the output tile for valid padding (default\n"
+    "named by $UNET_DEFAULT_MODEL is used, else the model built into unet (see\n"
+    "docs/model-card.md). --tile is the side of the output tile for valid padding (default\n"
     "388) or of the input tile for same padding (default 512), rounded up to one the\n"
     "model accepts; it sets the memory used, not the result.\n"
     "\n"

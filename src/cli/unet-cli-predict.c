@@ -507,7 +507,7 @@ unet_cli_predict (int    argc,
     "hard link, is refused before anything is written.");
   g_option_context_set_description (context,
     "Without --model the model named by $UNET_DEFAULT_MODEL is used, else the\n"
-    "installed default model (none is shipped yet). --tile is the side of the output\n"
+    "model built into unet (see docs/model-card.md). --tile is the side of the output\n"
     "tile for valid padding (default 388) or of the input tile for same padding\n"
     "(default 512), rounded up to one the model accepts; it sets the memory used,\n"
     "not the result. Progress goes to stderr: a line per image, or one line updated\n"

@@ -328,15 +328,26 @@ test_usage_errors (void)
   g_assert_nonnull (strstr (run.err, "--opacity"));
   run_clear (&run);
 
-  /* No default model is shipped yet: --model is required, with a message that says so. */
-  run_unet (&run, "evaluate", "--dataset", dataset, NULL);
-  g_assert_cmpint (run.status, ==, 2);
-  g_assert_nonnull (strstr (run.err, "no default model is installed yet; pass --model FILE"));
-  run_clear (&run);
+  /* Without --model, the model built into unet segments the image… */
+  if (voc_test_root () != NULL)
+  {
+    g_autofree char *image = g_build_filename (voc_test_root (), "VOC2007", "JPEGImages",
+                                               "000032.jpg", NULL);
+    g_autofree char *json_path = g_build_filename (out, "000032.json", NULL);
+    g_autofree char *json = NULL;
 
-  run_unet (&run, "predict", "-o", out, "x.png", NULL);
-  g_assert_cmpint (run.status, ==, 2);
-  g_assert_nonnull (strstr (run.err, "no default model is installed yet; pass --model FILE"));
+    run_unet (&run, "predict", "-o", out, "--json", "-q", image, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_true (g_file_get_contents (json_path, &json, NULL, NULL));
+    g_assert_nonnull (strstr (json, "built-in default model"));
+    run_clear (&run);
+  }
+
+  /* …a $UNET_DEFAULT_MODEL that does not exist is an error, not a silent fallback… */
+  run_unet_env (&run, "UNET_DEFAULT_MODEL", "/nonexistent/default.safetensors", "predict", "-o",
+                out, "x.png", NULL);
+  g_assert_cmpint (run.status, ==, 3);
+  g_assert_nonnull (strstr (run.err, "/nonexistent/default.safetensors"));
   run_clear (&run);
 
   /* …and $UNET_DEFAULT_MODEL stands in for the installed one. */
