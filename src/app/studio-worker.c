@@ -870,16 +870,19 @@ studio_worker_segment (StudioWorker *self,
                        const char   *truth_path)
 {
   Command *command;
+  guint serial;
 
   g_return_val_if_fail (STUDIO_IS_WORKER (self), 0);
   g_return_val_if_fail (image_path != NULL, 0);
 
+  serial = (guint) g_atomic_int_add (&self->channel->latest_serial, 1) + 1;
   command = command_new (COMMAND_SEGMENT);
   command->path = g_strdup (image_path);
   command->truth_path = g_strdup (truth_path);
-  command->serial = (guint) g_atomic_int_add (&self->channel->latest_serial, 1) + 1;
+  command->serial = serial;
+  /* the worker owns (and may already have freed) the command once it is sent */
   send (self, command);
-  return command->serial;
+  return serial;
 }
 
 gboolean

@@ -458,6 +458,182 @@ test_real_voc (void)
   remove_tree (output);
 }
 
+static void
+check_scaled_event (const UnetTrainEvent *event,
+                    gpointer              user_data)
+{
+  int *n_evaluated = user_data;
+
+  /* validation predicts at the model's scale but scores at the image's full size */
+  if (event->kind == UNET_TRAIN_EVENT_EVALUATED)
+    {
+      g_assert_cmpint (event->sample_width, ==, SIDE);
+      g_assert_cmpint (event->sample_height, ==, SIDE);
+      (*n_evaluated)++;
+    }
+}
+
+/* A run at input scale 0.5 trains on half-size crops, validates at half size, and every model it
+ * saves says so; the option survives the checkpoint, and runs from before it read as 1. */
+static void
+test_input_scale (void)
+{
+  g_autofree char *dataset = make_dataset (6);
+  g_autofree char *output = g_build_filename (dataset, "half", NULL);
+  g_autofree char *plain = g_build_filename (dataset, "plain", NULL);
+  g_autofree char *init = g_build_filename (dataset, "init", NULL);
+  g_autofree char *best = g_build_filename (output, "best.safetensors", NULL);
+  g_autofree char *last = g_build_filename (output, "last.safetensors", NULL);
+  g_auto(UnetTrainOptions) o = { 0 };
+  g_autoptr(GError) error = NULL;
+  int n_evaluated = 0;
+
+  small_options (&o, dataset, output);
+  o.steps = 4;
+  o.input_scale = 0.5;
+  {
+    g_autoptr(UnetTrainer) trainer = unet_trainer_new (&o, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpfloat (unet_model_get_input_scale (unet_trainer_get_model (trainer)), ==, 0.5);
+    unet_trainer_set_event_func (trainer, check_scaled_event, &n_evaluated);
+    for (int i = 0; i < 2; i++)
+      g_assert_true (unet_trainer_step (trainer, &error));
+    g_assert_no_error (error);
+    g_assert_true (unet_trainer_validate (trainer, &error));
+    g_assert_no_error (error);
+    g_assert_true (unet_trainer_save_checkpoint (trainer, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_cmpint (n_evaluated, ==, 1);
+  {
+    g_autoptr(UnetModel) model = unet_model_load (best, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpfloat (unet_model_get_input_scale (model), ==, 0.5);
+  }
+
+  /* resuming keeps the stored scale */
+  {
+    g_autoptr(UnetTrainer) trainer = unet_trainer_resume (output, 0, 0, &error);
+    g_autoptr(UnetModel) model = NULL;
+
+    g_assert_no_error (error);
+    g_assert_cmpfloat (unet_trainer_get_options (trainer)->input_scale, ==, 0.5);
+    g_assert_cmpfloat (unet_model_get_input_scale (unet_trainer_get_model (trainer)), ==, 0.5);
+    g_assert_true (unet_trainer_run (trainer, &error));
+    g_assert_no_error (error);
+    model = unet_model_load (last, &error);
+    g_assert_no_error (error);
+    g_assert_cmpfloat (unet_model_get_input_scale (model), ==, 0.5);
+  }
+
+  /* without augmentation, the centred crops are scaled too; a different scale is a different run */
+  {
+    g_autoptr(UnetTrainer) half = NULL;
+    g_autoptr(UnetTrainer) full = NULL;
+    g_autoptr(GBytes) half_weights = NULL;
+    g_autoptr(GBytes) full_weights = NULL;
+
+    g_free (o.output_dir);
+    o.output_dir = g_build_filename (dataset, "no-augment-half", NULL);
+    o.augment = FALSE;
+    o.steps = 2;
+    half = unet_trainer_new (&o, &error);
+    g_assert_no_error (error);
+    g_assert_true (unet_trainer_run (half, &error));
+    g_assert_no_error (error);
+    half_weights = weights_of (unet_trainer_get_model (half));
+
+    g_free (o.output_dir);
+    o.output_dir = g_build_filename (dataset, "no-augment-full", NULL);
+    o.input_scale = 1.0;
+    full = unet_trainer_new (&o, &error);
+    g_assert_no_error (error);
+    g_assert_true (unet_trainer_run (full, &error));
+    g_assert_no_error (error);
+    full_weights = weights_of (unet_trainer_get_model (full));
+    g_assert_false (g_bytes_equal (half_weights, full_weights));
+    g_assert_cmpfloat (unet_model_get_input_scale (unet_trainer_get_model (full)), ==, 1.0);
+    o.augment = TRUE;
+  }
+
+  /* --init: the run's scale wins over the file's */
+  {
+    g_autoptr(UnetTrainer) trainer = NULL;
+
+    g_free (o.output_dir);
+    o.output_dir = g_strdup (init);
+    o.init_from = g_strdup (best);
+    o.input_scale = 1.0;
+    o.steps = 1;
+    g_test_expect_message ("train", G_LOG_LEVEL_MESSAGE, "*input scale 0.5; this run uses 1*");
+    trainer = unet_trainer_new (&o, &error);
+    g_test_assert_expected_messages ();
+    g_assert_no_error (error);
+    g_assert_cmpfloat (unet_model_get_input_scale (unet_trainer_get_model (trainer)), ==, 1.0);
+    g_clear_pointer (&o.init_from, g_free);
+  }
+
+  /* out of range */
+  {
+    const double bad[] = { 0.0, -0.5, 4.5, NAN };
+
+    g_free (o.output_dir);
+    o.output_dir = g_strdup (plain);
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autoptr(UnetTrainer) trainer = NULL;
+
+        o.input_scale = bad[i];
+        trainer = unet_trainer_new (&o, &error);
+        g_assert_null (trainer);
+        g_assert_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT);
+        g_assert_nonnull (strstr (error->message, "Input scale"));
+        g_clear_error (&error);
+      }
+  }
+
+  /* the options' JSON: round trip, and an old run without the member reads as 1 */
+  {
+    g_auto(UnetTrainOptions) a = { 0 };
+    g_auto(UnetTrainOptions) b = { 0 };
+    g_auto(UnetTrainOptions) c = { 0 };
+    g_autofree char *json = NULL;
+    g_autofree char *again = NULL;
+    g_auto(GStrv) lines = NULL;
+    g_autoptr(GString) without = g_string_new (NULL);
+
+    small_options (&a, "/data/x", "/tmp/y");
+    a.input_scale = 0.375;
+    json = unet_train_options_to_json (&a);
+    g_assert_nonnull (strstr (json, "\"input_scale\""));
+    unet_train_options_init_default (&b);
+    g_assert_cmpfloat (b.input_scale, ==, 1.0);
+    g_assert_true (unet_train_options_from_json (&b, json, &error));
+    g_assert_no_error (error);
+    g_assert_cmpfloat (b.input_scale, ==, 0.375);
+    again = unet_train_options_to_json (&b);
+    g_assert_cmpstr (json, ==, again);
+
+    lines = g_strsplit (json, "\n", -1);
+    for (guint i = 0; lines[i] != NULL; i++)
+      if (strstr (lines[i], "\"input_scale\"") == NULL)
+        g_string_append_printf (without, "%s\n", lines[i]);
+    unet_train_options_init_default (&c);
+    g_assert_true (unet_train_options_from_json (&c, without->str, &error));
+    g_assert_no_error (error);
+    g_assert_cmpfloat (c.input_scale, ==, 1.0);
+    g_assert_cmpint (c.batch, ==, a.batch);
+
+    g_assert_false (unet_train_options_from_json (&c, "{\"input_scale\": \"half\"}", &error));
+    g_assert_error (error, UNET_ERROR, UNET_ERROR_CORRUPT);
+    g_assert_nonnull (strstr (error->message, "input_scale"));
+  }
+
+  remove_tree (dataset);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -470,6 +646,7 @@ main (int    argc,
   g_test_add_func ("/trainer/resume/exact", test_resume_is_exact);
   g_test_add_func ("/trainer/learns", test_learns);
   g_test_add_func ("/trainer/real-voc", test_real_voc);
+  g_test_add_func ("/trainer/input-scale", test_input_scale);
 
   return g_test_run ();
 }

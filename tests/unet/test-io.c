@@ -669,6 +669,106 @@ test_save_errors (Fixture       *fixture,
   g_assert_nonnull (strstr (error->message, path));
 }
 
+/* The input scale: written always as the shortest number that reads back, read back exactly, by
+ * checkpoints too; a file without it is an older one, run at full size. */
+static void
+test_input_scale (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *path = fixture_path (fixture, "model.safetensors");
+  g_autofree char *checkpoint = fixture_path (fixture, "checkpoint.safetensors");
+  g_autofree char *old = fixture_path (fixture, "old.safetensors");
+  const struct
+  {
+    double      scale;
+    const char *text;
+  } cases[] = {
+    { 1.0, "1" }, { 0.5, "0.5" }, { 0.1, "0.1" }, { 4.0, "4" }, { 0.375, "0.375" },
+    { 2.0 / 3.0, "0.6666666666666666" }, { 1e-3, "0.001" },
+  };
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(UnetModel) model = make_model (1, UNET_PADDING_SAME, UNET_NORM_NONE, 3, 60 + i);
+      g_autoptr(UnetModel) loaded = NULL;
+      g_autoptr(UnetSafetensors) st = NULL;
+
+      if (cases[i].scale != 1.0)
+        unet_model_set_input_scale (model, cases[i].scale);
+      /* an info string cannot take the key's place */
+      unet_model_set_info (model, "input_scale", "3");
+      g_assert_true (unet_model_save (model, path, &error));
+      g_assert_no_error (error);
+
+      st = unet_safetensors_load_file (path, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (unet_safetensors_get_metadata_string (st, "input_scale"), ==, cases[i].text);
+
+      loaded = unet_model_load (path, &error);
+      g_assert_no_error (error);
+      g_assert_true (unet_model_get_input_scale (loaded) == cases[i].scale);
+      g_assert_null (unet_model_get_info (loaded, "input_scale"));
+    }
+
+  /* checkpoints carry it, to the model they load as and to the model they are opened as */
+  {
+    g_autoptr(UnetModel) model = make_model (2, UNET_PADDING_VALID, UNET_NORM_BATCH, 4, 70);
+    g_autoptr(UnetOptimizer) optimizer = unet_optimizer_new (model, 0.9, 1e-4);
+    g_autoptr(UnetOptimizer) loaded_optimizer = NULL;
+    g_autoptr(GHashTable) state = NULL;
+    g_autoptr(UnetModel) loaded = NULL;
+    g_autoptr(UnetModel) as_model = NULL;
+
+    unet_model_set_input_scale (model, 0.5);
+    g_assert_true (unet_checkpoint_save (model, optimizer, NULL, checkpoint, &error));
+    g_assert_no_error (error);
+    loaded = unet_checkpoint_load (checkpoint, &loaded_optimizer, &state, &error);
+    g_assert_no_error (error);
+    g_assert_cmpfloat (unet_model_get_input_scale (loaded), ==, 0.5);
+    as_model = unet_model_load (checkpoint, &error);
+    g_assert_no_error (error);
+    g_assert_cmpfloat (unet_model_get_input_scale (as_model), ==, 0.5);
+  }
+
+  /* a file from before the key existed */
+  {
+    g_autoptr(UnetModel) model = make_model (1, UNET_PADDING_VALID, UNET_NORM_NONE, 3, 71);
+    g_autoptr(UnetModel) loaded = NULL;
+    const Edit edit = { .meta_key = "input_scale" };
+    g_autoptr(UnetSafetensors) st = NULL;
+
+    unet_model_set_input_scale (model, 0.25);
+    g_assert_true (unet_model_save (model, path, &error));
+    g_assert_no_error (error);
+    rewrite (path, old, &edit);
+    st = unet_safetensors_load_file (old, &error);
+    g_assert_no_error (error);
+    g_assert_null (unet_safetensors_get_metadata_string (st, "input_scale"));
+    loaded = unet_model_load (old, &error);
+    g_assert_no_error (error);
+    g_assert_cmpfloat (unet_model_get_input_scale (loaded), ==, 1.0);
+  }
+
+  /* anything but a number in (0, 4] is refused, naming the file and the key */
+  {
+    const char *const bad_values[] = {
+      "abc", "0", "-1", "1e9", "4.0001", "nan", "inf", "", " 0.5", "0.5 ", "0,5", "[0.5]",
+    };
+    g_autoptr(UnetModel) model = make_model (1, UNET_PADDING_VALID, UNET_NORM_NONE, 3, 72);
+
+    g_assert_true (unet_model_save (model, path, &error));
+    g_assert_no_error (error);
+    for (guint i = 0; i < G_N_ELEMENTS (bad_values); i++)
+      {
+        const Edit edit = { .meta_key = "input_scale", .meta_value = bad_values[i] };
+
+        rewrite (path, old, &edit);
+        assert_load_fails (old, UNET_ERROR_CORRUPT, "metadata “input_scale”");
+      }
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -683,6 +783,7 @@ main (int   argc,
   g_test_add ("/io/checkpoint-strict", Fixture, NULL, fixture_setup, test_checkpoint_strict,
               fixture_teardown);
   g_test_add ("/io/save-errors", Fixture, NULL, fixture_setup, test_save_errors, fixture_teardown);
+  g_test_add ("/io/input-scale", Fixture, NULL, fixture_setup, test_input_scale, fixture_teardown);
 
   return g_test_run ();
 }
