@@ -13,6 +13,7 @@
 #include "voc.h"
 
 #include "studio-application.h"
+#include "studio-dashboard.h"
 #include "studio-export.h"
 #include "studio-image-view.h"
 #include "studio-legend.h"
@@ -533,6 +534,87 @@ test_viewer_bad_image (void)
   g_assert_cmpuint (studio_viewer_get_n_images (viewer), ==, 1);
 }
 
+/* Closing the window during a run asks, then saves a checkpoint before the window goes. Must
+ * run last: the window is gone afterwards. */
+static void
+test_window_close_during_run (void)
+{
+  StudioDashboard *dashboard = STUDIO_DASHBOARD (find_child (GTK_WIDGET (window), STUDIO_TYPE_DASHBOARD));
+  g_auto(UnetTrainOptions) options = { 0 };
+  g_autofree char *checkpoint = NULL;
+  gboolean running = FALSE, gone = FALSE;
+  GtkWidget *dialog = NULL;
+  gint64 end;
+
+  /* the shared subset's lists name ids whose files are absent, and the trainer warns */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  unet_train_options_init_default (&options);
+  options.dataset = g_strdup (voc_root ());
+  options.skip_bad = TRUE;
+  g_clear_pointer (&options.val_split, g_free);
+  options.model.depth = 2;
+  options.model.base = 4;
+  options.model.padding = UNET_PADDING_SAME;
+  options.tile = 64;
+  options.batch = 2;
+  options.steps = 100000;
+  options.threads = 2;
+  options.output_dir = g_build_filename (tmp_dir, "run-close", NULL);
+  checkpoint = g_build_filename (options.output_dir, "last.safetensors", NULL);
+  studio_dashboard_set_options (dashboard, &options);
+
+  g_action_group_activate_action (G_ACTION_GROUP (window), "train-start", NULL);
+  end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (!running && g_get_monotonic_time () < end)
+    {
+      studio_test_spin (0.1);
+      running = studio_dashboard_get_state (dashboard) == STUDIO_TRAIN_STATE_RUNNING;
+    }
+  g_assert_true (running);
+  studio_test_spin (1.0);
+  g_assert_false (g_file_test (checkpoint, G_FILE_TEST_EXISTS));
+
+  /* the window stays and asks */
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  gtk_window_close (GTK_WINDOW (window));
+  studio_test_spin (0.3);
+  g_assert_nonnull (window);
+  {
+    g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
+
+    for (GList *l = toplevels; l != NULL; l = l->next)
+      if (ADW_IS_MESSAGE_DIALOG (l->data))
+        dialog = l->data;
+  }
+  g_assert_nonnull (dialog);
+
+  /* "Keep Training" leaves the run alone */
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  studio_test_spin (0.5);
+  g_assert_nonnull (window);
+  g_assert_cmpint (studio_dashboard_get_state (dashboard), ==, STUDIO_TRAIN_STATE_RUNNING);
+
+  /* "Stop and Close" saves, then closes */
+  gtk_window_close (GTK_WINDOW (window));
+  studio_test_spin (0.3);
+  dialog = NULL;
+  {
+    g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
+
+    for (GList *l = toplevels; l != NULL; l = l->next)
+      if (ADW_IS_MESSAGE_DIALOG (l->data))
+        dialog = l->data;
+  }
+  g_assert_nonnull (dialog);
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "stop");
+  end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (window != NULL && g_get_monotonic_time () < end)
+    studio_test_spin (0.1);
+  gone = window == NULL;
+  g_assert_true (gone);
+  g_assert_true (g_file_test (checkpoint, G_FILE_TEST_IS_REGULAR));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -567,9 +649,11 @@ main (int   argc,
   g_test_add_func ("/viewer/export", test_viewer_export);
   g_test_add_func ("/viewer/export-folder", test_viewer_export_folder);
   g_test_add_func ("/viewer/bad-image", test_viewer_bad_image);
+  g_test_add_func ("/window/close-during-run", test_window_close_during_run);
   status = g_test_run ();
 
-  gtk_window_destroy (GTK_WINDOW (window));
+  if (window != NULL)
+    gtk_window_destroy (GTK_WINDOW (window));
   studio_test_spin (0.2);
   g_application_quit (G_APPLICATION (app));
   g_object_unref (app);
