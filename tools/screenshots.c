@@ -18,50 +18,14 @@
 #include "studio-dashboard.h"
 #include "studio-viewer.h"
 #include "studio-window.h"
-
-static void
-spin (double seconds)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-
-  while (g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (5000);
-}
-
-static GtkWidget *
-find_child (GtkWidget *root,
-            GType      type)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
-        return child;
-      if ((found = find_child (child, type)) != NULL)
-        return found;
-    }
-  return NULL;
-}
+#include "studio-test-util.h"
 
 static void
 save_window (GtkWidget  *window,
              const char *path)
 {
-  GdkPaintable *paintable = gtk_widget_paintable_new (window);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  int width = gtk_widget_get_width (window);
-  int height = gtk_widget_get_height (window);
+  g_autoptr(GdkTexture) texture = studio_test_render_texture (window);
 
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_object_unref (paintable);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
   if (!gdk_texture_save_to_png (texture, path))
     g_error ("cannot write %s", path);
   g_print ("%s\n", path);
@@ -95,18 +59,18 @@ main (int   argc,
   window = studio_window_new (app);
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
   gtk_window_present (GTK_WINDOW (window));
-  spin (1.0);
+  studio_test_spin (1.0);
 
   /* the viewer on a val image of the VOC subset, one with several classes */
-  viewer = STUDIO_VIEWER (find_child (GTK_WIDGET (window), STUDIO_TYPE_VIEWER));
+  viewer = STUDIO_VIEWER (studio_test_find_child (GTK_WIDGET (window), STUDIO_TYPE_VIEWER));
   studio_window_open_dataset (window, root, "val");
   studio_viewer_set_position (viewer, g_getenv ("SCREENSHOT_IMAGE") != NULL
                                       ? atoi (g_getenv ("SCREENSHOT_IMAGE")) : 3);
-  spin (8.0);
+  studio_test_spin (8.0);
   save_window (GTK_WIDGET (window), viewer_png);
 
   /* the dashboard during a short run */
-  dashboard = STUDIO_DASHBOARD (find_child (GTK_WIDGET (window), STUDIO_TYPE_DASHBOARD));
+  dashboard = STUDIO_DASHBOARD (studio_test_find_child (GTK_WIDGET (window), STUDIO_TYPE_DASHBOARD));
   run_dir = g_dir_make_tmp ("unet-studio-screenshot-XXXXXX", &error);
   g_assert_no_error (error);
   unet_train_options_init_default (&options);
@@ -129,13 +93,13 @@ main (int   argc,
   g_action_group_activate_action (G_ACTION_GROUP (window), "show-page", g_variant_new_string ("training"));
   if (!studio_dashboard_start (dashboard, &error))
     g_error ("%s", error->message);
-  spin (g_getenv ("SCREENSHOT_SECONDS") != NULL ? atof (g_getenv ("SCREENSHOT_SECONDS")) : 90.0);
+  studio_test_spin (g_getenv ("SCREENSHOT_SECONDS") != NULL ? atof (g_getenv ("SCREENSHOT_SECONDS")) : 90.0);
   save_window (GTK_WIDGET (window), training_png);
 
   studio_dashboard_stop (dashboard);
-  spin (3.0);
+  studio_test_spin (3.0);
   unet_train_options_clear (&options);
   gtk_window_destroy (GTK_WINDOW (window));
-  spin (0.5);
+  studio_test_spin (0.5);
   return 0;
 }

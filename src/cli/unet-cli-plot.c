@@ -523,7 +523,7 @@ unet_cli_plot (int    argc,
   g_auto(RunLog) log = { 0 };
   UnetPlot *plots[2];
   UnetPlotStyle style;
-  UnetPlotFormat format;
+  UnetDrawFormat format;
   int width = DEFAULT_WIDTH, height = -1;
   double smoothing = -1.0;
   gboolean quiet = FALSE;
@@ -579,9 +579,9 @@ unet_cli_plot (int    argc,
 
   lower = g_ascii_strdown (output, -1);
   if (g_str_has_suffix (lower, ".svg"))
-    format = UNET_PLOT_FORMAT_SVG;
+    format = UNET_DRAW_SVG;
   else if (g_str_has_suffix (lower, ".png"))
-    format = UNET_PLOT_FORMAT_PNG;
+    format = UNET_DRAW_PNG;
   else
     {
       unet_cli_error ("plot", "%s: the picture's name must end in .png or .svg", output);

@@ -9,9 +9,9 @@
 
 #include <math.h>
 
-#include <cairo-svg.h>
 
 #include "unet/unet-error.h"
+#include "unet-draw-file.h"
 #include "unet-legend.h"
 
 /* Row geometry shared by measuring and drawing, so the two can never disagree. */
@@ -237,32 +237,16 @@ unet_legend_draw (cairo_t               *cr,
   cairo_restore (cr);
 }
 
-static cairo_status_t
-append_to_byte_array (void                *closure,
-                      const unsigned char *data,
-                      unsigned int         length)
-{
-  g_byte_array_append (closure, data, length);
-  return CAIRO_STATUS_SUCCESS;
-}
-
-typedef enum
-{
-  LEGEND_PNG,
-  LEGEND_SVG,
-} LegendFormat;
-
 static GBytes *
 render (const UnetLegendEntry  *entries,
         guint                   n_entries,
         const UnetLegendStyle  *style,
-        LegendFormat            format,
+        UnetDrawFormat          format,
         GError                **error)
 {
-  g_autoptr(GByteArray) out = g_byte_array_new ();
+  UnetDrawFile file;
   cairo_surface_t *surface;
   cairo_t *cr;
-  cairo_status_t status;
   double width, height;
 
   g_return_val_if_fail (entries != NULL || n_entries == 0, NULL);
@@ -276,33 +260,10 @@ render (const UnetLegendEntry  *entries,
   cairo_destroy (cr);
   cairo_surface_destroy (surface);
 
-  if (format == LEGEND_SVG)
-    surface = cairo_svg_surface_create_for_stream (append_to_byte_array, out, ceil (width),
-                                                   ceil (height));
-  else
-    surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) ceil (width),
-                                          (int) ceil (height));
-  cr = cairo_create (surface);
+  cr = cairo_create (unet_draw_file_begin (&file, format, width, height));
   cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
   unet_legend_draw (cr, entries, n_entries, style);
-  status = cairo_status (cr);
-  cairo_destroy (cr);
-  cairo_surface_flush (surface);
-  if (status == CAIRO_STATUS_SUCCESS && format == LEGEND_PNG)
-    status = cairo_surface_write_to_png_stream (surface, append_to_byte_array, out);
-  /* an SVG surface writes its document when it is finished */
-  cairo_surface_finish (surface);
-  if (status == CAIRO_STATUS_SUCCESS)
-    status = cairo_surface_status (surface);
-  cairo_surface_destroy (surface);
-
-  if (status != CAIRO_STATUS_SUCCESS)
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_IO, "Cannot draw the legend: %s",
-                   cairo_status_to_string (status));
-      return NULL;
-    }
-  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+  return unet_draw_file_end (&file, cr, "legend", error);
 }
 
 GBytes *
@@ -311,7 +272,7 @@ unet_legend_render_png (const UnetLegendEntry  *entries,
                         const UnetLegendStyle  *style,
                         GError                **error)
 {
-  return render (entries, n_entries, style, LEGEND_PNG, error);
+  return render (entries, n_entries, style, UNET_DRAW_PNG, error);
 }
 
 GBytes *
@@ -320,5 +281,5 @@ unet_legend_render_svg (const UnetLegendEntry  *entries,
                         const UnetLegendStyle  *style,
                         GError                **error)
 {
-  return render (entries, n_entries, style, LEGEND_SVG, error);
+  return render (entries, n_entries, style, UNET_DRAW_SVG, error);
 }

@@ -10,7 +10,6 @@
 #include <math.h>
 #include <string.h>
 
-#include <cairo-svg.h>
 #include <pango/pangocairo.h>
 
 #include "unet/unet-error.h"
@@ -1856,30 +1855,19 @@ unet_plot_pick (UnetPlot    *plot,
 
 /* --- files --------------------------------------------------------------------------------- */
 
-static cairo_status_t
-append_to_byte_array (void                *closure,
-                      const unsigned char *data,
-                      unsigned int         length)
-{
-  g_byte_array_append (closure, data, length);
-  return CAIRO_STATUS_SUCCESS;
-}
-
 GBytes *
 unet_plot_render_stack (UnetPlot *const     *plots,
                         guint                n_plots,
                         const char          *title,
                         int                  width,
                         int                  height,
-                        UnetPlotFormat       format,
+                        UnetDrawFormat       format,
                         const UnetPlotStyle *style,
                         GError             **error)
 {
-  g_autoptr(GByteArray) out = g_byte_array_new ();
+  UnetDrawFile file;
   UnetPlotStyle defaults;
-  cairo_surface_t *surface;
   cairo_t *cr;
-  cairo_status_t status;
   double top = 0.0;
 
   g_return_val_if_fail (plots != NULL || n_plots == 0, NULL);
@@ -1898,15 +1886,7 @@ unet_plot_render_stack (UnetPlot *const     *plots,
       style = &defaults;
     }
 
-  if (format == UNET_PLOT_FORMAT_SVG)
-    {
-      surface = cairo_svg_surface_create_for_stream (append_to_byte_array, out, width, height);
-      /* as large as the PNG would be, not 4/3 of it in points */
-      cairo_svg_surface_set_document_unit (surface, CAIRO_SVG_UNIT_PX);
-    }
-  else
-    surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
-  cr = cairo_create (surface);
+  cr = cairo_create (unet_draw_file_begin (&file, format, width, height));
 
   if (style->background[3] > 0.0)
     {
@@ -1939,24 +1919,7 @@ unet_plot_render_stack (UnetPlot *const     *plots,
       cairo_restore (cr);
     }
 
-  status = cairo_status (cr);
-  cairo_destroy (cr);
-  cairo_surface_flush (surface);
-  if (status == CAIRO_STATUS_SUCCESS && format == UNET_PLOT_FORMAT_PNG)
-    status = cairo_surface_write_to_png_stream (surface, append_to_byte_array, out);
-  /* an SVG surface writes its document when it is finished */
-  cairo_surface_finish (surface);
-  if (status == CAIRO_STATUS_SUCCESS)
-    status = cairo_surface_status (surface);
-  cairo_surface_destroy (surface);
-
-  if (status != CAIRO_STATUS_SUCCESS)
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_IO, "Cannot draw the plot: %s",
-                   cairo_status_to_string (status));
-      return NULL;
-    }
-  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+  return unet_draw_file_end (&file, cr, "plot", error);
 }
 
 GBytes *
@@ -1968,7 +1931,7 @@ unet_plot_render_png (UnetPlot            *plot,
 {
   g_return_val_if_fail (plot != NULL, NULL);
 
-  return unet_plot_render_stack (&plot, 1, NULL, width, height, UNET_PLOT_FORMAT_PNG, style,
+  return unet_plot_render_stack (&plot, 1, NULL, width, height, UNET_DRAW_PNG, style,
                                  error);
 }
 
@@ -1981,6 +1944,6 @@ unet_plot_render_svg (UnetPlot            *plot,
 {
   g_return_val_if_fail (plot != NULL, NULL);
 
-  return unet_plot_render_stack (&plot, 1, NULL, width, height, UNET_PLOT_FORMAT_SVG, style,
+  return unet_plot_render_stack (&plot, 1, NULL, width, height, UNET_DRAW_SVG, style,
                                  error);
 }

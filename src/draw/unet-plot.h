@@ -10,6 +10,8 @@
 #include <cairo.h>
 #include <glib.h>
 
+#include "unet-draw-file.h"
+
 G_BEGIN_DECLS
 
 /* A chart drawn with Cairo and Pango, shared by `unet plot` and the application's StudioPlot:
@@ -37,12 +39,6 @@ typedef enum
   UNET_PLOT_LEGEND_SHOW,
   UNET_PLOT_LEGEND_HIDE,
 } UnetPlotLegend;
-
-typedef enum
-{
-  UNET_PLOT_FORMAT_PNG,
-  UNET_PLOT_FORMAT_SVG,
-} UnetPlotFormat;
 
 /* What unet_plot_pick() found under a point. */
 typedef struct
@@ -166,7 +162,7 @@ GBytes     *unet_plot_render_stack       (UnetPlot *const      *plots,
                                           const char           *title,
                                           int                   width,
                                           int                   height,
-                                          UnetPlotFormat        format,
+                                          UnetDrawFormat        format,
                                           const UnetPlotStyle  *style,
                                           GError              **error);
 

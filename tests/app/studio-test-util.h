@@ -35,6 +35,42 @@ studio_test_spin (double seconds)
       g_usleep (2000);
 }
 
+/* The first widget of this type below root, depth first. */
+static inline GtkWidget *
+studio_test_find_child (GtkWidget *root,
+                        GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        return child;
+      if ((found = studio_test_find_child (child, type)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The window as drawn, as a texture. */
+static inline GdkTexture *
+studio_test_render_texture (GtkWidget *window)
+{
+  GdkPaintable *paintable = gtk_widget_paintable_new (window);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  int width = gtk_widget_get_width (window);
+  int height = gtk_widget_get_height (window);
+
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_object_unref (paintable);
+  g_assert_nonnull (node);
+  return gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                      &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
 /* A small same-padding model with seeded random weights, written to dir: it predicts a mix of
  * classes, which is all the UI tests need from it. */
 static inline char *
@@ -64,22 +100,10 @@ studio_test_render (GtkWidget *window,
                     int       *width,
                     int       *height)
 {
-  GdkPaintable *paintable = gtk_widget_paintable_new (window);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
+  g_autoptr(GdkTexture) texture = studio_test_render_texture (window);
   guint8 *data;
   gsize stride;
 
-  *width = gtk_widget_get_width (window);
-  *height = gtk_widget_get_height (window);
-  gdk_paintable_snapshot (paintable, snapshot, *width, *height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_object_unref (paintable);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node,
-                                         &GRAPHENE_RECT_INIT (0, 0, *width, *height));
   *width = gdk_texture_get_width (texture);
   *height = gdk_texture_get_height (texture);
   stride = (gsize) *width * 4;

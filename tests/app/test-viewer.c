@@ -49,43 +49,10 @@ image_path (const char *id)
 static StudioViewer *
 get_viewer (void)
 {
-  GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (window));
-  GtkWidget *viewer = NULL;
+  GtkWidget *viewer = studio_test_find_child (GTK_WIDGET (window), STUDIO_TYPE_VIEWER);
 
-  /* the window's template child, found by type */
-  for (GtkWidget *w = child; w != NULL && viewer == NULL; )
-    {
-      if (STUDIO_IS_VIEWER (w))
-        viewer = w;
-      else if (gtk_widget_get_first_child (w) != NULL)
-        w = gtk_widget_get_first_child (w);
-      else
-        {
-          while (w != NULL && gtk_widget_get_next_sibling (w) == NULL)
-            w = gtk_widget_get_parent (w);
-          if (w != NULL)
-            w = gtk_widget_get_next_sibling (w);
-        }
-    }
   g_assert_nonnull (viewer);
   return STUDIO_VIEWER (viewer);
-}
-
-static GtkWidget *
-find_child (GtkWidget *root,
-            GType      type)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
-        return child;
-      if ((found = find_child (child, type)) != NULL)
-        return found;
-    }
-  return NULL;
 }
 
 static GtkWidget *
@@ -201,8 +168,8 @@ static void
 test_viewer_overlay (void)
 {
   StudioViewer *viewer = get_viewer ();
-  StudioImageView *view = STUDIO_IMAGE_VIEW (find_child (GTK_WIDGET (viewer), STUDIO_TYPE_IMAGE_VIEW));
-  StudioLegend *legend = STUDIO_LEGEND (find_child (GTK_WIDGET (viewer), STUDIO_TYPE_LEGEND));
+  StudioImageView *view = STUDIO_IMAGE_VIEW (studio_test_find_child (GTK_WIDGET (viewer), STUDIO_TYPE_IMAGE_VIEW));
+  StudioLegend *legend = STUDIO_LEGEND (studio_test_find_child (GTK_WIDGET (viewer), STUDIO_TYPE_LEGEND));
   GSettings *settings = studio_application_get_settings (app);
   g_autofree char *path = image_path ("000032");
   g_autoptr(GFile) file = g_file_new_for_path (path);
@@ -304,7 +271,7 @@ static void
 test_viewer_dataset (void)
 {
   StudioViewer *viewer = get_viewer ();
-  StudioImageView *view = STUDIO_IMAGE_VIEW (find_child (GTK_WIDGET (viewer), STUDIO_TYPE_IMAGE_VIEW));
+  StudioImageView *view = STUDIO_IMAGE_VIEW (studio_test_find_child (GTK_WIDGET (viewer), STUDIO_TYPE_IMAGE_VIEW));
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) pixels = NULL;
   StudioSegmentation *segmentation;
@@ -539,7 +506,7 @@ test_viewer_bad_image (void)
 static void
 test_window_close_during_run (void)
 {
-  StudioDashboard *dashboard = STUDIO_DASHBOARD (find_child (GTK_WIDGET (window), STUDIO_TYPE_DASHBOARD));
+  StudioDashboard *dashboard = STUDIO_DASHBOARD (studio_test_find_child (GTK_WIDGET (window), STUDIO_TYPE_DASHBOARD));
   g_auto(UnetTrainOptions) options = { 0 };
   g_autofree char *checkpoint = NULL;
   gboolean running = FALSE, gone = FALSE;

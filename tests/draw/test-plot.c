@@ -615,7 +615,7 @@ test_render (void)
   g_assert_nonnull (g_strstr_len (text, g_bytes_get_size (svg), "<svg"));
   g_assert_nonnull (g_strstr_len (text, g_bytes_get_size (svg), "</svg>"));
 
-  stack = unet_plot_render_stack (plots, 2, "A run", 800, 700, UNET_PLOT_FORMAT_PNG, NULL,
+  stack = unet_plot_render_stack (plots, 2, "A run", 800, 700, UNET_DRAW_PNG, NULL,
                                   &error);
   g_assert_no_error (error);
   check_png (stack, 800, 700);
