@@ -19,6 +19,7 @@
 #include "voc.h"
 
 #include "studio-dashboard.h"
+#include "studio-util.h"
 
 #define MAX_RECENT_DATASETS 8
 /* Assumed free when /proc/meminfo cannot be read: low enough to refuse what would surely fail
@@ -160,22 +161,6 @@ static void update_state      (StudioDashboard *self);
 
 /* --- small helpers ------------------------------------------------------------------------- */
 
-/* A path for people: "~/…" under the home folder, in UTF-8. */
-static char *
-display_path (const char *path)
-{
-  const char *home = g_get_home_dir ();
-  gsize n = home != NULL ? strlen (home) : 0;
-
-  if (n > 1 && g_str_has_prefix (path, home) && (path[n] == '/' || path[n] == '\0'))
-    {
-      g_autofree char *rest = g_filename_display_name (path + n);
-
-      return g_strconcat ("~", rest, NULL);
-    }
-  return g_filename_display_name (path);
-}
-
 static void
 set_string (char       **field,
             const char  *value)
@@ -268,7 +253,7 @@ read_safetensors_metadata (const char  *path,
   g_autoptr(GHashTable) metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autofree char *header = NULL;
-  g_autofree char *name = display_path (path);
+  g_autofree char *name = studio_display_path (path);
   guint8 prefix[8];
   guint64 length = 0;
   JsonNode *root;
@@ -344,7 +329,7 @@ read_model_config (const char  *path,
       !unet_padding_from_string (padding, &config->padding, NULL) ||
       !unet_norm_from_string (norm, &config->norm, NULL))
     {
-      name = display_path (path);
+      name = studio_display_path (path);
       g_set_error (error, UNET_ERROR, UNET_ERROR_CORRUPT,
                    _("“%s” does not describe its network; it was not written by U-Net Studio"),
                    name);
@@ -371,7 +356,7 @@ read_run_options (const char        *run_dir,
   unet_train_options_init_default (options);
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
     {
-      g_autofree char *name = display_path (run_dir);
+      g_autofree char *name = studio_display_path (run_dir);
 
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                    _("“%s” holds no stopped run to resume (no last.safetensors)"), name);
@@ -383,7 +368,7 @@ read_run_options (const char        *run_dir,
   json = g_hash_table_lookup (metadata, "state.options");
   if (json == NULL)
     {
-      g_autofree char *name = display_path (path);
+      g_autofree char *name = studio_display_path (path);
 
       g_set_error (error, UNET_ERROR, UNET_ERROR_CORRUPT,
                    _("“%s” is a model, not a training checkpoint; start from it as a file instead"),
@@ -425,9 +410,9 @@ get_start_from (StudioDashboard *self)
 static void
 update_file_rows (StudioDashboard *self)
 {
-  g_autofree char *dataset = self->dataset != NULL ? display_path (self->dataset) : NULL;
-  g_autofree char *init = self->init_from != NULL ? display_path (self->init_from) : NULL;
-  g_autofree char *resume = self->resume_dir != NULL ? display_path (self->resume_dir) : NULL;
+  g_autofree char *dataset = self->dataset != NULL ? studio_display_path (self->dataset) : NULL;
+  g_autofree char *init = self->init_from != NULL ? studio_display_path (self->init_from) : NULL;
+  g_autofree char *resume = self->resume_dir != NULL ? studio_display_path (self->resume_dir) : NULL;
   StartFrom start_from = get_start_from (self);
 
   adw_action_row_set_subtitle (self->dataset_row, dataset != NULL ? dataset : _("None chosen"));
@@ -437,14 +422,14 @@ update_file_rows (StudioDashboard *self)
     adw_action_row_set_subtitle (self->output_row, _("The run’s own folder"));
   else if (self->output_dir != NULL)
     {
-      g_autofree char *output = display_path (self->output_dir);
+      g_autofree char *output = studio_display_path (self->output_dir);
 
       adw_action_row_set_subtitle (self->output_row, output);
     }
   else
     {
       g_autofree char *runs = g_build_filename (g_get_user_data_dir (), "unet-studio", "runs", NULL);
-      g_autofree char *runs_display = display_path (runs);
+      g_autofree char *runs_display = studio_display_path (runs);
       g_autofree char *subtitle = g_strdup_printf (_("A new folder in %s"), runs_display);
 
       adw_action_row_set_subtitle (self->output_row, subtitle);
@@ -759,7 +744,7 @@ update_recent_menu (StudioDashboard *self)
     recent = g_settings_get_strv (self->settings, "recent-datasets");
   for (guint i = 0; recent != NULL && recent[i] != NULL && n < MAX_RECENT_DATASETS; i++)
     {
-      g_autofree char *label = display_path (recent[i]);
+      g_autofree char *label = studio_display_path (recent[i]);
       g_autoptr(GMenuItem) item = g_menu_item_new (label, NULL);
 
       g_menu_item_set_action_and_target_value (item, "dashboard.use-dataset",
@@ -1453,7 +1438,7 @@ on_train_ended (StudioDashboard *self,
 
       if (checkpoint != NULL && g_file_test (checkpoint, G_FILE_TEST_IS_REGULAR))
         {
-          g_autofree char *folder = display_path (run_dir);
+          g_autofree char *folder = studio_display_path (run_dir);
 
           message = g_strdup_printf (_("Training stopped; resume it from %s"), folder);
           /* ready for "Start from: a stopped run", without choosing it for the user */
@@ -1582,7 +1567,7 @@ start_run (StudioDashboard  *self,
 
       if (g_file_test (checkpoint, G_FILE_TEST_EXISTS))
         {
-          g_autofree char *folder = display_path (options.output_dir);
+          g_autofree char *folder = studio_display_path (options.output_dir);
 
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
                        _("%s already holds a run. Resume it with “Start from: a stopped run”, "

@@ -15,6 +15,7 @@
 #include "voc-colormap.h"
 
 #include "studio-preferences-window.h"
+#include "studio-util.h"
 
 struct _StudioPreferencesWindow
 {
@@ -57,22 +58,6 @@ studio_preferences_window_new (GSettings *settings)
   g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
 
   return g_object_new (STUDIO_TYPE_PREFERENCES_WINDOW, "settings", settings, NULL);
-}
-
-/* A path for people: "~/…" under the home folder, in UTF-8. */
-static char *
-display_path (const char *path)
-{
-  const char *home = g_get_home_dir ();
-  gsize n = home != NULL ? strlen (home) : 0;
-
-  if (n > 1 && g_str_has_prefix (path, home) && (path[n] == '/' || path[n] == '\0'))
-    {
-      g_autofree char *rest = g_filename_display_name (path + n);
-
-      return g_strconcat ("~", rest, NULL);
-    }
-  return g_filename_display_name (path);
 }
 
 static char *
@@ -127,7 +112,7 @@ update_model_row (StudioPreferencesWindow *self)
   else
     {
       g_autofree char *name = g_filename_display_basename (path);
-      g_autofree char *tooltip = display_path (path);
+      g_autofree char *tooltip = studio_display_path (path);
 
       if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
         adw_action_row_set_subtitle (self->model_row, name);
@@ -221,7 +206,7 @@ create_recent_row (gpointer item,
 {
   const char *path = gtk_string_object_get_string (GTK_STRING_OBJECT (item));
   g_autofree char *name = g_filename_display_basename (path);
-  g_autofree char *location = display_path (path);
+  g_autofree char *location = studio_display_path (path);
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *forget = gtk_button_new_from_icon_name ("edit-delete-symbolic");
 
