@@ -1,0 +1,34 @@
+#!/bin/sh
+# train-default-model.sh — the recipe of the model built into unet and unet-studio
+# (data/default.safetensors), from the VOC 2007 subset in ../shared/voc2007, seeded.
+#
+# Copyright 2026 The U-Net Studio authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+#   tools/train-default-model.sh [RUN_DIR]     default: runs/default-model
+#
+# Trains on the 20 train images, validates on the 16 val images every 5 epochs, keeps the best
+# checkpoint by val mIoU (RUN_DIR/best.safetensors), and prints its evaluation. It takes about
+# 1.5 hours on one core of the project's machine (twice as fast on two). Interrupt it with
+# Ctrl+C and continue with:  build/src/cli/unet train --resume RUN_DIR
+# docs/model-card.md records the experiments behind these settings.
+
+set -eu
+cd "$(dirname "$0")/.."
+builddir=${BUILDDIR:-build}
+run=${1:-runs/default-model}
+voc=${VOC2007_ROOT:-../shared/voc2007/VOCdevkit}
+unet="$builddir/src/cli/unet"
+
+ninja -C "$builddir" src/cli/unet
+
+"$unet" train --dataset "$voc" --skip-bad -o "$run" \
+  --padding same --norm batch --depth 4 --base 16 --dropout 0.5 \
+  --tile 256 --batch 4 --epochs 400 \
+  --lr 0.02 --schedule poly --warmup 50 --momentum 0.9 --weight-decay 0.0005 \
+  --weighted-loss --scale-min 0.5 --scale-max 1.25 \
+  --val-every 5 --seed 1 --threads "${THREADS:-1}"
+
+"$unet" evaluate --model "$run/best.safetensors" --dataset "$voc" --split val
+"$unet" plot "$run" "$run/training.png"
+echo "To ship it: cp $run/best.safetensors data/default.safetensors"
