@@ -230,6 +230,18 @@ studio_segmentation_get_probability (StudioSegmentation *self,
 }
 
 const float *
+studio_segmentation_get_class_probabilities (StudioSegmentation *self,
+                                             int                 class_index)
+{
+  g_return_val_if_fail (STUDIO_IS_SEGMENTATION (self), NULL);
+  g_return_val_if_fail (class_index >= 0 && class_index < self->n_classes, NULL);
+
+  if (self->probs == NULL)
+    return NULL;
+  return self->probs + (gsize) class_index * self->width * self->height;
+}
+
+const float *
 studio_segmentation_get_confidence (StudioSegmentation *self)
 {
   g_return_val_if_fail (STUDIO_IS_SEGMENTATION (self), NULL);

@@ -47,6 +47,10 @@ float               studio_segmentation_get_probability  (StudioSegmentation *se
                                                           int                 x,
                                                           int                 y,
                                                           int                 class_index);
+/* [height,width] probability of one class at every pixel, or NULL when the image was too large
+ * to keep every class's probabilities. */
+const float        *studio_segmentation_get_class_probabilities (StudioSegmentation *self,
+                                                                 int                 class_index);
 /* [height,width] probability of the predicted class. */
 const float        *studio_segmentation_get_confidence   (StudioSegmentation *self);
 /* [height,width] entropy of the class distribution, in nats. */

@@ -51,6 +51,7 @@ struct _StudioViewer
   GtkLabel           *hover_label;
   GtkLabel           *zoom_label;
   GtkLabel           *mode_hint;
+  GtkDropDown        *confidence_dropdown;
   GtkAdjustment      *opacity_adjustment;
   GtkLabel           *score_label;
   StudioLegend       *legend;
@@ -147,6 +148,40 @@ heat_colour (double  t,
     rgb[c] = (guint8) lround (stops[i][c] + f * (stops[i + 1][c] - stops[i][c]));
 }
 
+/* The class whose probability the confidence view shows, or -1 for the predicted class (or the
+ * entropy, as Preferences say). */
+static int
+confidence_class (StudioViewer *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->confidence_dropdown);
+
+  return selected == GTK_INVALID_LIST_POSITION || selected == 0 ? -1 : (int) selected - 1;
+}
+
+/* The dropdown lists "the predicted class" and then every class of the model. */
+static void
+update_confidence_classes (StudioViewer *self)
+{
+  g_autoptr(GtkStringList) list = NULL;
+  const char *const *names;
+  int n_classes;
+  GListModel *current = gtk_drop_down_get_model (self->confidence_dropdown);
+
+  if (self->segmentation == NULL)
+    return;
+  names = studio_segmentation_get_class_names (self->segmentation);
+  n_classes = studio_segmentation_get_n_classes (self->segmentation);
+  if (current != NULL && g_list_model_get_n_items (current) == (guint) n_classes + 1 &&
+      g_strcmp0 (gtk_string_list_get_string (GTK_STRING_LIST (current), n_classes), names[n_classes - 1]) == 0)
+    return;
+  list = gtk_string_list_new (NULL);
+  gtk_string_list_append (list, _("Predicted class"));
+  for (int c = 0; c < n_classes; c++)
+    gtk_string_list_append (list, names[c]);
+  gtk_drop_down_set_model (self->confidence_dropdown, G_LIST_MODEL (list));
+  gtk_drop_down_set_selected (self->confidence_dropdown, 0);
+}
+
 /* The layer drawn over the image for the current view mode, as RGBA. */
 static GdkTexture *
 render_overlay (StudioViewer *self)
@@ -201,11 +236,15 @@ render_overlay (StudioViewer *self)
 
     case STUDIO_VIEW_MODE_CONFIDENCE:
       {
+        int chosen = confidence_class (self);
+        const float *chosen_probs = chosen >= 0
+                                    ? studio_segmentation_get_class_probabilities (seg, chosen) : NULL;
         gboolean entropy = self->settings != NULL &&
                            g_settings_get_enum (self->settings, "confidence-kind") == 1;
-        const float *values = entropy ? studio_segmentation_get_entropy (seg)
-                                      : studio_segmentation_get_confidence (seg);
-        double scale = entropy ? 1.0 / log (MAX (n_classes, 2)) : 1.0;
+        const float *values = chosen_probs != NULL ? chosen_probs
+                              : entropy ? studio_segmentation_get_entropy (seg)
+                              : studio_segmentation_get_confidence (seg);
+        double scale = chosen_probs == NULL && entropy ? 1.0 / log (MAX (n_classes, 2)) : 1.0;
 
         for (gsize i = 0; i < n_pixels; i++)
           {
@@ -261,7 +300,12 @@ update_mode_hint (StudioViewer *self)
                        : _("This image has no ground truth: open it from a dataset");
       break;
     case STUDIO_VIEW_MODE_CONFIDENCE:
-      if (self->settings != NULL && g_settings_get_enum (self->settings, "confidence-kind") == 1)
+      if (confidence_class (self) >= 0 && self->segmentation != NULL &&
+          studio_segmentation_get_class_probabilities (self->segmentation, confidence_class (self)) == NULL)
+        hint = _("This image is too large to keep every class’s probability: showing the predicted class’s");
+      else if (confidence_class (self) >= 0)
+        hint = _("Probability of the chosen class: bright where the model sees it");
+      else if (self->settings != NULL && g_settings_get_enum (self->settings, "confidence-kind") == 1)
         hint = _("Entropy of the class probabilities: bright where the model hesitates between classes");
       else
         hint = _("Probability of the predicted class: bright where the model is sure, dark where it is not");
@@ -272,6 +316,8 @@ update_mode_hint (StudioViewer *self)
     }
   gtk_label_set_label (self->mode_hint, hint != NULL ? hint : "");
   gtk_widget_set_visible (GTK_WIDGET (self->mode_hint), hint != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->confidence_dropdown),
+                          self->view_mode == STUDIO_VIEW_MODE_CONFIDENCE && self->segmentation != NULL);
 }
 
 static void
@@ -368,6 +414,7 @@ show_segmentation (StudioViewer       *self,
     }
   else
     studio_legend_set_classes (self->legend, NULL, 0, NULL, NULL);
+  update_confidence_classes (self);
   update_overlay (self);
   update_score (self);
   update_hover (self);
@@ -880,6 +927,13 @@ on_legend_visibility_changed (StudioViewer *self)
   update_overlay (self);
 }
 
+static void
+on_confidence_class_changed (StudioViewer *self)
+{
+  update_overlay (self);
+  update_mode_hint (self);
+}
+
 /* --- worker -------------------------------------------------------------------------------- */
 
 static void
@@ -1372,6 +1426,7 @@ studio_viewer_class_init (StudioViewerClass *klass)
   gtk_widget_class_bind_template_child (widget_class, StudioViewer, hover_label);
   gtk_widget_class_bind_template_child (widget_class, StudioViewer, zoom_label);
   gtk_widget_class_bind_template_child (widget_class, StudioViewer, mode_hint);
+  gtk_widget_class_bind_template_child (widget_class, StudioViewer, confidence_dropdown);
   gtk_widget_class_bind_template_child (widget_class, StudioViewer, opacity_adjustment);
   gtk_widget_class_bind_template_child (widget_class, StudioViewer, score_label);
   gtk_widget_class_bind_template_child (widget_class, StudioViewer, legend);
@@ -1385,6 +1440,7 @@ studio_viewer_class_init (StudioViewerClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_image_hover);
   gtk_widget_class_bind_template_callback (widget_class, on_zoom_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_legend_visibility_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_confidence_class_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_thumbnail_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_export_cancel_clicked);
 

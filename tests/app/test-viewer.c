@@ -153,6 +153,27 @@ window_point (StudioImageView *view,
   g_assert_not_reached ();
 }
 
+/* The overlay layer's RGBA at an image pixel. */
+static void
+overlay_pixel (StudioImageView *view,
+               int              x,
+               int              y,
+               guint8           rgba[4])
+{
+  GdkTexture *overlay = studio_image_view_get_overlay (view);
+  int width = gdk_texture_get_width (overlay);
+  g_autofree guint8 *data = g_malloc ((gsize) width * 4 * gdk_texture_get_height (overlay));
+  const guint8 *p;
+
+  gdk_texture_download (overlay, data, (gsize) width * 4);
+  /* B,G,R,A in memory */
+  p = data + ((gsize) y * width + x) * 4;
+  rgba[0] = p[2];
+  rgba[1] = p[1];
+  rgba[2] = p[0];
+  rgba[3] = p[3];
+}
+
 static void
 assert_colour_near (const guint8 *got,
                     const guint8 *want,
@@ -253,9 +274,30 @@ test_viewer_overlay (void)
   }
   g_signal_emit_by_name (view, "hover", -1, -1);
 
-  /* the confidence view draws the heat map: no pixel keeps the photo's colour exactly */
+  /* the confidence view: a heat map of the predicted class's probability, or of a chosen
+   * class's; at a pixel of class c, choosing c draws what "predicted class" draws, and a class
+   * the model finds less likely there draws darker */
   studio_viewer_set_view_mode (viewer, STUDIO_VIEW_MODE_CONFIDENCE);
-  g_assert_nonnull (studio_image_view_get_overlay (view));
+  {
+    GtkDropDown *dropdown = GTK_DROP_DOWN (studio_test_find_child (GTK_WIDGET (viewer),
+                                                                  GTK_TYPE_DROP_DOWN));
+    int c = classes[(gsize) y * width + x], other = c == 0 ? 1 : 0;
+    guint8 predicted[4], chosen[4], unlikely[4];
+
+    g_assert_nonnull (dropdown);
+    g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dropdown)));
+    g_assert_cmpuint (gtk_drop_down_get_selected (dropdown), ==, 0);
+    overlay_pixel (view, x, y, predicted);
+    gtk_drop_down_set_selected (dropdown, c + 1);
+    overlay_pixel (view, x, y, chosen);
+    g_assert_cmpmem (predicted, 4, chosen, 4);
+    g_assert_cmpfloat (studio_segmentation_get_probability (segmentation, x, y, other), <,
+                       studio_segmentation_get_probability (segmentation, x, y, c));
+    gtk_drop_down_set_selected (dropdown, other + 1);
+    overlay_pixel (view, x, y, unlikely);
+    g_assert_cmpint (unlikely[0] + unlikely[1] + unlikely[2], <, predicted[0] + predicted[1] + predicted[2]);
+    gtk_drop_down_set_selected (dropdown, 0);
+  }
   studio_viewer_set_view_mode (viewer, STUDIO_VIEW_MODE_PREDICTION);
 
   /* zoom: 100 % and back to fit */
