@@ -15,6 +15,7 @@
 #include "unet-plot.h"
 #include "unet-cli.h"
 #include "unet-cli-common.h"
+#include "unet-cli-plot-private.h"
 
 #define DEFAULT_WIDTH 1000
 #define DEFAULT_HEIGHT 760
@@ -282,35 +283,21 @@ resolve_log_path (const char  *path,
   return NULL;
 }
 
-/* Reads a log.jsonl or log.csv (told apart by their first character). A last line without its
- * newline is one the trainer was writing when it stopped: skipped with a warning. Any other
- * line that cannot be read is an error that names it. */
+/* Reads the text of a log.jsonl or log.csv (told apart by their first character). A last line
+ * without its newline is one the trainer was writing when it stopped: skipped with a warning.
+ * Any other line that cannot be read is an error that names it. */
 static gboolean
-read_log (const char  *path,
-          RunLog      *log,
-          GError     **error)
+parse_log (const char  *contents,
+           gsize        length,
+           const char  *display,
+           RunLog      *log,
+           GError     **error)
 {
-  g_autofree char *contents = NULL;
-  g_autofree char *display = g_filename_display_name (path);
   g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) local_error = NULL;
   CsvHeader header = { 0 };
   gboolean is_csv = FALSE, seen_header = FALSE;
-  gsize length;
   const char *p, *end;
   guint line_number = 0;
-
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s: no such file", display);
-      return FALSE;
-    }
-  if (!g_file_get_contents (path, &contents, &length, &local_error))
-    {
-      g_set_error (error, G_FILE_ERROR, local_error->code, "%s: cannot read the log: %s", display,
-                   local_error->message);
-      return FALSE;
-    }
 
   for (p = contents; p < contents + length && g_ascii_isspace (*p); p++)
     ;
@@ -376,6 +363,53 @@ read_log (const char  *path,
                    "%s: the log holds no training or validation records yet", display);
       return FALSE;
     }
+  return TRUE;
+}
+
+static gboolean
+read_log (const char  *path,
+          RunLog      *log,
+          GError     **error)
+{
+  g_autofree char *contents = NULL;
+  g_autofree char *display = g_filename_display_name (path);
+  g_autoptr(GError) local_error = NULL;
+  gsize length;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s: no such file", display);
+      return FALSE;
+    }
+  if (!g_file_get_contents (path, &contents, &length, &local_error))
+    {
+      g_set_error (error, G_FILE_ERROR, local_error->code, "%s: cannot read the log: %s", display,
+                   local_error->message);
+      return FALSE;
+    }
+  return parse_log (contents, length, display, log, error);
+}
+
+gboolean
+unet_cli_plot_parse_log (const char  *contents,
+                         gsize        length,
+                         const char  *display,
+                         guint       *n_train,
+                         guint       *n_val,
+                         GError     **error)
+{
+  g_auto(RunLog) log = { 0 };
+
+  g_return_val_if_fail (contents != NULL || length == 0, FALSE);
+  g_return_val_if_fail (display != NULL, FALSE);
+
+  run_log_init (&log);
+  if (!parse_log (contents, length, display, &log, error))
+    return FALSE;
+  if (n_train != NULL)
+    *n_train = log.train_step->len;
+  if (n_val != NULL)
+    *n_val = log.val_step->len;
   return TRUE;
 }
 

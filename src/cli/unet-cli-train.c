@@ -321,7 +321,10 @@ unet_cli_train (int    argc,
     {
       end_line (&progress);
       unet_cli_error ("train", "%s", error->message);
-      status = exit_code_for (error);
+      /* Once the run is going, the data is read; an I/O error is a checkpoint or log that could
+       * not be written (a full disk, a read-only folder). */
+      status = error->domain == UNET_ERROR && error->code == UNET_ERROR_IO
+               ? UNET_EXIT_OUTPUT : exit_code_for (error);
     }
 
   signal (SIGINT, SIG_DFL);

@@ -686,6 +686,37 @@ open_logs (UnetTrainer  *self,
   return TRUE;
 }
 
+/* The atomic writers (ours and g_file_set_contents) write "NAME.XXXXXX" beside NAME and rename
+ * it; a run killed in between leaves that file behind. No other process writes into a run's
+ * folder while it trains, so the leftovers of the files the run owns can go. */
+static void
+remove_stale_temporaries (const char *dir)
+{
+  static const char *const names[] = {
+    CHECKPOINT_NAME, BEST_MODEL_NAME, LOG_CSV_NAME, LOG_JSONL_NAME,
+  };
+  g_autoptr(GDir) folder = g_dir_open (dir, 0, NULL);
+  const char *entry;
+
+  while (folder != NULL && (entry = g_dir_read_name (folder)) != NULL)
+    for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+      {
+        gsize length = strlen (names[i]);
+        gboolean template = strlen (entry) == length + 7 &&
+                            strncmp (entry, names[i], length) == 0 && entry[length] == '.';
+
+        for (gsize j = length + 1; template && j < length + 7; j++)
+          template = g_ascii_isalnum (entry[j]);
+        if (template)
+          {
+            g_autofree char *path = g_build_filename (dir, entry, NULL);
+
+            g_unlink (path);
+            break;
+          }
+      }
+}
+
 static gboolean
 create_output_dir (const char  *dir,
                    GError     **error)
@@ -757,8 +788,10 @@ unet_trainer_new (const UnetTrainOptions  *options,
   compute_lengths (self);
   if (!setup_sizes (self, error) ||
       !create_output_dir (options->output_dir, error) ||
-      !allocate_batch (self, error) ||
-      !open_logs (self, FALSE, error))
+      !allocate_batch (self, error))
+    return NULL;
+  remove_stale_temporaries (options->output_dir);
+  if (!open_logs (self, FALSE, error))
     return NULL;
 
   return g_steal_pointer (&self);
@@ -835,8 +868,10 @@ unet_trainer_resume (const char  *dir,
       return NULL;
     }
   if (!setup_sizes (self, error) ||
-      !allocate_batch (self, error) ||
-      !open_logs (self, TRUE, error))
+      !allocate_batch (self, error))
+    return NULL;
+  remove_stale_temporaries (dir);
+  if (!open_logs (self, TRUE, error))
     return NULL;
 
   return g_steal_pointer (&self);

@@ -122,31 +122,43 @@ static gboolean
 read_list_file (const char  *path,
                 const char  *display,
                 char       **contents,
+                gsize       *length,
                 GError     **error)
 {
   g_autoptr(GError) local_error = NULL;
-  gsize length = 0;
 
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
     {
       g_set_error (error, VOC_ERROR, VOC_ERROR_NOT_FOUND, "%s: no such file", display);
       return FALSE;
     }
-  if (!g_file_get_contents (path, contents, &length, &local_error))
+  if (!g_file_get_contents (path, contents, length, &local_error))
     {
       g_set_error (error, VOC_ERROR, VOC_ERROR_IO, "%s: %s", display, local_error->message);
       return FALSE;
     }
-  if (length > LIST_MAX_BYTES || memchr (*contents, '\0', length) != NULL
-      || !g_utf8_validate (*contents, length, NULL))
+  return TRUE;
+}
+
+/* The lines of a list file, or NULL when it is not one. */
+static char **
+split_list_lines (const char  *contents,
+                  gsize        length,
+                  const char  *display,
+                  GError     **error)
+{
+  g_autofree char *text = NULL;
+
+  if (length > LIST_MAX_BYTES || memchr (contents, '\0', length) != NULL
+      || !g_utf8_validate (contents, length, NULL))
     {
-      g_clear_pointer (contents, g_free);
       g_set_error (error, VOC_ERROR, VOC_ERROR_CORRUPT,
                    "%s: not a text list (binary, not UTF-8, or over %d MiB)", display,
                    LIST_MAX_BYTES >> 20);
-      return FALSE;
+      return NULL;
     }
-  return TRUE;
+  text = g_strndup (contents, length);
+  return g_strsplit (text, "\n", -1);
 }
 
 /* --- opening ----------------------------------------------------------------------------- */
@@ -205,20 +217,20 @@ parse_colour (const char *text,
 
 /* classes.txt: one class per line, in index order; "name" or "name #rrggbb"; blank lines and
  * lines starting with '#' are skipped. */
-static gboolean
-load_classes (VocDataset  *self,
-              GError     **error)
+char **
+_voc_parse_class_names (const char  *contents,
+                        gsize        length,
+                        const char  *display,
+                        guint8       palette[256 * 3],
+                        GError     **error)
 {
-  g_autofree char *path = g_build_filename (self->root, "classes.txt", NULL);
-  g_autofree char *display = display_path (self, "classes.txt");
-  g_autofree char *contents = NULL;
   g_auto(GStrv) lines = NULL;
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   guint line_no = 0;
 
-  if (!read_list_file (path, display, &contents, error))
-    return FALSE;
-  lines = g_strsplit (contents, "\n", -1);
+  lines = split_list_lines (contents, length, display, error);
+  if (lines == NULL)
+    return NULL;
   for (char **l = lines; *l; l++)
     {
       char *line = g_strstrip (*l);
@@ -242,33 +254,49 @@ load_classes (VocDataset  *self,
         {
           g_set_error (error, VOC_ERROR, VOC_ERROR_CORRUPT, "%s:%u: a colour without a class name",
                        display, line_no);
-          return FALSE;
+          return NULL;
         }
       for (guint i = 0; i < names->len; i++)
         if (g_strcmp0 (g_ptr_array_index (names, i), line) == 0)
           {
             g_set_error (error, VOC_ERROR, VOC_ERROR_CORRUPT, "%s:%u: class “%s” appears twice",
                          display, line_no, line);
-            return FALSE;
+            return NULL;
           }
       if (names->len >= 255)
         {
           g_set_error (error, VOC_ERROR, VOC_ERROR_CORRUPT,
                        "%s:%u: more than 255 classes (255 is the void label)", display, line_no);
-          return FALSE;
+          return NULL;
         }
       if (has_colour)
-        memcpy (self->palette + 3 * names->len, rgb, 3);
+        memcpy (palette + 3 * names->len, rgb, 3);
       g_ptr_array_add (names, g_strdup (line));
     }
   if (names->len == 0)
     {
       g_set_error (error, VOC_ERROR, VOC_ERROR_CORRUPT, "%s: no class names", display);
-      return FALSE;
+      return NULL;
     }
-  self->n_classes = names->len;
   g_ptr_array_add (names, NULL);
-  self->class_names = (char **) g_ptr_array_free (g_steal_pointer (&names), FALSE);
+  return (char **) g_ptr_array_free (g_steal_pointer (&names), FALSE);
+}
+
+static gboolean
+load_classes (VocDataset  *self,
+              GError     **error)
+{
+  g_autofree char *path = g_build_filename (self->root, "classes.txt", NULL);
+  g_autofree char *display = display_path (self, "classes.txt");
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  if (!read_list_file (path, display, &contents, &length, error))
+    return FALSE;
+  self->class_names = _voc_parse_class_names (contents, length, display, self->palette, error);
+  if (self->class_names == NULL)
+    return FALSE;
+  self->n_classes = g_strv_length (self->class_names);
   return TRUE;
 }
 
@@ -620,47 +648,20 @@ plain_virtual_split (VocDataset  *self,
   return g_steal_pointer (&ids);
 }
 
-/* Every id of a split, in file order, without looking at the files. */
-static GPtrArray *
-read_split (VocDataset  *self,
-            const char  *split,
-            char       **display_out,
-            GError     **error)
+/* A split list: one id per line, blank lines and '#' comments skipped; every id in file order. */
+GPtrArray *
+_voc_parse_split_list (const char  *contents,
+                       gsize        length,
+                       const char  *display,
+                       GError     **error)
 {
-  g_autofree char *relative = NULL;
-  g_autofree char *display = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *contents = NULL;
   g_auto(GStrv) lines = NULL;
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   guint line_no = 0;
 
-  if (!split_name_is_valid (split))
-    {
-      g_set_error (error, VOC_ERROR, VOC_ERROR_INVALID_ARGUMENT,
-                   "“%s” is not a split name (letters, digits, ‘_’, ‘-’ and ‘.’)", split);
-      return NULL;
-    }
-
-  if (self->layout == VOC_LAYOUT_VOCDEVKIT)
-    relative = g_strdup_printf ("ImageSets/Segmentation/%s.txt", split);
-  else
-    {
-      g_autofree char *splits = g_build_filename (self->root, "splits", NULL);
-
-      if (!g_file_test (splits, G_FILE_TEST_IS_DIR))
-        {
-          *display_out = g_strdup_printf ("%s split “%s”", self->display_root, split);
-          return plain_virtual_split (self, split, error);
-        }
-      relative = g_strdup_printf ("splits/%s.txt", split);
-    }
-  display = display_path (self, relative);
-  path = g_build_filename (self->root, relative, NULL);
-
-  if (!read_list_file (path, display, &contents, error))
+  lines = split_list_lines (contents, length, display, error);
+  if (lines == NULL)
     return NULL;
-  lines = g_strsplit (contents, "\n", -1);
   for (char **l = lines; *l; l++)
     {
       char *line = g_strstrip (*l);
@@ -687,6 +688,51 @@ read_split (VocDataset  *self,
                    display);
       return NULL;
     }
+  return g_steal_pointer (&ids);
+}
+
+/* Every id of a split, in file order, without looking at the files. */
+static GPtrArray *
+read_split (VocDataset  *self,
+            const char  *split,
+            char       **display_out,
+            GError     **error)
+{
+  g_autofree char *relative = NULL;
+  g_autofree char *display = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *contents = NULL;
+  g_autoptr(GPtrArray) ids = NULL;
+  gsize length = 0;
+
+  if (!split_name_is_valid (split))
+    {
+      g_set_error (error, VOC_ERROR, VOC_ERROR_INVALID_ARGUMENT,
+                   "“%s” is not a split name (letters, digits, ‘_’, ‘-’ and ‘.’)", split);
+      return NULL;
+    }
+
+  if (self->layout == VOC_LAYOUT_VOCDEVKIT)
+    relative = g_strdup_printf ("ImageSets/Segmentation/%s.txt", split);
+  else
+    {
+      g_autofree char *splits = g_build_filename (self->root, "splits", NULL);
+
+      if (!g_file_test (splits, G_FILE_TEST_IS_DIR))
+        {
+          *display_out = g_strdup_printf ("%s split “%s”", self->display_root, split);
+          return plain_virtual_split (self, split, error);
+        }
+      relative = g_strdup_printf ("splits/%s.txt", split);
+    }
+  display = display_path (self, relative);
+  path = g_build_filename (self->root, relative, NULL);
+
+  if (!read_list_file (path, display, &contents, &length, error))
+    return NULL;
+  ids = _voc_parse_split_list (contents, length, display, error);
+  if (ids == NULL)
+    return NULL;
   *display_out = g_steal_pointer (&display);
   return g_steal_pointer (&ids);
 }

@@ -75,7 +75,9 @@ check_pixels (gint64       width,
                    display, width, height);
       return FALSE;
     }
-  if (width * height > VOC_IMAGE_MAX_PIXELS)
+  /* IHDR sizes go up to 2^32 - 1: test each side first, or width × height can overflow */
+  if (width > VOC_IMAGE_MAX_PIXELS || height > VOC_IMAGE_MAX_PIXELS ||
+      width * height > VOC_IMAGE_MAX_PIXELS)
     {
       g_set_error (error, VOC_ERROR, VOC_ERROR_TOO_LARGE,
                    "%s: the image is %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT ", over the limit "

@@ -29,4 +29,20 @@ VocAnnotation *_voc_annotation_load_named (const char  *path,
                                            const char  *display,
                                            GError     **error);
 
+/* The parsers of the dataset's text lists, apart from the files, so that they can be fuzzed.
+ * contents need not be NUL-terminated; a list over 16 MiB, with a NUL byte or not UTF-8 is
+ * refused. `display` names the file in messages. */
+/* A split list: (element-type utf8) the ids in file order; never empty. */
+GPtrArray     *_voc_parse_split_list      (const char  *contents,
+                                           gsize        length,
+                                           const char  *display,
+                                           GError     **error);
+/* classes.txt: the class names (NULL-terminated, at most 255); the colours given in the file
+ * are written into palette (r,g,b per class index), the other entries are left alone. */
+char         **_voc_parse_class_names     (const char  *contents,
+                                           gsize        length,
+                                           const char  *display,
+                                           guint8       palette[256 * 3],
+                                           GError     **error);
+
 G_END_DECLS

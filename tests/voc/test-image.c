@@ -405,6 +405,263 @@ test_decode_time (void)
                   mask / n, n);
 }
 
+/* --- large and odd images ---------------------------------------------------------------- */
+
+/* Just over the pixel limit (10001×10000, 100.01 megapixels), declared by a PNG's header and by
+ * a JPEG's frame header: both refused from the header, long before 1.2 GB of floats would be
+ * allocated for them, and quickly. */
+static void
+test_over_the_pixel_limit (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkPixbuf) small = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 16, 16);
+  g_autofree char *dir = voc_test_tmpdir ();
+  g_autofree char *png = g_build_filename (dir, "over.png", NULL);
+  g_autofree char *jpg = g_build_filename (dir, "over.jpg", NULL);
+  g_autofree char *jpeg_data = NULL;
+  guint8 row[3 * 16] = { 0 };
+  gsize jpeg_len = 0;
+  gboolean patched = FALSE;
+  gint64 t0;
+  int w = 0, h = 0;
+
+  write_grey_png (png, row, 10001, 10000, PNG_COLOR_TYPE_RGB, 0);
+  t0 = g_get_monotonic_time ();
+  g_assert_null (voc_image_load_rgb (png, &w, &h, &error));
+  g_assert_error (error, VOC_ERROR, VOC_ERROR_TOO_LARGE);
+  g_assert_nonnull (strstr (error->message, "over.png"));
+  g_assert_nonnull (strstr (error->message, "10001×10000"));
+  g_assert_nonnull (strstr (error->message, "100 megapixels"));
+  g_clear_error (&error);
+
+  /* A real 16×16 JPEG whose SOF0 then claims 10001×10000 */
+  gdk_pixbuf_fill (small, 0x808080ff);
+  g_assert_true (gdk_pixbuf_save_to_buffer (small, &jpeg_data, &jpeg_len, "jpeg", &error, NULL));
+  g_assert_no_error (error);
+  for (gsize i = 2; i + 9 < jpeg_len && !patched; i++)
+    if ((guint8) jpeg_data[i] == 0xff && (guint8) jpeg_data[i + 1] == 0xc0)
+      {
+        jpeg_data[i + 5] = (char) (10000 >> 8);
+        jpeg_data[i + 6] = (char) (10000 & 0xff);
+        jpeg_data[i + 7] = (char) (10001 >> 8);
+        jpeg_data[i + 8] = (char) (10001 & 0xff);
+        patched = TRUE;
+      }
+  g_assert_true (patched);
+  voc_test_write (dir, "over.jpg", jpeg_data, jpeg_len);
+  g_assert_null (voc_image_load_rgb (jpg, &w, &h, &error));
+  g_assert_error (error, VOC_ERROR, VOC_ERROR_TOO_LARGE);
+  g_assert_nonnull (strstr (error->message, "over.jpg"));
+  g_clear_error (&error);
+  /* well under a second even under valgrind: nothing was decoded */
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 5 * G_USEC_PER_SEC);
+
+  voc_test_rm_rf (dir);
+}
+
+static void
+assert_rgb (const float *rgb,
+            int          w,
+            int          h,
+            int          x,
+            int          y,
+            int          r,
+            int          g,
+            int          b,
+            int          tolerance)
+{
+  size_t plane = (size_t) w * h;
+  size_t i = (size_t) y * w + x;
+
+  g_assert_cmpfloat_with_epsilon (rgb[i], r / 255.0f, (tolerance + 0.5f) / 255.0f);
+  g_assert_cmpfloat_with_epsilon (rgb[plane + i], g / 255.0f, (tolerance + 0.5f) / 255.0f);
+  g_assert_cmpfloat_with_epsilon (rgb[2 * plane + i], b / 255.0f, (tolerance + 0.5f) / 255.0f);
+}
+
+/* Writes a PNG of any libpng colour type and bit depth from rows of bytes as libpng takes them
+ * (16-bit samples big-endian). */
+static void
+write_png_any (const char   *path,
+               const guint8 *pixels,
+               int           w,
+               int           h,
+               int           color_type,
+               int           bit_depth)
+{
+  FILE *fp = fopen (path, "wb");
+  png_structp png = png_create_write_struct (PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+  png_infop info = png_create_info_struct (png);
+  size_t row_bytes;
+
+  g_assert_nonnull (fp);
+  if (setjmp (png_jmpbuf (png)))
+    g_assert_not_reached ();
+  png_init_io (png, fp);
+  png_set_IHDR (png, info, w, h, bit_depth, color_type, PNG_INTERLACE_NONE,
+                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_write_info (png, info);
+  row_bytes = png_get_rowbytes (png, info);
+  for (int y = 0; y < h; y++)
+    png_write_row (png, (png_const_bytep) pixels + (size_t) y * row_bytes);
+  png_write_end (png, NULL);
+  png_destroy_write_struct (&png, &info);
+  fclose (fp);
+}
+
+/* Greyscale becomes grey RGB; alpha is dropped (the colour as stored, not composited on any
+ * background: a photo with an alpha channel is segmented as if it had none); 16-bit samples
+ * are cut to 8 bits. */
+static void
+test_odd_png_layouts (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = voc_test_tmpdir ();
+  g_autofree char *grey = g_build_filename (dir, "grey.png", NULL);
+  g_autofree char *grey_alpha = g_build_filename (dir, "grey-alpha.png", NULL);
+  g_autofree char *rgba = g_build_filename (dir, "rgba.png", NULL);
+  g_autofree char *deep = g_build_filename (dir, "rgb16.png", NULL);
+  g_autofree char *deep_grey = g_build_filename (dir, "grey16.png", NULL);
+  int w, h;
+
+  /* greyscale, 3×2: 0, 100, 255 / 7, 8, 9 */
+  {
+    const guint8 g8[] = { 0, 100, 255, 7, 8, 9 };
+    g_autofree float *rgb = NULL;
+
+    write_png_any (grey, g8, 3, 2, PNG_COLOR_TYPE_GRAY, 8);
+    rgb = voc_image_load_rgb (grey, &w, &h, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (w, ==, 3);
+    g_assert_cmpint (h, ==, 2);
+    assert_rgb (rgb, w, h, 1, 0, 100, 100, 100, 0);
+    assert_rgb (rgb, w, h, 2, 0, 255, 255, 255, 0);
+    assert_rgb (rgb, w, h, 2, 1, 9, 9, 9, 0);
+  }
+
+  /* grey and alpha, 2×1: (50, opaque), (200, transparent) */
+  {
+    const guint8 ga[] = { 50, 255, 200, 0 };
+    g_autofree float *rgb = NULL;
+
+    write_png_any (grey_alpha, ga, 2, 1, PNG_COLOR_TYPE_GRAY_ALPHA, 8);
+    rgb = voc_image_load_rgb (grey_alpha, &w, &h, &error);
+    g_assert_no_error (error);
+    assert_rgb (rgb, w, h, 0, 0, 50, 50, 50, 0);
+    assert_rgb (rgb, w, h, 1, 0, 200, 200, 200, 0);
+  }
+
+  /* RGBA, 2×1: an opaque and a fully transparent pixel keep their colours */
+  {
+    const guint8 px[] = { 200, 100, 50, 255, 10, 20, 30, 0 };
+    g_autofree float *rgb = NULL;
+
+    write_png_any (rgba, px, 2, 1, PNG_COLOR_TYPE_RGB_ALPHA, 8);
+    rgb = voc_image_load_rgb (rgba, &w, &h, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (w, ==, 2);
+    assert_rgb (rgb, w, h, 0, 0, 200, 100, 50, 0);
+    assert_rgb (rgb, w, h, 1, 0, 10, 20, 30, 0);
+  }
+
+  /* 16-bit RGB, 2×1: 0xABCD, 0x1234, 0xFFFF / 0, 0x8000, 0x00FF */
+  {
+    const guint8 px[] = { 0xab, 0xcd, 0x12, 0x34, 0xff, 0xff, 0x00, 0x00, 0x80, 0x00, 0x00, 0xff };
+    g_autofree float *rgb = NULL;
+
+    write_png_any (deep, px, 2, 1, PNG_COLOR_TYPE_RGB, 16);
+    rgb = voc_image_load_rgb (deep, &w, &h, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (w, ==, 2);
+    assert_rgb (rgb, w, h, 0, 0, 0xab, 0x12, 0xff, 1);
+    assert_rgb (rgb, w, h, 1, 0, 0x00, 0x80, 0x00, 1);
+  }
+
+  /* 16-bit greyscale, 1×2 */
+  {
+    const guint8 px[] = { 0x40, 0x10, 0xc0, 0xf0 };
+    g_autofree float *rgb = NULL;
+
+    write_png_any (deep_grey, px, 1, 2, PNG_COLOR_TYPE_GRAY, 16);
+    rgb = voc_image_load_rgb (deep_grey, &w, &h, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (h, ==, 2);
+    assert_rgb (rgb, w, h, 0, 0, 0x40, 0x40, 0x40, 1);
+    assert_rgb (rgb, w, h, 0, 1, 0xc0, 0xc0, 0xc0, 1);
+  }
+
+  voc_test_rm_rf (dir);
+}
+
+/* A JPEG 16 wide and 8 high, red on the left and blue on the right, with an EXIF APP1 segment
+ * (big-endian TIFF, one IFD entry) saying orientation 6: "rotate 90° clockwise to display".
+ * Upright it is 8 wide and 16 high, red above blue. GdkPixbuf writes no EXIF, so the segment is
+ * spliced in by hand after the JFIF APP0. */
+static void
+test_exif_orientation (void)
+{
+  static const guint8 app1[] = {
+    0xff, 0xe1, 0x00, 0x22,                          /* APP1, 34 bytes with the length */
+    'E', 'x', 'i', 'f', 0, 0,
+    'M', 'M', 0x00, 0x2a, 0x00, 0x00, 0x00, 0x08,    /* TIFF header, IFD0 at 8 */
+    0x00, 0x01,                                      /* one entry */
+    0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01,  /* Orientation, SHORT, 1 value */
+    0x00, 0x06, 0x00, 0x00,                          /* = 6 */
+    0x00, 0x00, 0x00, 0x00,                          /* no next IFD */
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 16, 8);
+  g_autoptr(GByteArray) file = g_byte_array_new ();
+  g_autofree char *dir = voc_test_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "rotated.jpg", NULL);
+  g_autofree char *plain_path = g_build_filename (dir, "plain.jpg", NULL);
+  g_autofree char *jpeg = NULL;
+  g_autofree float *rgb = NULL;
+  g_autofree float *plain = NULL;
+  guint8 *p = gdk_pixbuf_get_pixels (pixbuf);
+  int stride = gdk_pixbuf_get_rowstride (pixbuf);
+  gsize length = 0, app0_end;
+  int w = 0, h = 0;
+
+  for (int y = 0; y < 8; y++)
+    for (int x = 0; x < 16; x++)
+      {
+        guint8 *px = p + y * stride + 3 * x;
+
+        px[0] = x < 8 ? 255 : 0;
+        px[1] = 0;
+        px[2] = x < 8 ? 0 : 255;
+      }
+  g_assert_true (gdk_pixbuf_save_to_buffer (pixbuf, &jpeg, &length, "jpeg", &error,
+                                            "quality", "100", NULL));
+  g_assert_no_error (error);
+  /* SOI, then APP0 (JFIF) with its length */
+  g_assert_cmpuint ((guint8) jpeg[0], ==, 0xff);
+  g_assert_cmpuint ((guint8) jpeg[2], ==, 0xff);
+  g_assert_cmpuint ((guint8) jpeg[3], ==, 0xe0);
+  app0_end = 4 + (((guint8) jpeg[4] << 8) | (guint8) jpeg[5]);
+  g_byte_array_append (file, (const guint8 *) jpeg, app0_end);
+  g_byte_array_append (file, app1, sizeof app1);
+  g_byte_array_append (file, (const guint8 *) jpeg + app0_end, length - app0_end);
+  voc_test_write (dir, "rotated.jpg", file->data, file->len);
+  voc_test_write (dir, "plain.jpg", jpeg, length);
+
+  /* without the tag: as stored */
+  plain = voc_image_load_rgb (plain_path, &w, &h, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (w, ==, 16);
+  g_assert_cmpint (h, ==, 8);
+
+  rgb = voc_image_load_rgb (path, &w, &h, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (w, ==, 8);
+  g_assert_cmpint (h, ==, 16);
+  /* away from the edge, where JPEG's chroma blurs red into blue */
+  assert_rgb (rgb, w, h, 4, 2, 255, 0, 0, 24);
+  assert_rgb (rgb, w, h, 4, 13, 0, 0, 255, 24);
+
+  voc_test_rm_rf (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -418,6 +675,9 @@ main (int   argc,
   g_test_add_func ("/voc/image/grey-and-rgb-masks", test_grey_and_rgb_masks);
   g_test_add_func ("/voc/image/corrupt", test_corrupt_files);
   g_test_add_func ("/voc/image/decode-time", test_decode_time);
+  g_test_add_func ("/voc/image/over-the-pixel-limit", test_over_the_pixel_limit);
+  g_test_add_func ("/voc/image/odd-png-layouts", test_odd_png_layouts);
+  g_test_add_func ("/voc/image/exif-orientation", test_exif_orientation);
 
   return g_test_run ();
 }
