@@ -11,6 +11,22 @@
 
 #include "unet/unet.h"
 
+#include "studio-application.h"
+
+/* The application as the programs run it, but not unique on a session bus (the tests have none)
+ * and registered, so that its startup has run: settings, worker, the built-in model. */
+static inline StudioApplication *
+studio_test_application_new (void)
+{
+  g_autoptr(GError) error = NULL;
+  StudioApplication *app = studio_application_new ();
+
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN);
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+  return app;
+}
+
 /* Spins the default main context until *flag turns TRUE or the timeout passes. */
 static inline gboolean
 studio_test_wait_for (const gboolean *flag,

@@ -91,16 +91,12 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   int status;
 
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
-  app = studio_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
+  app = studio_test_application_new ();
 
   g_test_add_data_func ("/templates/image-view", GSIZE_TO_POINTER (STUDIO_TYPE_IMAGE_VIEW), test_widget);
   g_test_add_data_func ("/templates/legend", GSIZE_TO_POINTER (STUDIO_TYPE_LEGEND), test_widget);

@@ -643,10 +643,7 @@ main (int   argc,
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
-  app = studio_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
+  app = studio_test_application_new ();
   window = studio_window_new (app);
   gtk_window_present (GTK_WINDOW (window));
   g_signal_connect (get_viewer (), "notify::has-segmentation", G_CALLBACK (on_segmented), NULL);
