@@ -62,7 +62,7 @@ main (int   argc,
   viewer = STUDIO_VIEWER (studio_test_find_child (GTK_WIDGET (window), STUDIO_TYPE_VIEWER));
   studio_window_open_dataset (window, root, "val");
   studio_viewer_set_position (viewer, g_getenv ("SCREENSHOT_IMAGE") != NULL
-                                      ? atoi (g_getenv ("SCREENSHOT_IMAGE")) : 3);
+                                      ? atoi (g_getenv ("SCREENSHOT_IMAGE")) : 2);
   studio_test_spin (8.0);
   save_window (GTK_WIDGET (window), viewer_png);
 

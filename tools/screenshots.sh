@@ -19,5 +19,4 @@ mkdir -p "$out"
 GSETTINGS_SCHEMA_DIR="$builddir/data" GSETTINGS_BACKEND=memory NO_AT_BRIDGE=1 \
 GDK_BACKEND=x11 GSK_RENDERER=cairo \
 VOC2007_ROOT="${VOC2007_ROOT:-$(pwd)/../shared/voc2007/VOCdevkit}" \
-UNET_DEFAULT_MODEL="${UNET_DEFAULT_MODEL:-$(pwd)/data/default.safetensors}" \
   xvfb-run -a -s "-screen 0 1400x900x24" "$builddir/tools/screenshots" "$out"
