@@ -184,6 +184,15 @@ event_free (Event *event)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Event, event_free)
 
+static Event *
+event_new (EventKind kind)
+{
+  Event *event = g_new0 (Event, 1);
+
+  event->kind = kind;
+  return event;
+}
+
 static Channel *
 channel_ref (Channel *channel)
 {
@@ -218,9 +227,8 @@ post_error (Channel   *channel,
             const char *path,
             GError    *error)
 {
-  Event *event = g_new0 (Event, 1);
+  Event *event = event_new (kind);
 
-  event->kind = kind;
   event->path = g_strdup (path);
   event->error = error;
   channel_post (channel, event);
@@ -230,9 +238,8 @@ static void
 post_busy (Channel  *channel,
            gboolean  busy)
 {
-  Event *event = g_new0 (Event, 1);
+  Event *event = event_new (EVENT_BUSY);
 
-  event->kind = EVENT_BUSY;
   event->flag = busy;
   channel_post (channel, event);
 }
@@ -241,9 +248,8 @@ static void
 post_train_state (Channel          *channel,
                   StudioTrainState  state)
 {
-  Event *event = g_new0 (Event, 1);
+  Event *event = event_new (EVENT_TRAIN_STATE);
 
-  event->kind = EVENT_TRAIN_STATE;
   event->state = state;
   channel_post (channel, event);
 }
@@ -254,9 +260,6 @@ typedef struct
 {
   Channel        *channel;
   UnetModel      *model;
-  char           *model_name;
-  char           *model_path;
-  int             threads;
   gboolean        flip;
 
   UnetTrainer    *trainer;
@@ -268,10 +271,9 @@ on_trainer_event (const UnetTrainEvent *train_event,
                   gpointer              user_data)
 {
   Thread *thread = user_data;
-  Event *event = g_new0 (Event, 1);
+  Event *event = event_new (EVENT_TRAIN_EVENT);
   gsize n_pixels = (gsize) train_event->sample_width * train_event->sample_height;
 
-  event->kind = EVENT_TRAIN_EVENT;
   event->train = *train_event;
   event->path = g_strdup (train_event->path);
   event->train.path = event->path;
@@ -298,9 +300,8 @@ end_run (Thread     *thread,
          const char *model_path,
          GError     *error)
 {
-  Event *event = g_new0 (Event, 1);
+  Event *event = event_new (EVENT_TRAIN_ENDED);
 
-  event->kind = EVENT_TRAIN_ENDED;
   event->path = thread->trainer != NULL
                 ? g_strdup (unet_trainer_get_options (thread->trainer)->output_dir) : NULL;
   event->model_path = g_strdup (model_path);
@@ -415,8 +416,7 @@ load_model (Thread  *thread,
   g_clear_pointer (&thread->model, unet_model_free);
   thread->model = g_steal_pointer (&model);
 
-  event = g_new0 (Event, 1);
-  event->kind = EVENT_MODEL_LOADED;
+  event = event_new (EVENT_MODEL_LOADED);
   event->object = G_OBJECT (studio_model_info_new (thread->model, command->name, command->path));
   channel_post (thread->channel, event);
 }
@@ -516,8 +516,7 @@ segment (Thread  *thread,
                                 &error);
   if (segmentation != NULL)
     {
-      event = g_new0 (Event, 1);
-      event->kind = EVENT_SEGMENTED;
+      event = event_new (EVENT_SEGMENTED);
       event->object = G_OBJECT (segmentation);
       channel_post (thread->channel, event);
     }
@@ -556,8 +555,7 @@ export_images (Thread  *thread,
       if (g_cancellable_set_error_if_cancelled (command->cancellable, &error))
         break;
 
-      event = g_new0 (Event, 1);
-      event->kind = EVENT_EXPORT_PROGRESS;
+      event = event_new (EVENT_EXPORT_PROGRESS);
       event->done = i;
       event->total = command->paths->len;
       event->path = g_strdup (path);
@@ -579,8 +577,7 @@ export_images (Thread  *thread,
     }
   post_busy (thread->channel, FALSE);
 
-  event = g_new0 (Event, 1);
-  event->kind = EVENT_EXPORT_ENDED;
+  event = event_new (EVENT_EXPORT_ENDED);
   event->done = written;
   event->total = command->paths->len;
   event->error = g_steal_pointer (&error);
@@ -601,7 +598,6 @@ handle_command (Thread  *thread,
       segment (thread, command);
       break;
     case COMMAND_SET_THREADS:
-      thread->threads = command->value;
       unet_set_threads (command->value);
       break;
     case COMMAND_SET_FLIP:
@@ -643,7 +639,7 @@ handle_command (Thread  *thread,
 static gpointer
 worker_thread_main (gpointer data)
 {
-  Thread thread = { .channel = data, .threads = 0 };
+  Thread thread = { .channel = data };
 
   unet_set_threads (0);
   for (;;)
