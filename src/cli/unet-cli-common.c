@@ -293,3 +293,22 @@ unet_cli_progress_free (UnetCliProgress *self)
   g_free (self->command);
   g_free (self);
 }
+
+gboolean
+unet_cli_parse_max_classes (const char *command,
+                            int         option,
+                            int        *max_classes)
+{
+  if (option == UNET_CLI_MAX_CLASSES_UNSET)
+    *max_classes = 0;
+  else if (option == 0)
+    *max_classes = -1;
+  else if (option > 0)
+    *max_classes = option;
+  else
+    {
+      unet_cli_error (command, "--max-classes must be at least 0 (0: no limit)");
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -35,6 +35,17 @@ gboolean   unet_cli_write_file_atomic  (const char  *path,
                                         gsize        length,
                                         GError     **error);
 
+/* --max-classes=N of predict and evaluate: an int option that starts as
+ * UNET_CLI_MAX_CLASSES_UNSET. Returns the UnetPredictOptions.max_classes it asks for (the
+ * model's own limit when unset, none for 0), or FALSE with a message for a negative N. */
+#define UNET_CLI_MAX_CLASSES_UNSET G_MININT
+#define UNET_CLI_MAX_CLASSES_HELP \
+  "Keep at most N foreground classes per image, those covering most of it (default: the " \
+  "model's setting; 0: no limit)"
+gboolean   unet_cli_parse_max_classes  (const char  *command,
+                                        int          option,
+                                        int         *max_classes);
+
 /* Maps an error from the engine or the data layer to the exit code scripts see. */
 int        unet_cli_exit_code_for_error (const GError *error);
 

@@ -26,6 +26,7 @@ typedef struct
   gboolean  json;
   int       tile;
   gboolean  flip;
+  int       max_classes;
   int       threads;
   gboolean  skip_bad;
   gboolean  quiet;
@@ -299,6 +300,7 @@ run_evaluate (const EvaluateOptions *options)
   unet_set_threads (options->threads);
   predict.tile = options->tile;
   predict.flip = options->flip;
+  predict.max_classes = options->max_classes;
   confusion = unet_confusion_new (K);
   progress = unet_cli_progress_new ("evaluate", ids->len, options->quiet);
 
@@ -359,7 +361,7 @@ unet_cli_evaluate (int    argc,
 {
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
-  EvaluateOptions options = { 0 };
+  EvaluateOptions options = { .max_classes = UNET_CLI_MAX_CLASSES_UNSET };
   GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &options.model,
       "Model or checkpoint file (required for now)", "FILE" },
@@ -373,6 +375,8 @@ unet_cli_evaluate (int    argc,
       "Inference tile side in pixels (default 388 valid, 512 same)", "N" },
     { "flip", 0, 0, G_OPTION_ARG_NONE, &options.flip,
       "Average with the mirrored image's prediction (TTA)", NULL },
+    { "max-classes", 0, 0, G_OPTION_ARG_INT, &options.max_classes, UNET_CLI_MAX_CLASSES_HELP,
+      "N" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &options.threads, "Threads to use (default: all cores)",
       "N" },
     { "skip-bad", 0, 0, G_OPTION_ARG_NONE, &options.skip_bad,
@@ -441,6 +445,11 @@ unet_cli_evaluate (int    argc,
   if (options.tile < 0 || options.threads < 0)
     {
       unet_cli_error ("evaluate", "--tile and --threads must be at least 0");
+      status = UNET_EXIT_USAGE;
+      goto out;
+    }
+  if (!unet_cli_parse_max_classes ("evaluate", options.max_classes, &options.max_classes))
+    {
       status = UNET_EXIT_USAGE;
       goto out;
     }

@@ -381,6 +381,9 @@ report_model (const char *path)
             unet_model_get_input_scale (model));
   else
     printf ("  input scale  1 (images as they are)\n");
+  if (unet_model_get_max_classes (model) > 0)
+    printf ("  per image    at most %d foreground classes (the ones covering most of it)\n",
+            unet_model_get_max_classes (model));
   printf ("  parameters   %" G_GSIZE_FORMAT " trainable\n", unet_model_count_trainable (model));
   if (config->padding == UNET_PADDING_VALID)
     {

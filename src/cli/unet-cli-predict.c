@@ -30,6 +30,7 @@ typedef struct
   gboolean  json;
   int       tile;
   gboolean  flip;
+  int       max_classes;
   int       threads;
   gboolean  skip_bad;
   gboolean  quiet;
@@ -405,6 +406,7 @@ run_predict (const PredictOptions *options)
   unet_cli_model_palette (model, palette);
   predict.tile = options->tile;
   predict.flip = options->flip;
+  predict.max_classes = options->max_classes;
   progress = unet_cli_progress_new ("predict", jobs->len, options->quiet);
 
   for (guint i = 0; i < jobs->len; i++)
@@ -462,7 +464,7 @@ unet_cli_predict (int    argc,
 {
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
-  PredictOptions options = { 0 };
+  PredictOptions options = { .max_classes = UNET_CLI_MAX_CLASSES_UNSET };
   GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &options.model,
       "Model or checkpoint file (required for now)", "FILE" },
@@ -476,6 +478,8 @@ unet_cli_predict (int    argc,
       "Inference tile side in pixels (default 388 valid, 512 same)", "N" },
     { "flip", 0, 0, G_OPTION_ARG_NONE, &options.flip,
       "Average with the mirrored image's prediction (TTA)", NULL },
+    { "max-classes", 0, 0, G_OPTION_ARG_INT, &options.max_classes, UNET_CLI_MAX_CLASSES_HELP,
+      "N" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &options.threads, "Threads to use (default: all cores)",
       "N" },
     { "skip-bad", 0, 0, G_OPTION_ARG_NONE, &options.skip_bad,
@@ -547,6 +551,11 @@ unet_cli_predict (int    argc,
   if (options.tile < 0 || options.threads < 0)
     {
       unet_cli_error ("predict", "--tile and --threads must be at least 0");
+      status = UNET_EXIT_USAGE;
+      goto out;
+    }
+  if (!unet_cli_parse_max_classes ("predict", options.max_classes, &options.max_classes))
+    {
       status = UNET_EXIT_USAGE;
       goto out;
     }

@@ -147,6 +147,7 @@ unet_cli_train (int    argc,
   gboolean no_augment = FALSE, no_elastic = FALSE, no_rotation = FALSE, no_flip = FALSE;
   gboolean no_color = FALSE, no_validation = FALSE;
   double dropout = -1.0;
+  int max_classes = G_MININT;
   gint64 seed = -1, epochs = 0, steps = 0;
   Progress progress = { 0 };
   int status;
@@ -168,6 +169,7 @@ unet_cli_train (int    argc,
       { "padding", 0, 0, G_OPTION_ARG_STRING, &padding, "valid (the paper: unpadded, cropped skips) or same", "MODE" },
       { "norm", 0, 0, G_OPTION_ARG_STRING, &norm, "none (the paper) or batch", "KIND" },
       { "dropout", 0, 0, G_OPTION_ARG_DOUBLE, &dropout, "Dropout before the bottleneck (default 0.5)", "P" },
+      { "max-classes", 0, 0, G_OPTION_ARG_INT, &max_classes, "Keep at most N foreground classes per image in validation and every later prediction, those covering most of it (stored in the model; default 0, no limit)", "N" },
       { "input-scale", 0, 0, G_OPTION_ARG_STRING, &input_scale, "Resize images by S before the network sees them, in training and in every later prediction (stored in the model); 0.5 sees twice the context and trains about 4× faster (default 1)", "S" },
       { "tile", 0, 0, G_OPTION_ARG_INT, &options.tile, "Input tile side, rounded up to one the model takes (default 572)", "N" },
       { "batch", 0, 0, G_OPTION_ARG_INT, &options.batch, "Tiles per SGD step (default 1)", "N" },
@@ -283,6 +285,8 @@ unet_cli_train (int    argc,
         }
       if (dropout >= 0.0)
         options.model.dropout = (float) dropout;
+      if (max_classes != G_MININT)
+        options.max_classes = max_classes;
       if (seed >= 0)
         options.seed = (guint64) seed;
       options.augment = !no_augment;

@@ -192,6 +192,7 @@ unet_train_options_to_json (const UnetTrainOptions *o)
   add_double (builder, "dropout", o->model.dropout);
   add_string (builder, "init_from", o->init_from);
   add_double (builder, "input_scale", o->input_scale);
+  add_int (builder, "max_classes", o->max_classes);
   add_int (builder, "tile", o->tile);
   add_int (builder, "batch", o->batch);
   add_int (builder, "epochs", o->epochs);
@@ -372,6 +373,7 @@ unet_train_options_from_json (UnetTrainOptions  *o,
   read_string (&r, "init_from", &o->init_from);
   /* absent from runs started before it existed: they keep the 1 they were given */
   read_double (&r, "input_scale", &o->input_scale);
+  read_int32 (&r, "max_classes", &o->max_classes);
   read_int32 (&r, "tile", &o->tile);
   read_int32 (&r, "batch", &o->batch);
   read_int (&r, "epochs", &o->epochs);
@@ -476,6 +478,13 @@ check_options (const UnetTrainOptions  *o,
       g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
                    "Input scale %g is out of range: it must be above 0 and at most %g",
                    o->input_scale, UNET_MAX_INPUT_SCALE);
+      return FALSE;
+    }
+  if (o->max_classes < 0 || o->max_classes >= o->model.classes)
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
+                   "Foreground classes per image %d is out of range: it must be 0 (no limit) to %d",
+                   o->max_classes, o->model.classes - 1);
       return FALSE;
     }
   if (o->val_every < 1)
@@ -782,6 +791,7 @@ unet_trainer_new (const UnetTrainOptions  *options,
     }
   /* the run's scale wins over an --init model's: validation and every saved model use it */
   unet_model_set_input_scale (self->model, options->input_scale);
+  unet_model_set_max_classes (self->model, options->max_classes);
   self->optimizer = unet_optimizer_new (self->model, options->momentum, options->weight_decay);
   self->best_miou = -1.0;
 
@@ -846,6 +856,7 @@ unet_trainer_resume (const char  *dir,
     return NULL;
   /* the stored option rules, as for the rest of the run */
   unet_model_set_input_scale (self->model, self->options.input_scale);
+  unet_model_set_max_classes (self->model, self->options.max_classes);
 
   value = g_hash_table_lookup (state, "step");
   if (value == NULL || !g_ascii_string_to_signed (value, 10, 0, G_MAXINT64, &self->step, NULL))
@@ -1298,7 +1309,7 @@ unet_trainer_validate (UnetTrainer  *self,
   g_autofree guint8 *preview_prediction = NULL;
   g_autofree double *iou = NULL;
   g_autofree gboolean *present = NULL;
-  UnetPredictOptions predict_options = { 0, FALSE };
+  UnetPredictOptions predict_options = { .tile = 0 };
   UnetTrainEvent event = { 0 };
   double loss_sum = 0.0, miou;
   guint64 loss_count = 0;

@@ -31,6 +31,9 @@ typedef struct
                                         * them, in training and (stored in the model) in every
                                         * later prediction; 1, at most 4. Wins over the scale
                                         * of an init_from model. */
+  int                max_classes;      /* stored in the model (unet_model_set_max_classes), so
+                                        * validation and later predictions keep at most this
+                                        * many foreground classes per image; 0 = no limit */
 
   /* optimisation */
   int                tile;             /* input tile side; rounded up to one the model takes */

@@ -51,10 +51,11 @@ unet_config_validate (const UnetConfig  *config,
       return FALSE;
     }
   /* Class maps are stored as bytes with 255 reserved for "ignore". */
-  if (config->classes < 2 || config->classes > 255)
+  if (config->classes < 2 || config->classes > UNET_MAX_CLASSES)
     {
       g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_CONFIG,
-                   "Class count %d is out of range: it must be 2 to 255", config->classes);
+                   "Class count %d is out of range: it must be 2 to %d", config->classes,
+                   UNET_MAX_CLASSES);
       return FALSE;
     }
   if (config->padding != UNET_PADDING_VALID && config->padding != UNET_PADDING_SAME)

@@ -12,6 +12,8 @@
 G_BEGIN_DECLS
 
 #define UNET_MAX_DEPTH 5
+/* Class numbers are bytes in masks, and 255 is void. */
+#define UNET_MAX_CLASSES 255
 #define UNET_MIN_DEPTH 1
 
 typedef enum

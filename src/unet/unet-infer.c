@@ -228,6 +228,85 @@ predict_tiled (UnetModel                *model,
   return TRUE;
 }
 
+void
+unet_restrict_classes (float  *probs,
+                       int     classes,
+                       size_t  plane,
+                       int     max_classes)
+{
+  size_t area[UNET_MAX_CLASSES] = { 0 };
+  gboolean kept[UNET_MAX_CLASSES] = { FALSE };
+  gboolean dropped_pixels = FALSE;
+  int n_kept;
+
+  g_return_if_fail (probs != NULL);
+  g_return_if_fail (classes >= 2 && classes <= UNET_MAX_CLASSES);
+
+  if (max_classes <= 0 || max_classes >= classes - 1)
+    return;
+
+  for (size_t i = 0; i < plane; i++)
+    {
+      int best = 0;
+
+      for (int k = 1; k < classes; k++)
+        if (probs[k * plane + i] > probs[best * plane + i])
+          best = k;
+      area[best]++;
+    }
+
+  kept[0] = TRUE;
+  for (n_kept = 0; n_kept < max_classes; n_kept++)
+    {
+      int largest = 0;
+
+      for (int k = 1; k < classes; k++)
+        if (!kept[k] && area[k] > 0 && (largest == 0 || area[k] > area[largest]))
+          largest = k;
+      /* 0: no foreground class with pixels is left */
+      if (largest == 0)
+        break;
+      kept[largest] = TRUE;
+    }
+  /* When no dropped class was any pixel's most probable, leave the probabilities exactly as
+   * they are, unchanged even by rounding. */
+  for (int k = 1; k < classes; k++)
+    if (!kept[k] && area[k] > 0)
+      dropped_pixels = TRUE;
+  if (!dropped_pixels)
+    return;
+
+  for (int k = 1; k < classes; k++)
+    if (!kept[k])
+      memset (probs + k * plane, 0, plane * sizeof *probs);
+
+  for (size_t i = 0; i < plane; i++)
+    {
+      float sum = 0.0f;
+
+      for (int k = 0; k < classes; k++)
+        sum += probs[k * plane + i];
+      /* softmax outputs are positive; a pixel whose only mass was in dropped classes (an
+       * underflow) becomes background */
+      if (sum > 0.0f)
+        for (int k = 0; k < classes; k++)
+          probs[k * plane + i] /= sum;
+      else
+        probs[i] = 1.0f;
+    }
+}
+
+static int
+effective_max_classes (UnetModel                *model,
+                       const UnetPredictOptions *options)
+{
+  if (options->max_classes < 0)
+    return 0;
+  if (options->max_classes > 0)
+    return options->max_classes;
+  return unet_model_get_max_classes (model);
+}
+
 gboolean
 unet_model_predict (UnetModel                *model,
                     const float              *rgb,
@@ -238,7 +317,7 @@ unet_model_predict (UnetModel                *model,
                     GError                  **error)
 {
   const UnetConfig *config;
-  UnetPredictOptions defaults = { 0, FALSE };
+  UnetPredictOptions defaults = { 0, FALSE, 0 };
   g_autofree float *scaled_rgb = NULL;
   g_autofree float *scaled_probs = NULL;
   double scale;
@@ -267,11 +346,17 @@ unet_model_predict (UnetModel                *model,
   scale = unet_model_get_input_scale (model);
   scaled_h = unet_resize_scaled_size (height, scale);
   scaled_w = unet_resize_scaled_size (width, scale);
+  K = config->classes;
   if (scaled_h == height && scaled_w == width)
-    return predict_tiled (model, rgb, height, width, probs, options, error);
+    {
+      if (!predict_tiled (model, rgb, height, width, probs, options, error))
+        return FALSE;
+      unet_restrict_classes (probs, K, (size_t) height * width,
+                             effective_max_classes (model, options));
+      return TRUE;
+    }
 
   /* The network sees the image at its input scale; the probabilities come back to full size. */
-  K = config->classes;
   scaled_rgb = g_try_new (float, (size_t) 3 * scaled_h * scaled_w);
   scaled_probs = g_try_new (float, (size_t) K * scaled_h * scaled_w);
   if (scaled_rgb == NULL || scaled_probs == NULL)
@@ -288,6 +373,8 @@ unet_model_predict (UnetModel                *model,
     unet_resize_bilinear (scaled_rgb, rgb, 3, height, width, scaled_h, scaled_w);
   if (!predict_tiled (model, scaled_rgb, scaled_h, scaled_w, scaled_probs, options, error))
     return FALSE;
+  unet_restrict_classes (scaled_probs, K, (size_t) scaled_h * scaled_w,
+                         effective_max_classes (model, options));
   unet_resize_bilinear (probs, scaled_probs, K, scaled_h, scaled_w, height, width);
   return TRUE;
 }

@@ -22,7 +22,20 @@ typedef struct
   int      tile;
   /* Average with the prediction on the horizontally mirrored image. */
   gboolean flip;
+  /* Foreground classes one image may contain (unet_restrict_classes): 0 takes the model's own
+   * setting (unet_model_get_max_classes), a negative value sets no limit. */
+  int      max_classes;
 } UnetPredictOptions;
+
+/* Keep at most max_classes foreground classes (1 … classes-1) in one image's probabilities
+ * probs [classes, plane]: the ones that are the most probable class of the most pixels (ties go
+ * to the lower class number). The other classes' probabilities become 0 and every pixel's are
+ * renormalised to sum to 1, so the pixels they won go to class 0 or to a kept class. Class 0
+ * (background) is always kept. max_classes 0 or classes-1 and above change nothing. */
+void     unet_restrict_classes (float  *probs,
+                                int     classes,
+                                size_t  plane,
+                                int     max_classes);
 
 /* Per-pixel class probabilities for one image of any size.
  * rgb is [3,height,width], values in [0,1] (not yet normalised); probs is [classes,height,width].
@@ -33,7 +46,8 @@ typedef struct
  * A model whose input scale (unet_model_get_input_scale) s is not 1 first resizes the image to
  * round(height·s)×round(width·s) (unet_resize_area to shrink, unet_resize_bilinear to grow),
  * predicts at that size, the tile counted in the network's pixels, and resizes the
- * probabilities back to height×width bilinearly. */
+ * probabilities back to height×width bilinearly. The limit on foreground classes
+ * (options->max_classes) applies at the network's scale, before that. */
 gboolean unet_model_predict (UnetModel                *model,
                              const float              *rgb,
                              int                       height,

@@ -26,7 +26,7 @@
 /* The keys the file needs to rebuild the model; info strings may not take their place. */
 static const char *const structural_keys[] = {
   "format", "depth", "base", "in_channels", "padding", "norm", "dropout",
-  "classes", "palette", "mean", "std", "input_scale",
+  "classes", "palette", "mean", "std", "input_scale", "max_classes",
 };
 
 static gboolean
@@ -213,6 +213,14 @@ writer_for_model (UnetModel *model)
   unet_safetensors_writer_set_metadata (writer, "std", std_json);
   scale = format_double_shortest (unet_model_get_input_scale (model));
   unet_safetensors_writer_set_metadata (writer, "input_scale", scale);
+  /* Absent means no limit, so older readers and files agree. */
+  if (unet_model_get_max_classes (model) > 0)
+    {
+      char max_classes[16];
+
+      g_snprintf (max_classes, sizeof max_classes, "%d", unet_model_get_max_classes (model));
+      unet_safetensors_writer_set_metadata (writer, "max_classes", max_classes);
+    }
 
   info = unet_model_get_info_table (model);
   info_keys = sorted_keys (info);
@@ -623,6 +631,34 @@ parse_input_scale (UnetSafetensors  *st,
   return TRUE;
 }
 
+/* Optional: no limit when absent. At most classes - 1, the foreground classes there are. */
+static gboolean
+parse_max_classes (UnetSafetensors  *st,
+                   const char       *file,
+                   int               classes,
+                   int              *out,
+                   GError          **error)
+{
+  const char *value = unet_safetensors_get_metadata_string (st, "max_classes");
+  double max_classes;
+
+  *out = 0;
+  if (value == NULL)
+    return TRUE;
+  /* range first: casting a huge double to int is undefined */
+  if (!parse_number (value, &max_classes) || max_classes < 0 || max_classes > classes - 1 ||
+      max_classes != (int) max_classes)
+    {
+      g_autofree char *short_value = shorten (value);
+
+      return set_error (error, UNET_ERROR_CORRUPT, file,
+                        "metadata “max_classes”: “%s” is not a whole number from 0 to %d",
+                        short_value, classes - 1);
+    }
+  *out = (int) max_classes;
+  return TRUE;
+}
+
 static gboolean
 check_format (UnetSafetensors  *st,
               const char       *file,
@@ -729,6 +765,7 @@ model_from_safetensors (UnetSafetensors  *st,
   gpointer key, value;
   float mean[3], std[3];
   double input_scale;
+  int max_classes;
 
   if (!check_format (st, file, error))
     return NULL;
@@ -740,7 +777,8 @@ model_from_safetensors (UnetSafetensors  *st,
       (palette = parse_palette (st, file, config.classes, error)) == NULL ||
       !parse_triple (st, file, "mean", FALSE, mean, error) ||
       !parse_triple (st, file, "std", TRUE, std, error) ||
-      !parse_input_scale (st, file, &input_scale, error))
+      !parse_input_scale (st, file, &input_scale, error) ||
+      !parse_max_classes (st, file, config.classes, &max_classes, error))
     return NULL;
 
   if (!unet_config_validate (&config, &local_error))
@@ -759,6 +797,7 @@ model_from_safetensors (UnetSafetensors  *st,
   unet_model_set_classes (model, (const char *const *) class_names, palette);
   unet_model_set_normalization (model, mean, std);
   unet_model_set_input_scale (model, input_scale);
+  unet_model_set_max_classes (model, max_classes);
 
   g_hash_table_iter_init (&iter, unet_safetensors_get_metadata (st));
   while (g_hash_table_iter_next (&iter, &key, &value))

@@ -57,6 +57,7 @@ struct _UnetModel
 
   float       mean[3], std[3];
   double      input_scale;
+  int         max_classes;
   GHashTable *info;
   GStrv       class_names;
   guint8     *palette;
@@ -460,6 +461,24 @@ unet_model_get_input_scale (const UnetModel *self)
   g_return_val_if_fail (self != NULL, 1.0);
 
   return self->input_scale;
+}
+
+void
+unet_model_set_max_classes (UnetModel *self,
+                            int        max_classes)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (max_classes >= 0 && max_classes < UNET_MAX_CLASSES);
+
+  self->max_classes = max_classes;
+}
+
+int
+unet_model_get_max_classes (const UnetModel *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->max_classes;
 }
 
 void

@@ -78,6 +78,15 @@ void              unet_model_set_input_scale (UnetModel        *self,
                                               double            scale);
 double            unet_model_get_input_scale (const UnetModel  *self);
 
+/* How many foreground classes (all but class 0) one image may contain, at most: predictions keep
+ * the ones that cover most of the image and give their pixels to those or to class 0
+ * (unet_restrict_classes). A model trained on a few photos confuses one object's parts between
+ * look-alike classes; most photos show one or two kinds of object. 0, the default, sets no
+ * limit. Stored in the weights file. */
+void              unet_model_set_max_classes (UnetModel        *self,
+                                              int               max_classes);
+int               unet_model_get_max_classes (const UnetModel  *self);
+
 /* Free-form provenance strings stored in the weights file's __metadata__ ("data", "epochs", ...). */
 void              unet_model_set_info        (UnetModel        *self,
                                               const char       *key,

@@ -328,6 +328,17 @@ test_usage_errors (void)
   g_assert_nonnull (strstr (run.err, "--opacity"));
   run_clear (&run);
 
+  run_unet (&run, "predict", "--model", model, "--max-classes", "-1", "-o", out, "x.png", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "--max-classes"));
+  run_clear (&run);
+
+  run_unet (&run, "evaluate", "--model", model, "--dataset", dataset, "--max-classes", "-3",
+            NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "--max-classes"));
+  run_clear (&run);
+
   /* Without --model, the model built into unet segments the image… */
   if (voc_test_root () != NULL)
   {
@@ -533,6 +544,24 @@ test_evaluate_metrics (void)
         }
       run_clear (&run);
     }
+
+  /* --max-classes 1 keeps red, which wins 5 pixels of a against blue's 3; a's blue pixels go
+   * to the better of background (0.5) and red (0): truth 0 row 11 1 0 0, truth 1 row 3 5 0 0.
+   * IoU background 11 / (12 + 14 - 11), red 5/9: mIoU 29/45, pixel accuracy 16/20. */
+  run_unet (&run, "evaluate", "--model", model, "--dataset", dataset, "--json", "-q",
+            "--max-classes", "1", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  result = parse_object (run.out, parser);
+  g_assert_cmpfloat_with_epsilon (member_double (result, "miou"), 29.0 / 45.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (member_double (result, "pixel_accuracy"), 0.8, 1e-12);
+  run_clear (&run);
+  /* 0 sets no limit */
+  run_unet (&run, "evaluate", "--model", model, "--dataset", dataset, "--json", "-q",
+            "--max-classes", "0", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  result = parse_object (run.out, parser);
+  g_assert_cmpfloat_with_epsilon (member_double (result, "miou"), 52.0 / 135.0, 1e-12);
+  run_clear (&run);
 
   /* The table says the same in percent. */
   run_unet (&run, "evaluate", "--model", model, "--dataset", dataset, "-q", NULL);

@@ -634,6 +634,58 @@ test_input_scale (void)
   remove_tree (dataset);
 }
 
+/* The limit on foreground classes per image goes into the model the run trains and saves, and
+ * into the run's options; out of range is refused. */
+static void
+test_max_classes (void)
+{
+  g_autofree char *dataset = make_dataset (4);
+  g_autofree char *output = g_build_filename (dataset, "limited", NULL);
+  g_autofree char *best = g_build_filename (output, "best.safetensors", NULL);
+  g_auto(UnetTrainOptions) o = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  small_options (&o, dataset, output);
+  o.steps = 2;
+  o.max_classes = 1;
+  {
+    g_autoptr(UnetTrainer) trainer = unet_trainer_new (&o, &error);
+    g_autoptr(UnetModel) saved = NULL;
+
+    g_assert_no_error (error);
+    g_assert_cmpint (unet_model_get_max_classes (unet_trainer_get_model (trainer)), ==, 1);
+    g_assert_true (unet_trainer_run (trainer, &error));
+    g_assert_no_error (error);
+    saved = unet_model_load (best, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (unet_model_get_max_classes (saved), ==, 1);
+  }
+  {
+    g_autoptr(UnetTrainer) resumed = unet_trainer_resume (output, 3, 0, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (unet_trainer_get_options (resumed)->max_classes, ==, 1);
+    g_assert_cmpint (unet_model_get_max_classes (unet_trainer_get_model (resumed)), ==, 1);
+  }
+
+  for (int bad = -1; bad <= o.model.classes; bad += o.model.classes + 1)
+    {
+      g_autoptr(UnetTrainer) trainer = NULL;
+      g_autofree char *other = g_build_filename (dataset, "bad", NULL);
+
+      g_free (o.output_dir);
+      o.output_dir = g_steal_pointer (&other);
+      o.max_classes = bad;
+      trainer = unet_trainer_new (&o, &error);
+      g_assert_null (trainer);
+      g_assert_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT);
+      g_assert_nonnull (strstr (error->message, "Foreground classes per image"));
+      g_clear_error (&error);
+    }
+
+  remove_tree (dataset);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -647,6 +699,7 @@ main (int    argc,
   g_test_add_func ("/trainer/learns", test_learns);
   g_test_add_func ("/trainer/real-voc", test_real_voc);
   g_test_add_func ("/trainer/input-scale", test_input_scale);
+  g_test_add_func ("/trainer/max-classes", test_max_classes);
 
   return g_test_run ();
 }

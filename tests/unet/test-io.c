@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -769,6 +770,70 @@ test_input_scale (Fixture       *fixture,
   }
 }
 
+/* The limit on foreground classes per image: absent when there is none (so files stay as they
+ * were), a whole number from 1 to classes-1 otherwise, carried by checkpoints too. */
+static void
+test_max_classes (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *path = fixture_path (fixture, "model.safetensors");
+  g_autofree char *checkpoint = fixture_path (fixture, "checkpoint.safetensors");
+  g_autofree char *edited = fixture_path (fixture, "edited.safetensors");
+  g_autoptr(UnetModel) model = make_model (1, UNET_PADDING_SAME, UNET_NORM_BATCH, 3, 80);
+  g_autoptr(UnetOptimizer) optimizer = unet_optimizer_new (model, 0.9, 1e-4);
+  g_autoptr(GError) error = NULL;
+  int classes = unet_model_get_config (model)->classes;
+
+  for (int max_classes = 0; max_classes < classes; max_classes += classes - 1)
+    {
+      g_autoptr(UnetModel) loaded = NULL;
+      g_autoptr(UnetSafetensors) st = NULL;
+
+      unet_model_set_max_classes (model, max_classes);
+      g_assert_true (unet_model_save (model, path, &error));
+      g_assert_no_error (error);
+      st = unet_safetensors_load_file (path, &error);
+      g_assert_no_error (error);
+      if (max_classes == 0)
+        g_assert_null (unet_safetensors_get_metadata_string (st, "max_classes"));
+      else
+        g_assert_cmpint (atoi (unet_safetensors_get_metadata_string (st, "max_classes")), ==,
+                         max_classes);
+      loaded = unet_model_load (path, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (unet_model_get_max_classes (loaded), ==, max_classes);
+    }
+
+  {
+    g_autoptr(UnetOptimizer) loaded_optimizer = NULL;
+    g_autoptr(GHashTable) state = NULL;
+    g_autoptr(UnetModel) loaded = NULL;
+
+    unet_model_set_max_classes (model, 1);
+    g_assert_true (unet_checkpoint_save (model, optimizer, NULL, checkpoint, &error));
+    g_assert_no_error (error);
+    loaded = unet_checkpoint_load (checkpoint, &loaded_optimizer, &state, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (unet_model_get_max_classes (loaded), ==, 1);
+  }
+
+  {
+    g_autofree char *too_many = g_strdup_printf ("%d", classes);
+    const char *const bad_values[] = {
+      "abc", "-1", "1.5", "1e300", "-1e300", "nan", "", " 1", "[1]", too_many,
+    };
+
+    g_assert_true (unet_model_save (model, path, &error));
+    for (guint i = 0; i < G_N_ELEMENTS (bad_values); i++)
+      {
+        const Edit edit = { .meta_key = "max_classes", .meta_value = bad_values[i] };
+
+        rewrite (path, edited, &edit);
+        assert_load_fails (edited, UNET_ERROR_CORRUPT, "metadata “max_classes”");
+      }
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -776,6 +841,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add ("/io/round-trip", Fixture, NULL, fixture_setup, test_round_trip, fixture_teardown);
+  g_test_add ("/io/max-classes", Fixture, NULL, fixture_setup, test_max_classes, fixture_teardown);
   g_test_add ("/io/metadata-keys", Fixture, NULL, fixture_setup, test_metadata_keys, fixture_teardown);
   g_test_add ("/io/strict", Fixture, NULL, fixture_setup, test_strict, fixture_teardown);
   g_test_add ("/io/torch-fixture", Fixture, NULL, fixture_setup, test_torch_fixture, fixture_teardown);
