@@ -1355,8 +1355,18 @@ unet_trainer_validate (UnetTrainer  *self,
         }
 
       plane = (size_t) sample->width * sample->height;
+      /* The loss is the network's own; the classes are what a user gets, with the model's
+       * limit on foreground classes per image, which zeroes probabilities the loss needs. */
+      predict_options.max_classes = -1;
       prediction = unet_model_predict_classes (self->model, sample->rgb, sample->height,
                                                sample->width, &predict_options, &probs, error);
+      if (prediction != NULL && unet_model_get_max_classes (self->model) > 0)
+        {
+          g_free (prediction);
+          predict_options.max_classes = 0;
+          prediction = unet_model_predict_classes (self->model, sample->rgb, sample->height,
+                                                   sample->width, &predict_options, NULL, error);
+        }
       if (prediction == NULL)
         {
           g_prefix_error (error, "%s: ", id);

@@ -634,8 +634,19 @@ test_input_scale (void)
   remove_tree (dataset);
 }
 
+static void
+record_val_loss (const UnetTrainEvent *event,
+                 gpointer              user_data)
+{
+  double *val_loss = user_data;
+
+  if (event->kind == UNET_TRAIN_EVENT_EVALUATED)
+    *val_loss = event->val_loss;
+}
+
 /* The limit on foreground classes per image goes into the model the run trains and saves, and
- * into the run's options; out of range is refused. */
+ * into the run's options; the validation loss stays the network's own; out of range is
+ * refused. */
 static void
 test_max_classes (void)
 {
@@ -647,15 +658,31 @@ test_max_classes (void)
 
   small_options (&o, dataset, output);
   o.steps = 2;
-  o.max_classes = 1;
   {
-    g_autoptr(UnetTrainer) trainer = unet_trainer_new (&o, &error);
+    g_autofree char *unlimited_output = g_build_filename (dataset, "unlimited", NULL);
+    g_autoptr(UnetTrainer) unlimited = NULL;
+    g_autoptr(UnetTrainer) trainer = NULL;
     g_autoptr(UnetModel) saved = NULL;
+    double unlimited_loss = -1.0, limited_loss = -2.0;
 
+    g_free (o.output_dir);
+    o.output_dir = g_strdup (unlimited_output);
+    unlimited = unet_trainer_new (&o, &error);
+    g_assert_no_error (error);
+    unet_trainer_set_event_func (unlimited, record_val_loss, &unlimited_loss);
+    g_assert_true (unet_trainer_run (unlimited, &error));
+    g_assert_no_error (error);
+
+    g_free (o.output_dir);
+    o.output_dir = g_strdup (output);
+    o.max_classes = 1;
+    trainer = unet_trainer_new (&o, &error);
     g_assert_no_error (error);
     g_assert_cmpint (unet_model_get_max_classes (unet_trainer_get_model (trainer)), ==, 1);
+    unet_trainer_set_event_func (trainer, record_val_loss, &limited_loss);
     g_assert_true (unet_trainer_run (trainer, &error));
     g_assert_no_error (error);
+    g_assert_cmpfloat (limited_loss, ==, unlimited_loss);
     saved = unet_model_load (best, &error);
     g_assert_no_error (error);
     g_assert_cmpint (unet_model_get_max_classes (saved), ==, 1);
