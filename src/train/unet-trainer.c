@@ -54,6 +54,10 @@ struct _UnetTrainer
   float              *batch_input;
   guint8             *batch_labels;
   float              *batch_weights;
+  /* one tile of another sample, for copy-paste augmentation */
+  float              *paste_input;
+  guint8             *paste_labels;
+  float              *paste_weights;
   guint32            *order;          /* this epoch's sample order */
   gint64              order_epoch;
 
@@ -213,6 +217,7 @@ unet_train_options_to_json (const UnetTrainOptions *o)
   add_double (builder, "brightness", a->brightness);
   add_double (builder, "contrast", a->contrast);
   add_double (builder, "saturation", a->saturation);
+  add_double (builder, "copy_paste", a->copy_paste);
   add_bool (builder, "weighted_loss", o->weighted_loss);
   add_double (builder, "w0", o->w0);
   add_double (builder, "sigma", o->sigma);
@@ -394,6 +399,7 @@ unet_train_options_from_json (UnetTrainOptions  *o,
   read_double (&r, "brightness", &a->brightness);
   read_double (&r, "contrast", &a->contrast);
   read_double (&r, "saturation", &a->saturation);
+  read_double (&r, "copy_paste", &a->copy_paste);
   read_bool (&r, "weighted_loss", &o->weighted_loss);
   read_double (&r, "w0", &o->w0);
   read_double (&r, "sigma", &o->sigma);
@@ -459,6 +465,13 @@ check_options (const UnetTrainOptions  *o,
     {
       g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
                    "Learning rate %g is out of range", o->lr);
+      return FALSE;
+    }
+  if (!(o->augment_options.copy_paste >= 0.0 && o->augment_options.copy_paste <= 1.0))
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
+                   "Copy-paste probability %g is out of range: it must be 0 to 1",
+                   o->augment_options.copy_paste);
       return FALSE;
     }
   if (!(o->momentum >= 0.0 && o->momentum < 1.0))
@@ -614,6 +627,18 @@ allocate_batch (UnetTrainer  *self,
   self->batch_input = g_try_new (float, (size_t) o->batch * 3 * in_plane);
   self->batch_labels = g_try_new (guint8, (size_t) o->batch * out_plane);
   self->batch_weights = o->weighted_loss ? g_try_new (float, (size_t) o->batch * out_plane) : NULL;
+  if (o->augment && o->augment_options.copy_paste > 0.0)
+    {
+      self->paste_input = g_try_new (float, 3 * in_plane);
+      self->paste_labels = g_try_new (guint8, out_plane);
+      self->paste_weights = o->weighted_loss ? g_try_new (float, out_plane) : NULL;
+      if (self->paste_input == NULL || self->paste_labels == NULL ||
+          (o->weighted_loss && self->paste_weights == NULL))
+        {
+          g_set_error (error, UNET_ERROR, UNET_ERROR_NO_MEMORY, "Not enough memory for a batch");
+          return FALSE;
+        }
+    }
   self->order = g_new (guint32, self->train_ids->len);
   self->order_epoch = -1;
   if (self->batch_input == NULL || self->batch_labels == NULL ||
@@ -911,6 +936,9 @@ unet_trainer_free (UnetTrainer *self)
   g_free (self->batch_input);
   g_free (self->batch_labels);
   g_free (self->batch_weights);
+  g_free (self->paste_input);
+  g_free (self->paste_labels);
+  g_free (self->paste_weights);
   g_free (self->order);
   unet_train_options_clear (&self->options);
   g_free (self);
@@ -1065,6 +1093,45 @@ normalise (UnetTrainer *self,
     }
 }
 
+/* Copy-paste augmentation for tile b of the batch: with probability copy_paste, a random
+ * training sample (any, the tile's own too) is augmented into the scratch tile with its own
+ * random transform and its objects are pasted over tile b. The random numbers come from the
+ * tile's own stream, so a step's batch stays a function of the seed and the step. A sample
+ * that cannot be loaded pastes nothing: the tile is still a good one. */
+static void
+paste_objects (UnetTrainer             *self,
+               const VocAugmentOptions *augment,
+               UnetRng                 *rng,
+               int                      b)
+{
+  const UnetTrainOptions *o = &self->options;
+  size_t in_floats = (size_t) 3 * self->in_size * self->in_size;
+  size_t out_plane = (size_t) self->out_size * self->out_size;
+  g_autoptr(GError) local_error = NULL;
+  VocSample *sample;
+  gboolean owned;
+  UnetRng paste_rng;
+  guint index;
+
+  if (!(unet_rng_uniform (rng) < augment->copy_paste))
+    return;
+  index = unet_rng_below (rng, self->train_ids->len);
+  unet_rng_seed (&paste_rng, unet_rng_next (rng));
+
+  sample = load_train_sample (self, index, &owned, &local_error);
+  if (sample == NULL)
+    return;
+  if (voc_augment_sample (sample, augment, &paste_rng, self->in_size, self->out_size,
+                          self->paste_input, self->paste_labels, self->paste_weights,
+                          o->weighted_loss ? &self->weight_map : NULL, &local_error))
+    voc_augment_paste (self->batch_input + b * in_floats, self->batch_labels + b * out_plane,
+                       self->batch_weights ? self->batch_weights + b * out_plane : NULL,
+                       self->paste_input, self->paste_labels, self->paste_weights,
+                       self->in_size, self->out_size);
+  if (owned)
+    voc_sample_free (sample);
+}
+
 static gboolean
 fill_batch (UnetTrainer  *self,
             GError      **error)
@@ -1111,6 +1178,8 @@ fill_batch (UnetTrainer  *self,
                                          &local_error);
               if (owned)
                 voc_sample_free (sample);
+              if (done && self->paste_input != NULL)
+                paste_objects (self, &augment, &rng, b);
             }
           if (!done)
             {

@@ -387,3 +387,41 @@ voc_augment_sample (const VocSample          *sample,
     colour_jitter (image_out, plane, bright, contr, satur);
   return TRUE;
 }
+
+size_t
+voc_augment_paste (float        *image,
+                   guint8       *labels,
+                   float        *weights,
+                   const float  *src_image,
+                   const guint8 *src_labels,
+                   const float  *src_weights,
+                   int           in_size,
+                   int           out_size)
+{
+  size_t in_plane = (size_t) in_size * in_size;
+  int offset = (in_size - out_size) / 2;
+  size_t pasted = 0;
+
+  g_return_val_if_fail (image != NULL && labels != NULL, 0);
+  g_return_val_if_fail (src_image != NULL && src_labels != NULL, 0);
+  g_return_val_if_fail ((weights == NULL) == (src_weights == NULL), 0);
+  g_return_val_if_fail (out_size > 0 && out_size <= in_size, 0);
+
+  for (int y = 0; y < out_size; y++)
+    for (int x = 0; x < out_size; x++)
+      {
+        size_t o = (size_t) y * out_size + x;
+        size_t i = (size_t) (y + offset) * in_size + x + offset;
+        guint8 label = src_labels[o];
+
+        if (label == 0 || label == VOC_VOID)
+          continue;
+        for (int c = 0; c < 3; c++)
+          image[c * in_plane + i] = src_image[c * in_plane + i];
+        labels[o] = label;
+        if (weights != NULL)
+          weights[o] = src_weights[o];
+        pasted++;
+      }
+  return pasted;
+}

@@ -28,6 +28,9 @@ typedef struct
   double   brightness;         /* factors uniform in [1 - x, 1 + x]; 0.2 each; 0 = off */
   double   contrast;
   double   saturation;
+  double   copy_paste;         /* probability that a tile gets another tile's objects pasted
+                                * over it (voc_augment_paste; the trainer picks the other
+                                * sample); 0 = off, the default */
 } VocAugmentOptions;
 
 /* The defaults above. */
@@ -59,5 +62,21 @@ gboolean voc_augment_sample (const VocSample          *sample,
                              float                    *weights_out,
                              const VocWeightMap       *wmap,
                              GError                  **error);
+
+/* Copy-paste augmentation (Ghiasi et al. 2021, "Simple Copy-Paste is a Strong Data
+ * Augmentation Method for Instance Segmentation"): the objects of one augmented tile pasted over
+ * another, so that a network trained on a few photos sees objects in new places and company.
+ * Every output pixel whose src label is a foreground class (1 to 254) takes the src tile's
+ * image pixel, label and weight (weights and src_weights may both be NULL); background, void
+ * and the input tile's context outside the output (valid padding: labels are the centre
+ * out_size×out_size of the in_size×in_size image) stay. Returns how many pixels were pasted. */
+size_t   voc_augment_paste  (float                    *image,
+                             guint8                   *labels,
+                             float                    *weights,
+                             const float              *src_image,
+                             const guint8             *src_labels,
+                             const float              *src_weights,
+                             int                       in_size,
+                             int                       out_size);
 
 G_END_DECLS

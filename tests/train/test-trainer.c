@@ -132,6 +132,7 @@ test_options_json (void)
   a.seed = G_GUINT64_CONSTANT (18446744073709551557);
   a.weighted_loss = TRUE;
   a.augment_options.rotation = 7.5;
+  a.augment_options.copy_paste = 0.375;
   a.val_every = 3;
   a.model.padding = UNET_PADDING_VALID;
   /* "no validation" must survive a resume, not fall back to the default split */
@@ -146,6 +147,7 @@ test_options_json (void)
   g_assert_true (b.seed == a.seed);
   g_assert_cmpint (b.model.padding, ==, UNET_PADDING_VALID);
   g_assert_cmpfloat (b.augment_options.rotation, ==, 7.5);
+  g_assert_cmpfloat (b.augment_options.copy_paste, ==, 0.375);
   g_assert_null (b.val_split);
   g_assert_cmpint (b.val_every, ==, 3);
 
@@ -713,6 +715,83 @@ test_max_classes (void)
   remove_tree (dataset);
 }
 
+/* Trains `steps` steps with copy-paste probability p into a fresh folder; returns the weights. */
+static GArray *
+train_with_copy_paste (const char *dataset,
+                       const char *name,
+                       double      p,
+                       gboolean    weighted)
+{
+  g_autofree char *output = g_build_filename (dataset, name, NULL);
+  g_auto(UnetTrainOptions) o = { 0 };
+  g_autoptr(UnetTrainer) trainer = NULL;
+  g_autoptr(GError) error = NULL;
+  GArray *weights = g_array_new (FALSE, FALSE, sizeof (float));
+  UnetModel *model;
+
+  small_options (&o, dataset, output);
+  o.steps = 3;
+  o.threads = 1;
+  o.weighted_loss = weighted;
+  g_clear_pointer (&o.val_split, g_free);
+  o.augment_options.copy_paste = p;
+  trainer = unet_trainer_new (&o, &error);
+  g_assert_no_error (error);
+  g_assert_true (unet_trainer_run (trainer, &error));
+  g_assert_no_error (error);
+  model = unet_trainer_get_model (trainer);
+  for (guint i = 0; i < unet_model_get_n_params (model); i++)
+    {
+      UnetParam *param = unet_model_get_param (model, i);
+
+      g_array_append_vals (weights, param->data, param->numel);
+    }
+  return weights;
+}
+
+/* Copy-paste changes what the network sees, and a run with it is as reproducible as without;
+ * probabilities outside [0, 1] are refused. */
+static void
+test_copy_paste (void)
+{
+  g_autofree char *dataset = make_dataset (4);
+
+  for (int weighted = 0; weighted < 2; weighted++)
+    {
+      g_autoptr(GArray) plain = train_with_copy_paste (dataset, "plain", 0.0, weighted);
+      g_autoptr(GArray) pasted = train_with_copy_paste (dataset, "pasted", 1.0, weighted);
+      g_autoptr(GArray) again = train_with_copy_paste (dataset, "again", 1.0, weighted);
+
+      g_assert_cmpuint (plain->len, ==, pasted->len);
+      g_assert_true (memcmp (plain->data, pasted->data, plain->len * sizeof (float)) != 0);
+      g_assert_cmpmem (pasted->data, pasted->len * sizeof (float),
+                       again->data, again->len * sizeof (float));
+      remove_tree (dataset);
+      g_free (dataset);
+      dataset = make_dataset (4);
+    }
+
+  {
+    g_autofree char *output = g_build_filename (dataset, "bad", NULL);
+    const double bad[] = { -0.1, 1.5, NAN };
+    g_auto(UnetTrainOptions) o = { 0 };
+
+    small_options (&o, dataset, output);
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(UnetTrainer) trainer = NULL;
+
+        o.augment_options.copy_paste = bad[i];
+        trainer = unet_trainer_new (&o, &error);
+        g_assert_null (trainer);
+        g_assert_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT);
+        g_assert_nonnull (strstr (error->message, "Copy-paste"));
+      }
+  }
+  remove_tree (dataset);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -727,6 +806,7 @@ main (int    argc,
   g_test_add_func ("/trainer/real-voc", test_real_voc);
   g_test_add_func ("/trainer/input-scale", test_input_scale);
   g_test_add_func ("/trainer/max-classes", test_max_classes);
+  g_test_add_func ("/trainer/copy-paste", test_copy_paste);
 
   return g_test_run ();
 }

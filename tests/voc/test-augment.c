@@ -308,6 +308,65 @@ test_real_timing (void)
                   load_ms / ids->len, aug_ms / ids->len, aug_w_ms / ids->len, ids->len);
 }
 
+/* Pasting: a 6×6 input tile with a 4×4 output (valid padding, context 1 on every side). The
+ * src labels hold a foreground class, background and void; only the foreground pixels move,
+ * with their colour, label and weight, at the same place; the context ring never changes. */
+static void
+test_paste (void)
+{
+  enum { IN = 6, OUT = 4, PLANE = IN * IN };
+  static const guint8 src_labels[OUT * OUT] = {
+    0, 7, 7, 0,
+    0, 7, 255, 0,
+    3, 3, 0, 0,
+    0, 0, 0, 255,
+  };
+  float image[3 * PLANE], src_image[3 * PLANE], expected_image[3 * PLANE];
+  float weights[OUT * OUT], src_weights[OUT * OUT];
+  guint8 labels[OUT * OUT], expected_labels[OUT * OUT];
+  size_t pasted;
+
+  for (int i = 0; i < 3 * PLANE; i++)
+    {
+      image[i] = 0.25f;
+      src_image[i] = 0.75f + 0.001f * i;
+    }
+  for (int i = 0; i < OUT * OUT; i++)
+    {
+      labels[i] = i % 2 ? 1 : 255;
+      weights[i] = 1.0f;
+      src_weights[i] = 2.0f + i;
+    }
+  memcpy (expected_image, image, sizeof image);
+  memcpy (expected_labels, labels, sizeof labels);
+  for (int y = 0; y < OUT; y++)
+    for (int x = 0; x < OUT; x++)
+      {
+        guint8 l = src_labels[y * OUT + x];
+
+        if (l == 0 || l == 255)
+          continue;
+        expected_labels[y * OUT + x] = l;
+        for (int c = 0; c < 3; c++)
+          expected_image[c * PLANE + (y + 1) * IN + x + 1] = src_image[c * PLANE + (y + 1) * IN + x + 1];
+      }
+
+  pasted = voc_augment_paste (image, labels, weights, src_image, src_labels, src_weights, IN, OUT);
+  g_assert_cmpuint (pasted, ==, 5);
+  g_assert_cmpmem (labels, sizeof labels, expected_labels, sizeof expected_labels);
+  g_assert_cmpmem (image, sizeof image, expected_image, sizeof expected_image);
+  for (int i = 0; i < OUT * OUT; i++)
+    g_assert_cmpfloat (weights[i], ==, src_labels[i] == 7 || src_labels[i] == 3 ? 2.0f + i : 1.0f);
+
+  /* without weights, the same labels */
+  memset (labels, 0, sizeof labels);
+  pasted = voc_augment_paste (image, labels, NULL, src_image, src_labels, NULL, IN, OUT);
+  g_assert_cmpuint (pasted, ==, 5);
+  g_assert_cmpuint (labels[1], ==, 7);
+  g_assert_cmpuint (labels[8], ==, 3);
+  g_assert_cmpuint (labels[6], ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -321,6 +380,7 @@ main (int   argc,
   g_test_add_func ("/voc/augment/value-range", test_value_range);
   g_test_add_func ("/voc/augment/bad-arguments", test_bad_arguments);
   g_test_add_func ("/voc/augment/real-timing", test_real_timing);
+  g_test_add_func ("/voc/augment/paste", test_paste);
 
   return g_test_run ();
 }
