@@ -21,6 +21,8 @@ struct _StudioModelInfo
   char       **class_names;
   guint8      *palette;
   gsize        n_parameters;
+  double       input_scale;
+  int          max_classes;
   GHashTable  *metadata;
 };
 
@@ -71,6 +73,8 @@ studio_model_info_new (UnetModel  *model,
   self->class_names = g_strdupv ((char **) unet_model_get_class_names (model));
   self->palette = g_memdup2 (unet_model_get_palette (model), (gsize) self->config.classes * 3);
   self->n_parameters = unet_model_count_trainable (model);
+  self->input_scale = unet_model_get_input_scale (model);
+  self->max_classes = unet_model_get_max_classes (model);
 
   info = unet_model_get_info_table (model);
   if (info != NULL)
@@ -155,6 +159,20 @@ studio_model_info_describe (StudioModelInfo *self)
   g_string_append_printf (text, _("%d classes, %.2f million parameters"), self->config.classes,
                           self->n_parameters / 1e6);
   g_string_append_c (text, '\n');
+  if (self->input_scale != 1.0)
+    {
+      g_string_append_printf (text, _("Sees photos at %g× their size"), self->input_scale);
+      g_string_append_c (text, '\n');
+    }
+  if (self->max_classes > 0)
+    {
+      g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE,
+                                                 "At most %d kind of object per photo",
+                                                 "At most %d kinds of object per photo",
+                                                 self->max_classes),
+                              self->max_classes);
+      g_string_append_c (text, '\n');
+    }
   g_string_append (text, self->path != NULL ? self->path : _("Built into the application"));
 
   keys = g_list_sort (g_hash_table_get_keys (self->metadata), (GCompareFunc) g_strcmp0);
