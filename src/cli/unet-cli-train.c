@@ -148,6 +148,7 @@ unet_cli_train (int    argc,
   gboolean no_color = FALSE, no_validation = FALSE;
   double dropout = -1.0;
   int max_classes = G_MININT;
+  gboolean no_bn_estimate = FALSE;
   gint64 seed = -1, epochs = 0, steps = 0;
   Progress progress = { 0 };
   int status;
@@ -185,6 +186,7 @@ unet_cli_train (int    argc,
       { "no-rotation", 0, 0, G_OPTION_ARG_NONE, &no_rotation, "No random rotation", NULL },
       { "no-flip", 0, 0, G_OPTION_ARG_NONE, &no_flip, "No horizontal flips", NULL },
       { "no-color", 0, 0, G_OPTION_ARG_NONE, &no_color, "No brightness, contrast or saturation jitter", NULL },
+      { "no-bn-estimate", 0, 0, G_OPTION_ARG_NONE, &no_bn_estimate, "Validate and save with batch norm's moving averages from the training steps, not with statistics re-estimated on the training images", NULL },
       { "copy-paste", 0, 0, G_OPTION_ARG_DOUBLE, &options.augment_options.copy_paste, "Probability that a tile gets the objects of another training tile pasted over it (default 0)", "P" },
       { "scale-min", 0, 0, G_OPTION_ARG_DOUBLE, &options.augment_options.scale_min, "Smallest random scale (default 0.75)", "S" },
       { "scale-max", 0, 0, G_OPTION_ARG_DOUBLE, &options.augment_options.scale_max, "Largest random scale (default 1.25)", "S" },
@@ -288,6 +290,8 @@ unet_cli_train (int    argc,
         options.model.dropout = (float) dropout;
       if (max_classes != G_MININT)
         options.max_classes = max_classes;
+      if (no_bn_estimate)
+        options.estimate_bn = FALSE;
       if (seed >= 0)
         options.seed = (guint64) seed;
       options.augment = !no_augment;

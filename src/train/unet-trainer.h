@@ -45,6 +45,10 @@ typedef struct
   gint64             warmup_steps;
   double             momentum;         /* 0.99, the paper's */
   double             weight_decay;
+  gboolean           estimate_bn;      /* before each validation (and the saved models), batch
+                                        * norm's running statistics re-estimated on the
+                                        * training images (unet_model_accumulate_bn_statistics)
+                                        * instead of the steps' moving averages; TRUE */
 
   /* augmentation and loss */
   gboolean           augment;

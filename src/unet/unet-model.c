@@ -63,6 +63,10 @@ struct _UnetModel
   guint8     *palette;
 
   UnetRng     dropout_rng;
+  /* batch-norm running statistics: the moving average's weight of a new batch, and how many
+   * batches unet_model_accumulate_bn_statistics has averaged */
+  float       bn_momentum;
+  guint       bn_batches;
 
   /* per-shape state, from unet_model_prepare */
   UnetShape   input_shape, output_shape;
@@ -275,6 +279,7 @@ unet_model_new (const UnetConfig  *config,
     unet_model_set_normalization (self, imagenet_mean, imagenet_std);
   }
   self->input_scale = 1.0;
+  self->bn_momentum = 0.1f; /* PyTorch's default */
   unet_model_set_classes (self, NULL, NULL);
   unet_model_init_weights (self, 0);
 
@@ -852,7 +857,7 @@ conv_unit_forward (UnetModel   *self,
                    const float *in,
                    gboolean     training)
 {
-  static const UnetBatchNormParams bn = { 0.1f, 1e-5f };
+  const UnetBatchNormParams bn = { self->bn_momentum, 1e-5f };
   int pad = self->config.padding == UNET_PADDING_SAME ? 1 : 0;
 
   if (unit->gamma < 0)
@@ -915,19 +920,15 @@ conv_unit_backward (UnetModel   *self,
                          unit->in_shape, unit->out_channels, pad, self->work);
 }
 
-const float *
-unet_model_forward (UnetModel   *self,
-                    const float *input,
-                    gboolean     training)
+static const float *
+forward (UnetModel   *self,
+         const float *input,
+         gboolean     training,
+         gboolean     dropout)
 {
   const UnetConfig *config;
   const float *x = input;
   int depth;
-
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (input != NULL, NULL);
-  g_return_val_if_fail (self->act_block != NULL, NULL);
-  g_return_val_if_fail (!training || self->prepared_for_training, NULL);
 
   config = &self->config;
   depth = config->depth;
@@ -942,7 +943,7 @@ unet_model_forward (UnetModel   *self,
       x = level->pool;
     }
 
-  if (training && config->dropout > 0.0f)
+  if (dropout && config->dropout > 0.0f)
     unet_dropout_forward (self->enc[depth - 1].pool, self->dropout_mask,
                           unet_shape_numel (self->enc[depth - 1].pool_shape),
                           config->dropout, &self->dropout_rng);
@@ -975,6 +976,47 @@ unet_model_forward (UnetModel   *self,
   self->last_input = input;
   self->last_forward_trained = training;
   return self->logits;
+}
+
+const float *
+unet_model_forward (UnetModel   *self,
+                    const float *input,
+                    gboolean     training)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (input != NULL, NULL);
+  g_return_val_if_fail (self->act_block != NULL, NULL);
+  g_return_val_if_fail (!training || self->prepared_for_training, NULL);
+
+  return forward (self, input, training, training);
+}
+
+void
+unet_model_reset_bn_statistics (UnetModel *self)
+{
+  g_return_if_fail (self != NULL);
+
+  self->bn_batches = 0;
+}
+
+void
+unet_model_accumulate_bn_statistics (UnetModel   *self,
+                                     const float *input)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (input != NULL);
+  g_return_if_fail (self->act_block != NULL && self->prepared_for_training);
+
+  if (self->config.norm != UNET_NORM_BATCH)
+    return;
+  /* weight 1/(n+1) for batch n+1 keeps the running value the plain mean of all n+1 batches;
+   * the first batch replaces whatever was there */
+  self->bn_momentum = 1.0f / (float) (self->bn_batches + 1);
+  forward (self, input, TRUE, FALSE);
+  self->bn_momentum = 0.1f;
+  self->bn_batches++;
+  /* the activations belong to no training step: backward must not use them */
+  self->last_forward_trained = FALSE;
 }
 
 float *

@@ -133,6 +133,18 @@ const float      *unet_model_forward         (UnetModel        *self,
                                               const float      *input,
                                               gboolean          training);
 
+/* Batch-norm running statistics estimated from data instead of the training steps' moving
+ * average (which lags behind weights that move, and saw dropout): after
+ * unet_model_reset_bn_statistics, each unet_model_accumulate_bn_statistics runs one batch at
+ * the prepared shape (prepared for training) with batch statistics and without dropout, and the
+ * running mean and variance become the plain mean of the batch means and unbiased variances of
+ * all the batches since the reset (PyTorch's BatchNorm with momentum=None). Nothing else
+ * changes: parameters, gradients and the dropout generator stay as they were. No-op without
+ * batch norm. */
+void              unet_model_reset_bn_statistics      (UnetModel   *self);
+void              unet_model_accumulate_bn_statistics (UnetModel   *self,
+                                                       const float *input);
+
 /* The buffer d loss / d logits goes into before unet_model_backward. */
 float            *unet_model_get_logits_grad (UnetModel        *self);
 

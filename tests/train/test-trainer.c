@@ -133,6 +133,7 @@ test_options_json (void)
   a.weighted_loss = TRUE;
   a.augment_options.rotation = 7.5;
   a.augment_options.copy_paste = 0.375;
+  a.estimate_bn = FALSE;
   a.val_every = 3;
   a.model.padding = UNET_PADDING_VALID;
   /* "no validation" must survive a resume, not fall back to the default split */
@@ -148,6 +149,7 @@ test_options_json (void)
   g_assert_cmpint (b.model.padding, ==, UNET_PADDING_VALID);
   g_assert_cmpfloat (b.augment_options.rotation, ==, 7.5);
   g_assert_cmpfloat (b.augment_options.copy_paste, ==, 0.375);
+  g_assert_false (b.estimate_bn);
   g_assert_null (b.val_split);
   g_assert_cmpint (b.val_every, ==, 3);
 
@@ -792,6 +794,76 @@ test_copy_paste (void)
   remove_tree (dataset);
 }
 
+/* Splits a model's floats into the trainable ones and the running statistics. */
+static void
+split_params (UnetModel *model,
+              GArray    *trainable,
+              GArray    *running)
+{
+  for (guint i = 0; i < unet_model_get_n_params (model); i++)
+    {
+      UnetParam *param = unet_model_get_param (model, i);
+
+      g_array_append_vals (param->kind == UNET_PARAM_RUNNING_STAT ? running : trainable,
+                           param->data, param->numel);
+    }
+}
+
+/* Re-estimating batch norm's statistics before validation leaves training alone (the same
+ * trainable weights) and changes only the running statistics, which the saved model has; the
+ * same run twice gives the same statistics. */
+static void
+test_estimate_bn (void)
+{
+  g_autofree char *dataset = make_dataset (5);
+  GArray *trainable[3] = { NULL };
+  GArray *running[3] = { NULL };
+  g_autoptr(GError) error = NULL;
+
+  for (int run = 0; run < 3; run++)
+    {
+      g_autofree char *name = g_strdup_printf ("run%d", run);
+      g_autofree char *output = g_build_filename (dataset, name, NULL);
+      g_autofree char *best = g_build_filename (output, "best.safetensors", NULL);
+      g_auto(UnetTrainOptions) o = { 0 };
+      g_autoptr(UnetTrainer) trainer = NULL;
+      g_autoptr(UnetModel) saved = NULL;
+      g_autoptr(GArray) saved_trainable = g_array_new (FALSE, FALSE, sizeof (float));
+      g_autoptr(GArray) saved_running = g_array_new (FALSE, FALSE, sizeof (float));
+
+      small_options (&o, dataset, output);
+      o.steps = 4;
+      o.threads = 1;
+      o.estimate_bn = run != 0;
+      trainer = unet_trainer_new (&o, &error);
+      g_assert_no_error (error);
+      g_assert_true (unet_trainer_run (trainer, &error));
+      g_assert_no_error (error);
+      trainable[run] = g_array_new (FALSE, FALSE, sizeof (float));
+      running[run] = g_array_new (FALSE, FALSE, sizeof (float));
+      split_params (unet_trainer_get_model (trainer), trainable[run], running[run]);
+
+      saved = unet_model_load (best, &error);
+      g_assert_no_error (error);
+      split_params (saved, saved_trainable, saved_running);
+      g_assert_cmpmem (saved_running->data, saved_running->len * sizeof (float),
+                       running[run]->data, running[run]->len * sizeof (float));
+    }
+
+  g_assert_cmpmem (trainable[0]->data, trainable[0]->len * sizeof (float),
+                   trainable[1]->data, trainable[1]->len * sizeof (float));
+  g_assert_true (memcmp (running[0]->data, running[1]->data,
+                         running[0]->len * sizeof (float)) != 0);
+  g_assert_cmpmem (running[1]->data, running[1]->len * sizeof (float),
+                   running[2]->data, running[2]->len * sizeof (float));
+  for (int run = 0; run < 3; run++)
+    {
+      g_array_unref (trainable[run]);
+      g_array_unref (running[run]);
+    }
+  remove_tree (dataset);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -807,6 +879,7 @@ main (int    argc,
   g_test_add_func ("/trainer/input-scale", test_input_scale);
   g_test_add_func ("/trainer/max-classes", test_max_classes);
   g_test_add_func ("/trainer/copy-paste", test_copy_paste);
+  g_test_add_func ("/trainer/estimate-bn", test_estimate_bn);
 
   return g_test_run ();
 }

@@ -539,6 +539,141 @@ test_no_allocation_in_step (void)
 #endif
 }
 
+/* --- batch-norm statistics from data ------------------------------------------------------------ */
+
+static UnetModel *
+make_bn_model (float dropout)
+{
+  g_autoptr(GError) error = NULL;
+  UnetConfig config;
+  UnetModel *model;
+
+  unet_config_init_default (&config);
+  config.depth = 2;
+  config.base = 4;
+  config.padding = UNET_PADDING_SAME;
+  config.norm = UNET_NORM_BATCH;
+  config.dropout = dropout;
+  model = unet_model_new (&config, &error);
+  g_assert_no_error (error);
+  unet_model_init_weights (model, 7);
+  g_assert_true (unet_model_prepare (model, 2, 16, 16, TRUE, &error));
+  g_assert_no_error (error);
+  return model;
+}
+
+/* Every running statistic, in parameter order. */
+static GArray *
+running_stats (UnetModel *model)
+{
+  GArray *stats = g_array_new (FALSE, FALSE, sizeof (float));
+
+  for (guint i = 0; i < unet_model_get_n_params (model); i++)
+    {
+      UnetParam *param = unet_model_get_param (model, i);
+
+      if (param->kind == UNET_PARAM_RUNNING_STAT)
+        g_array_append_vals (stats, param->data, param->numel);
+    }
+  return stats;
+}
+
+/* After a reset, the running statistics are the plain mean over the batches accumulated of each
+ * batch's own statistics (which a single batch gives exactly: the first replaces what was
+ * there); dropout plays no part; nothing else in the model changes. */
+static void
+test_accumulate_bn_statistics (void)
+{
+  enum { N_BATCHES = 3 };
+  const size_t n_input = (size_t) 2 * 3 * 16 * 16;
+  g_autoptr(UnetModel) model = make_bn_model (0.5f);
+  g_autoptr(UnetModel) no_dropout = make_bn_model (0.0f);
+  g_autofree float *inputs = g_new (float, N_BATCHES * n_input);
+  GArray *single[N_BATCHES] = { NULL };
+  g_autoptr(GArray) all = NULL;
+  g_autoptr(GArray) without_dropout = NULL;
+  g_autoptr(GArray) trainable_before = g_array_new (FALSE, FALSE, sizeof (float));
+  UnetRng rng, dropout_rng_before;
+
+  unet_rng_seed (&rng, 99);
+  for (size_t i = 0; i < N_BATCHES * n_input; i++)
+    inputs[i] = (float) unet_rng_normal (&rng);
+  for (guint i = 0; i < unet_model_get_n_params (model); i++)
+    {
+      UnetParam *param = unet_model_get_param (model, i);
+
+      if (param->kind != UNET_PARAM_RUNNING_STAT)
+        g_array_append_vals (trainable_before, param->data, param->numel);
+      else
+        for (size_t j = 0; j < param->numel; j++)
+          param->data[j] = 1234.5f; /* must not survive the first batch */
+    }
+  dropout_rng_before = *unet_model_get_rng (model);
+
+  for (int b = 0; b < N_BATCHES; b++)
+    {
+      unet_model_reset_bn_statistics (model);
+      unet_model_accumulate_bn_statistics (model, inputs + b * n_input);
+      single[b] = running_stats (model);
+    }
+  unet_model_reset_bn_statistics (model);
+  for (int b = 0; b < N_BATCHES; b++)
+    unet_model_accumulate_bn_statistics (model, inputs + b * n_input);
+  all = running_stats (model);
+
+  g_assert_cmpuint (all->len, >, 0);
+  for (guint i = 0; i < all->len; i++)
+    {
+      double mean = 0.0;
+
+      for (int b = 0; b < N_BATCHES; b++)
+        mean += g_array_index (single[b], float, i) / N_BATCHES;
+      g_assert_cmpfloat_with_epsilon (g_array_index (all, float, i), mean,
+                                      1e-5 * MAX (1.0, fabs (mean)));
+      g_assert_cmpfloat (g_array_index (single[0], float, i), !=, 1234.5f);
+    }
+
+  /* the same as a model without dropout */
+  unet_model_reset_bn_statistics (no_dropout);
+  unet_model_accumulate_bn_statistics (no_dropout, inputs);
+  without_dropout = running_stats (no_dropout);
+  g_assert_cmpmem (without_dropout->data, without_dropout->len * sizeof (float),
+                   single[0]->data, single[0]->len * sizeof (float));
+
+  /* parameters and the dropout generator untouched */
+  {
+    g_autoptr(GArray) trainable_after = g_array_new (FALSE, FALSE, sizeof (float));
+
+    for (guint i = 0; i < unet_model_get_n_params (model); i++)
+      {
+        UnetParam *param = unet_model_get_param (model, i);
+
+        if (param->kind != UNET_PARAM_RUNNING_STAT)
+          g_array_append_vals (trainable_after, param->data, param->numel);
+      }
+    g_assert_cmpmem (trainable_after->data, trainable_after->len * sizeof (float),
+                     trainable_before->data, trainable_before->len * sizeof (float));
+    g_assert_cmpmem (unet_model_get_rng (model), sizeof (UnetRng),
+                     &dropout_rng_before, sizeof (UnetRng));
+  }
+
+  /* and a training forward afterwards updates with PyTorch's momentum 0.1 again */
+  {
+    g_autoptr(GArray) before = running_stats (model);
+    g_autoptr(GArray) after = NULL;
+
+    unet_model_forward (model, inputs, TRUE);
+    after = running_stats (model);
+    /* the first statistic is enc.0.bn1's mean, whose batch value single[0] holds */
+    g_assert_cmpfloat_with_epsilon (g_array_index (after, float, 0),
+                                    0.9f * g_array_index (before, float, 0) +
+                                    0.1f * g_array_index (single[0], float, 0), 1e-5);
+  }
+
+  for (int b = 0; b < N_BATCHES; b++)
+    g_array_unref (single[b]);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -557,6 +692,7 @@ main (int    argc,
   g_test_add_func ("/model/config/invalid", test_invalid_config);
   g_test_add_func ("/model/structure/paper", test_paper_network);
   g_test_add_func ("/model/structure/batch-norm", test_batch_norm_params);
+  g_test_add_func ("/model/batch-norm/accumulate", test_accumulate_bn_statistics);
   g_test_add_func ("/model/init/he-normal", test_he_init);
   g_test_add_data_func ("/model/gradient/valid", &valid, test_network_gradient);
   g_test_add_data_func ("/model/gradient/same", &same, test_network_gradient);
