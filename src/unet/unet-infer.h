@@ -33,8 +33,8 @@ typedef struct
 } UnetPredictOptions;
 
 /* Enough for the whole of a 12- or 13-megapixel photo at input scale 0.5 with 21 classes (24
- * floats a pixel at 1/4 of the pixels), so that only larger images are cut into bands and pay
- * for a class limit with a second pass. */
+ * floats per network pixel, a quarter as many as the photo's), so that only larger images are
+ * cut into bands and pay for a class limit with a second pass. */
 #define UNET_PREDICT_BAND_BYTES ((size_t) 320 * 1024 * 1024)
 
 /* An image to predict on, in one of two layouts: planar floats, or packed 8-bit RGB as image
@@ -109,7 +109,8 @@ guint8  *unet_model_predict_classes (UnetModel                *model,
  * tile rows is resized to the network's scale (only the input rows its tiles read), predicted
  * tile by tile, resized back to full size a few rows at a time (the bilinear resize needs one
  * network row of the band before) and reduced to the outputs. Memory is then the network's
- * tile buffers, the band (options->band_bytes) and the outputs, whatever the image's size.
+ * tile buffers, the band (options->band_bytes, at least one row of tiles across the whole
+ * width) and the outputs, however tall the image.
  * A limit on foreground classes needs the classes' areas over the whole image before any band
  * can be finished: when there is more than one band, the network then runs twice, first to
  * count the areas and then for the result. */
