@@ -57,9 +57,6 @@ studio_export_overlay (StudioSegmentation  *segmentation,
                        GError             **error)
 {
   int width, height;
-  gsize n_pixels;
-  const guint8 *rgb8;
-  g_autofree float *rgb = NULL;
   guint8 colours[768];
 
   g_return_val_if_fail (STUDIO_IS_SEGMENTATION (segmentation), FALSE);
@@ -67,21 +64,11 @@ studio_export_overlay (StudioSegmentation  *segmentation,
 
   width = studio_segmentation_get_width (segmentation);
   height = studio_segmentation_get_height (segmentation);
-  n_pixels = (gsize) width * height;
-  rgb8 = studio_segmentation_get_rgb (segmentation);
-  rgb = g_try_new (float, 3 * n_pixels);
-  if (rgb == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
-                   _("Not enough memory to draw the overlay of a %d×%d image"), width, height);
-      return FALSE;
-    }
-  for (gsize i = 0; i < n_pixels; i++)
-    for (int c = 0; c < 3; c++)
-      rgb[c * n_pixels + i] = rgb8[i * 3 + c] / 255.0f;
   full_palette (palette, studio_segmentation_get_n_classes (segmentation), colours);
-  return voc_overlay_save_png (path, rgb, studio_segmentation_get_classes (segmentation), width,
-                               height, colours, opacity, error);
+  /* from the bytes, a row at a time: nothing the image's size is allocated */
+  return voc_overlay_save_png_rgb8 (path, studio_segmentation_get_rgb (segmentation),
+                                    studio_segmentation_get_classes (segmentation), width, height,
+                                    colours, opacity, error);
 }
 
 gboolean

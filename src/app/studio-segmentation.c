@@ -13,10 +13,6 @@
 
 #include "studio-segmentation.h"
 
-/* Keeping every class's probability costs classes × 4 bytes a pixel (84 for VOC); beyond this
- * many pixels only the predicted class's probability and the entropy are kept. */
-#define MAX_PIXELS_WITH_ALL_PROBABILITIES (4 * 1024 * 1024)
-
 struct _StudioSegmentation
 {
   GObject      parent_instance;
@@ -73,7 +69,10 @@ studio_segmentation_init (StudioSegmentation *self)
  * studio_segmentation_new:
  * @rgb8: packed RGB, width × 3 bytes a row
  * @classes: (transfer full): [height,width]
- * @probs: (transfer full): [n_classes,height,width]
+ * @confidence: (transfer full): [height,width] probability of the predicted class
+ * @entropy: (transfer full): [height,width] entropy of the class probabilities, in nats
+ * @probs: (transfer full) (nullable): [n_classes,height,width], kept only up to
+ *   STUDIO_SEGMENTATION_MAX_PIXELS_WITH_ALL_PROBABILITIES pixels
  * @truth: (transfer full) (nullable): [height,width]
  *
  * Called on the worker thread; the texture is made later, on the main thread.
@@ -85,6 +84,8 @@ studio_segmentation_new (const char        *image_path,
                          int                height,
                          GBytes            *rgb8,
                          guint8            *classes,
+                         float             *confidence,
+                         float             *entropy,
                          float             *probs,
                          int                n_classes,
                          const char *const *class_names,
@@ -95,7 +96,7 @@ studio_segmentation_new (const char        *image_path,
 
   g_return_val_if_fail (width > 0 && height > 0 && n_classes > 0, NULL);
   g_return_val_if_fail (rgb8 != NULL && g_bytes_get_size (rgb8) == n_pixels * 3, NULL);
-  g_return_val_if_fail (classes != NULL && probs != NULL, NULL);
+  g_return_val_if_fail (classes != NULL && confidence != NULL && entropy != NULL, NULL);
 
   self = g_object_new (STUDIO_TYPE_SEGMENTATION, NULL);
   self->image_path = g_strdup (image_path);
@@ -106,29 +107,15 @@ studio_segmentation_new (const char        *image_path,
   self->class_names = g_strdupv ((char **) class_names);
   self->rgb8 = g_bytes_ref (rgb8);
   self->classes = classes;
+  self->confidence = confidence;
+  self->entropy = entropy;
   self->truth = truth;
-  self->confidence = g_new (float, n_pixels);
-  self->entropy = g_new (float, n_pixels);
   self->counts = g_new0 (guint64, n_classes);
-
   for (gsize i = 0; i < n_pixels; i++)
-    {
-      double h = 0.0;
+    if (classes[i] < n_classes)
+      self->counts[classes[i]]++;
 
-      for (int c = 0; c < n_classes; c++)
-        {
-          float p = probs[(gsize) c * n_pixels + i];
-
-          if (p > 0.0f)
-            h -= p * log (p);
-        }
-      self->entropy[i] = (float) h;
-      self->confidence[i] = probs[(gsize) classes[i] * n_pixels + i];
-      if (classes[i] < n_classes)
-        self->counts[classes[i]]++;
-    }
-
-  if (n_pixels <= MAX_PIXELS_WITH_ALL_PROBABILITIES)
+  if (n_pixels <= STUDIO_SEGMENTATION_MAX_PIXELS_WITH_ALL_PROBABILITIES)
     self->probs = probs;
   else
     g_free (probs);

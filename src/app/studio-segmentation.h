@@ -15,14 +15,22 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (StudioSegmentation, studio_segmentation, STUDIO, SEGMENTATION, GObject)
 
+/* Keeping every class's probability costs classes × 4 bytes a pixel (84 for VOC); beyond this
+ * many pixels only the predicted class's probability and the entropy are kept, and the worker
+ * predicts larger images by bands, never holding all their probabilities. */
+#define STUDIO_SEGMENTATION_MAX_PIXELS_WITH_ALL_PROBABILITIES (4 * 1024 * 1024)
+
 /* One segmented image: the picture, the class of every pixel, how sure the model was, and the
- * ground truth when the image came from a dataset. Immutable once the worker hands it over. */
+ * ground truth when the image came from a dataset. Immutable once the worker hands it over, so
+ * that any thread may read it. */
 StudioSegmentation *studio_segmentation_new (const char         *image_path,
                                              guint               serial,
                                              int                 width,
                                              int                 height,
                                              GBytes             *rgb8,
                                              guint8             *classes,
+                                             float              *confidence,
+                                             float              *entropy,
                                              float              *probs,
                                              int                 n_classes,
                                              const char *const  *class_names,

@@ -15,9 +15,10 @@
 #include "studio-export.h"
 #include "studio-image-view.h"
 #include "studio-legend.h"
-#include "studio-viewer.h"
+#include "studio-overlay.h"
+#include "studio-viewer-private.h"
 
-#define MAX_CLASSES      256
+#define MAX_CLASSES      STUDIO_OVERLAY_MAX_CLASSES
 #define THUMBNAIL_WIDTH  112
 #define THUMBNAIL_HEIGHT 80
 
@@ -38,6 +39,10 @@ struct _StudioViewer
 
   StudioSegmentation *segmentation;
   guint               pending_serial;
+  /* the segmentation the overlay on show was drawn for, and the drawing under way */
+  StudioSegmentation *overlay_segmentation;
+  GCancellable       *overlay_cancellable;
+  gsize               sync_overlay_max_pixels;
   StudioViewMode      view_mode;
   guint8              palette[MAX_CLASSES * 3];
   int                 hover_x;
@@ -132,22 +137,6 @@ update_palette (StudioViewer *self)
     }
 }
 
-/* A perceptual dark-to-bright ramp (black, purple, orange, pale yellow) for heat maps. */
-static void
-heat_colour (double  t,
-             guint8 *rgb)
-{
-  static const double stops[][3] = {
-    { 0, 0, 4 }, { 87, 16, 110 }, { 188, 55, 84 }, { 249, 142, 9 }, { 252, 255, 164 },
-  };
-  double position = CLAMP (t, 0.0, 1.0) * 4.0;
-  int i = MIN ((int) position, 3);
-  double f = position - i;
-
-  for (int c = 0; c < 3; c++)
-    rgb[c] = (guint8) lround (stops[i][c] + f * (stops[i + 1][c] - stops[i][c]));
-}
-
 /* The class whose probability the confidence view shows, or -1 for the predicted class (or the
  * entropy, as Preferences say). */
 static int
@@ -182,104 +171,152 @@ update_confidence_classes (StudioViewer *self)
   gtk_drop_down_set_selected (self->confidence_dropdown, 0);
 }
 
-/* The layer drawn over the image for the current view mode, as RGBA. */
-static GdkTexture *
-render_overlay (StudioViewer *self)
+/* What the overlay depends on now, besides the segmentation. */
+static void
+get_overlay_style (StudioViewer       *self,
+                   StudioOverlayStyle *style)
 {
-  StudioSegmentation *seg = self->segmentation;
-  int width = studio_segmentation_get_width (seg);
-  int height = studio_segmentation_get_height (seg);
-  int n_classes = studio_segmentation_get_n_classes (seg);
-  gsize n_pixels = (gsize) width * height;
-  const guint8 *classes = studio_segmentation_get_classes (seg);
-  const guint8 *truth = studio_segmentation_get_truth (seg);
-  g_autoptr(GBytes) bytes = NULL;
-  guint8 *rgba = g_try_malloc0 (n_pixels * 4);
-  gboolean visible[MAX_CLASSES];
-
-  if (rgba == NULL)
-    return NULL;
+  style->mode = self->view_mode;
+  style->confidence_class = confidence_class (self);
+  style->entropy = self->settings != NULL &&
+                   g_settings_get_enum (self->settings, "confidence-kind") == 1;
+  memcpy (style->palette, self->palette, sizeof style->palette);
   for (int c = 0; c < MAX_CLASSES; c++)
-    visible[c] = studio_legend_get_class_visible (self->legend, c);
-
-  switch (self->view_mode)
-    {
-    case STUDIO_VIEW_MODE_TRUTH:
-      if (truth == NULL)
-        break;
-      for (gsize i = 0; i < n_pixels; i++)
-        {
-          guint8 t = truth[i];
-
-          /* background stays clear; void (255) shows in VOC's cream so people see the borders */
-          if (t == 0 || (t < n_classes && !visible[t]))
-            continue;
-          memcpy (rgba + i * 4, t < n_classes ? self->palette + t * 3
-                                              : voc_colormap_table () + t * 3, 3);
-          rgba[i * 4 + 3] = 255;
-        }
-      break;
-
-    case STUDIO_VIEW_MODE_ERRORS:
-      if (truth == NULL)
-        break;
-      for (gsize i = 0; i < n_pixels; i++)
-        {
-          if (truth[i] >= n_classes || truth[i] == classes[i])
-            continue;
-          rgba[i * 4] = 237;
-          rgba[i * 4 + 1] = 51;
-          rgba[i * 4 + 2] = 59;
-          rgba[i * 4 + 3] = 255;
-        }
-      break;
-
-    case STUDIO_VIEW_MODE_CONFIDENCE:
-      {
-        int chosen = confidence_class (self);
-        const float *chosen_probs = chosen >= 0
-                                    ? studio_segmentation_get_class_probabilities (seg, chosen) : NULL;
-        gboolean entropy = self->settings != NULL &&
-                           g_settings_get_enum (self->settings, "confidence-kind") == 1;
-        const float *values = chosen_probs != NULL ? chosen_probs
-                              : entropy ? studio_segmentation_get_entropy (seg)
-                              : studio_segmentation_get_confidence (seg);
-        double scale = chosen_probs == NULL && entropy ? 1.0 / log (MAX (n_classes, 2)) : 1.0;
-
-        for (gsize i = 0; i < n_pixels; i++)
-          {
-            heat_colour (values[i] * scale, rgba + i * 4);
-            rgba[i * 4 + 3] = 255;
-          }
-      }
-      break;
-
-    case STUDIO_VIEW_MODE_PREDICTION:
-    default:
-      for (gsize i = 0; i < n_pixels; i++)
-        {
-          guint8 c = classes[i];
-
-          if (c == 0 || c >= n_classes || !visible[c])
-            continue;
-          memcpy (rgba + i * 4, self->palette + c * 3, 3);
-          rgba[i * 4 + 3] = 255;
-        }
-      break;
-    }
-
-  bytes = g_bytes_new_take (rgba, n_pixels * 4);
-  return gdk_memory_texture_new (width, height, GDK_MEMORY_R8G8B8A8, bytes, (gsize) width * 4);
+    style->visible[c] = studio_legend_get_class_visible (self->legend, c);
 }
 
 static void
-update_overlay (StudioViewer *self)
+show_overlay (StudioViewer       *self,
+              StudioSegmentation *segmentation,
+              GBytes             *rgba)
 {
   g_autoptr(GdkTexture) overlay = NULL;
 
-  if (self->segmentation != NULL)
-    overlay = render_overlay (self);
+  if (rgba != NULL)
+    overlay = gdk_memory_texture_new (studio_segmentation_get_width (segmentation),
+                                      studio_segmentation_get_height (segmentation),
+                                      GDK_MEMORY_R8G8B8A8, rgba,
+                                      (gsize) studio_segmentation_get_width (segmentation) * 4);
+  if (rgba == NULL)
+    segmentation = NULL;
+  g_set_object (&self->overlay_segmentation, segmentation);
   studio_image_view_set_overlay (self->image_view, overlay);
+}
+
+typedef struct
+{
+  GWeakRef            viewer;
+  StudioSegmentation *segmentation;
+  StudioOverlayStyle  style;
+} OverlayJob;
+
+static void
+overlay_job_free (OverlayJob *job)
+{
+  g_weak_ref_clear (&job->viewer);
+  g_clear_object (&job->segmentation);
+  g_free (job);
+}
+
+static void
+render_overlay_thread (GTask        *task,
+                       gpointer      source_object,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  OverlayJob *job = task_data;
+  GBytes *rgba;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  rgba = studio_overlay_render (job->segmentation, &job->style);
+  if (rgba == NULL)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                             _("Not enough memory to draw the overlay of a %d×%d image"),
+                             studio_segmentation_get_width (job->segmentation),
+                             studio_segmentation_get_height (job->segmentation));
+  else
+    g_task_return_pointer (task, rgba, (GDestroyNotify) g_bytes_unref);
+}
+
+static void
+on_overlay_rendered (GObject      *source_object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  OverlayJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(StudioViewer) self = g_weak_ref_get (&job->viewer);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) rgba = g_task_propagate_pointer (G_TASK (result), &error);
+
+  /* a newer drawing replaced this one, or the viewer is gone */
+  if (self == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->overlay_cancellable);
+  if (rgba == NULL)
+    {
+      add_toast (self, error->message);
+      return;
+    }
+  show_overlay (self, job->segmentation, rgba);
+}
+
+/* Draws the overlay for the current segmentation and view: on the spot for an ordinary photo,
+ * on a thread for a large one. Meanwhile the overlay of the same image stays (the view changes
+ * when the new one is ready); another image's goes at once. */
+static void
+update_overlay (StudioViewer *self)
+{
+  g_autoptr(GTask) task = NULL;
+  StudioSegmentation *seg = self->segmentation;
+  OverlayJob *job;
+
+  g_cancellable_cancel (self->overlay_cancellable);
+  g_clear_object (&self->overlay_cancellable);
+  if (seg == NULL)
+    {
+      show_overlay (self, NULL, NULL);
+      return;
+    }
+
+  job = g_new0 (OverlayJob, 1);
+  g_weak_ref_init (&job->viewer, self);
+  job->segmentation = g_object_ref (seg);
+  get_overlay_style (self, &job->style);
+  if ((gsize) studio_segmentation_get_width (seg) * studio_segmentation_get_height (seg) <=
+      self->sync_overlay_max_pixels)
+    {
+      g_autoptr(GBytes) rgba = studio_overlay_render (seg, &job->style);
+
+      show_overlay (self, seg, rgba);
+      overlay_job_free (job);
+      return;
+    }
+
+  if (self->overlay_segmentation != seg)
+    show_overlay (self, NULL, NULL);
+  self->overlay_cancellable = g_cancellable_new ();
+  task = g_task_new (NULL, self->overlay_cancellable, on_overlay_rendered, NULL);
+  g_task_set_source_tag (task, update_overlay);
+  g_task_set_task_data (task, job, (GDestroyNotify) overlay_job_free);
+  g_task_run_in_thread (task, render_overlay_thread);
+}
+
+gboolean
+studio_viewer_is_drawing_overlay (StudioViewer *self)
+{
+  g_return_val_if_fail (STUDIO_IS_VIEWER (self), FALSE);
+
+  return self->overlay_cancellable != NULL;
+}
+
+void
+studio_viewer_set_sync_overlay_max_pixels (StudioViewer *self,
+                                           gsize         max_pixels)
+{
+  g_return_if_fail (STUDIO_IS_VIEWER (self));
+
+  self->sync_overlay_max_pixels = max_pixels;
 }
 
 static void
@@ -1373,11 +1410,15 @@ studio_viewer_dispose (GObject *object)
     g_cancellable_cancel (self->thumbnail_cancellable);
   if (self->export_cancellable != NULL)
     g_cancellable_cancel (self->export_cancellable);
+  if (self->overlay_cancellable != NULL)
+    g_cancellable_cancel (self->overlay_cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), STUDIO_TYPE_VIEWER);
   g_clear_object (&self->worker);
   g_clear_object (&self->settings);
   g_clear_object (&self->selection);
   g_clear_object (&self->segmentation);
+  g_clear_object (&self->overlay_segmentation);
+  g_clear_object (&self->overlay_cancellable);
   g_clear_object (&self->thumbnail_cancellable);
   g_clear_object (&self->export_cancellable);
   g_clear_pointer (&self->thumbnails, g_hash_table_unref);
@@ -1461,6 +1502,7 @@ studio_viewer_init (StudioViewer *self)
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
 
   self->hover_x = self->hover_y = -1;
+  self->sync_overlay_max_pixels = STUDIO_VIEWER_SYNC_OVERLAY_MAX_PIXELS;
   self->truth_paths = g_ptr_array_new_with_free_func (g_free);
   self->thumbnails = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->thumbnail_cancellable = g_cancellable_new ();

@@ -429,20 +429,6 @@ is_stale (Thread *thread,
   return serial != 0 && serial != (guint) g_atomic_int_get (&thread->channel->latest_serial);
 }
 
-static GBytes *
-rgb_to_bytes (const float *rgb,
-              int          width,
-              int          height)
-{
-  gsize n_pixels = (gsize) width * height;
-  guint8 *data = g_malloc (n_pixels * 3);
-
-  for (gsize i = 0; i < n_pixels; i++)
-    for (int c = 0; c < 3; c++)
-      data[i * 3 + c] = (guint8) CLAMP (rgb[c * n_pixels + i] * 255.0f + 0.5f, 0.0f, 255.0f);
-  return g_bytes_new_take (data, n_pixels * 3);
-}
-
 /* Decodes and segments one image; NULL with an error when it cannot. */
 static StudioSegmentation *
 segment_image (Thread      *thread,
@@ -451,13 +437,16 @@ segment_image (Thread      *thread,
                guint        serial,
                GError     **error)
 {
-  g_autofree float *rgb = NULL;
+  g_autoptr(GBytes) rgb8 = NULL;
   g_autofree guint8 *classes = NULL;
+  g_autofree float *confidence = NULL;
+  g_autofree float *entropy = NULL;
   g_autofree float *probs = NULL;
   g_autofree guint8 *truth = NULL;
-  g_autoptr(GBytes) rgb8 = NULL;
   UnetPredictOptions options = { .tile = 0, .flip = thread->flip };
-  int width, height;
+  UnetPrediction prediction;
+  int width, height, n_classes;
+  gsize n_pixels;
 
   if (thread->model == NULL)
     {
@@ -465,13 +454,33 @@ segment_image (Thread      *thread,
                            _("No model is loaded: open one with Open Model"));
       return NULL;
     }
-  rgb = voc_image_load_rgb (path, &width, &height, error);
-  if (rgb == NULL)
+  /* 3 bytes a pixel, which the segmentation keeps for the texture as they are */
+  rgb8 = voc_image_load_rgb8 (path, &width, &height, error);
+  if (rgb8 == NULL)
     return NULL;
   if (is_stale (thread, serial))
     return NULL;
-  classes = unet_model_predict_classes (thread->model, rgb, height, width, &options, &probs, error);
-  if (classes == NULL)
+
+  n_classes = unet_model_get_config (thread->model)->classes;
+  n_pixels = (gsize) width * height;
+  classes = g_try_malloc (n_pixels);
+  confidence = g_try_new (float, n_pixels);
+  entropy = g_try_new (float, n_pixels);
+  /* every class's probability only where the segmentation keeps them; a larger image goes
+   * through the network by bands, without them */
+  if (n_pixels <= STUDIO_SEGMENTATION_MAX_PIXELS_WITH_ALL_PROBABILITIES)
+    probs = g_try_new (float, n_pixels * n_classes);
+  if (classes == NULL || confidence == NULL || entropy == NULL ||
+      (n_pixels <= STUDIO_SEGMENTATION_MAX_PIXELS_WITH_ALL_PROBABILITIES && probs == NULL))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                   _("%s: not enough memory to segment a %d×%d image"), path, width, height);
+      return NULL;
+    }
+  prediction = (UnetPrediction) { classes, confidence, entropy, probs };
+  if (!unet_model_predict_image (thread->model,
+                                 &(UnetImage) { height, width, NULL, g_bytes_get_data (rgb8, NULL) },
+                                 &options, &prediction, error))
     {
       g_prefix_error (error, "%s: ", path);
       return NULL;
@@ -491,10 +500,9 @@ segment_image (Thread      *thread,
           g_clear_pointer (&truth, g_free);
         }
     }
-  rgb8 = rgb_to_bytes (rgb, width, height);
   return studio_segmentation_new (path, serial, width, height, rgb8,
-                                  g_steal_pointer (&classes), g_steal_pointer (&probs),
-                                  unet_model_get_config (thread->model)->classes,
+                                  g_steal_pointer (&classes), g_steal_pointer (&confidence),
+                                  g_steal_pointer (&entropy), g_steal_pointer (&probs), n_classes,
                                   unet_model_get_class_names (thread->model),
                                   g_steal_pointer (&truth));
 }

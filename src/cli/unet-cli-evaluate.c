@@ -328,6 +328,7 @@ run_evaluate (const EvaluateOptions *options)
         }
 
       plane = (size_t) sample->width * sample->height;
+      /* only the classes: the probabilities of a large image are never all in memory */
       prediction = unet_model_predict_classes (model, sample->rgb, sample->height, sample->width,
                                                &predict, NULL, &error);
       if (prediction == NULL)

@@ -25,7 +25,38 @@ typedef struct
   /* Foreground classes one image may contain (unet_restrict_classes): 0 takes the model's own
    * setting (unet_model_get_max_classes), a negative value sets no limit. */
   int      max_classes;
+  /* Bytes one band may take when unet_model_predict_image is not asked for every class's
+   * probabilities: the image goes through the network in bands of as many rows of tiles as fit
+   * (at least one), their probabilities at the network's scale and its RGB rows counted;
+   * 0 takes UNET_PREDICT_BAND_BYTES. It sets the memory used, not the result. */
+  size_t   band_bytes;
 } UnetPredictOptions;
+
+/* Enough for the whole of a 12- or 13-megapixel photo at input scale 0.5 with 21 classes (24
+ * floats per network pixel, a quarter as many as the photo's), so that only larger images are
+ * cut into bands and pay for a class limit with a second pass. */
+#define UNET_PREDICT_BAND_BYTES ((size_t) 320 * 1024 * 1024)
+
+/* An image to predict on, in one of two layouts: planar floats, or packed 8-bit RGB as image
+ * decoders give it, where value v stands for v / 255.0f (what voc_image_load_rgb makes of it).
+ * The 8-bit layout takes 3 bytes a pixel instead of 12, and gives the same result. */
+typedef struct
+{
+  int           height;
+  int           width;
+  const float  *rgb;   /* [3,height,width], values in [0,1], or NULL */
+  const guint8 *rgb8;  /* [height,width,3], used when rgb is NULL */
+} UnetImage;
+
+/* What unet_model_predict_image computes for every pixel, into arrays the caller allocates;
+ * members left NULL are not computed, except classes, which is required. */
+typedef struct
+{
+  guint8 *classes;     /* [height,width]: the most probable class (the lowest one on a tie) */
+  float  *confidence;  /* [height,width]: its probability */
+  float  *entropy;     /* [height,width]: entropy of the pixel's probabilities, in nats */
+  float  *probs;       /* [classes,height,width]: every class's probability */
+} UnetPrediction;
 
 /* Keep at most max_classes foreground classes (1 … classes-1) in one image's probabilities
  * probs [classes, plane]: the ones that are the most probable class of the most pixels (ties go
@@ -57,9 +88,10 @@ gboolean unet_model_predict (UnetModel                *model,
                              GError                  **error);
 
 /* The class of every pixel (argmax of unet_model_predict's probabilities): a new [height,width]
- * array to free with g_free, or NULL with an error (UNET_ERROR_NO_MEMORY when the probabilities
- * do not fit). probs_out, when not NULL, receives the probabilities [classes,height,width]
- * (free with g_free); otherwise they are freed here. */
+ * array to free with g_free, or NULL with an error (UNET_ERROR_NO_MEMORY when the memory it needs
+ * is not there). probs_out, when not NULL, receives the probabilities [classes,height,width]
+ * (free with g_free); otherwise they are never all in memory at once (unet_model_predict_image
+ * by bands). */
 guint8  *unet_model_predict_classes (UnetModel                *model,
                                      const float              *rgb,
                                      int                       height,
@@ -67,5 +99,25 @@ guint8  *unet_model_predict_classes (UnetModel                *model,
                                      const UnetPredictOptions *options,
                                      float                   **probs_out,
                                      GError                  **error);
+
+/* The classes of every pixel, and per request the probability of that class, the entropy and
+ * all the probabilities: the argmax and summaries of unet_model_predict's probabilities, bit for
+ * bit, whichever way they are computed.
+ *
+ * With out->probs, this is unet_model_predict (an 8-bit image is converted to floats first).
+ * Without, the image never needs more than one band of probabilities in memory: each band of
+ * tile rows is resized to the network's scale (only the input rows its tiles read), predicted
+ * tile by tile, resized back to full size a few rows at a time (the bilinear resize needs one
+ * network row of the band before) and reduced to the outputs. Memory is then the network's
+ * tile buffers, the band (options->band_bytes, at least one row of tiles across the whole
+ * width) and the outputs, however tall the image.
+ * A limit on foreground classes needs the classes' areas over the whole image before any band
+ * can be finished: when there is more than one band, the network then runs twice, first to
+ * count the areas and then for the result. */
+gboolean unet_model_predict_image (UnetModel                *model,
+                                   const UnetImage          *image,
+                                   const UnetPredictOptions *options,
+                                   const UnetPrediction     *out,
+                                   GError                  **error);
 
 G_END_DECLS

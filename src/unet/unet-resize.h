@@ -39,4 +39,39 @@ void unet_resize_bilinear    (float       *out,
                               int          out_h,
                               int          out_w);
 
+/* Rows [y0, y0 + rows) of an image of height × width pixels, stored as [channels,rows,width]:
+ * how the band functions below name the part of an image they read or write, so that a large
+ * image can be resized a few rows at a time. */
+typedef struct
+{
+  int height;
+  int width;
+  int y0;
+  int rows;
+} UnetBand;
+
+/* The input rows unet_resize_area_band reads to produce the rows of `out` (whose height and
+ * width are the output's) from an image of in_h × in_w pixels. */
+UnetBand unet_resize_area_source     (UnetBand     out,
+                                      int          in_h,
+                                      int          in_w);
+/* The same for unet_resize_bilinear_band. */
+UnetBand unet_resize_bilinear_source (UnetBand     out,
+                                      int          in_h,
+                                      int          in_w);
+
+/* unet_resize_area and unet_resize_bilinear for the rows of out_band only, from the rows of
+ * in_band, which must include the ones *_source names: each row comes out bit for bit as the
+ * whole-image function computes it (which is these with every row). */
+void unet_resize_area_band           (float       *out,
+                                      UnetBand     out_band,
+                                      const float *in,
+                                      UnetBand     in_band,
+                                      int          channels);
+void unet_resize_bilinear_band       (float       *out,
+                                      UnetBand     out_band,
+                                      const float *in,
+                                      UnetBand     in_band,
+                                      int          channels);
+
 G_END_DECLS

@@ -205,12 +205,12 @@ png_is_complete (const guint8  *d,
 
 /* --- RGB images -------------------------------------------------------------------------- */
 
-float *
-_voc_image_load_rgb_named (const char  *path,
-                           const char  *display,
-                           int         *width,
-                           int         *height,
-                           GError     **error)
+/* The decoded image, turned upright by its EXIF orientation, checked to be 8-bit RGB(A) within
+ * the pixel limit; NULL with an error otherwise. */
+static GdkPixbuf *
+load_pixbuf (const char  *path,
+             const char  *display,
+             GError     **error)
 {
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GdkPixbufLoader) loader = NULL;
@@ -220,13 +220,9 @@ _voc_image_load_rgb_named (const char  *path,
   GdkPixbufFormat *format;
   GdkPixbuf *pixbuf;
   const char *reason = NULL;
-  const guint8 *pixels;
-  float lut[256];
-  float *rgb;
   gsize length = 0;
   int info_w = 0, info_h = 0;
-  int w, h, n_channels, rowstride;
-  size_t plane;
+  int w, h, n_channels;
 
   if (!check_regular_file (path, display, error))
     return NULL;
@@ -283,6 +279,8 @@ _voc_image_load_rgb_named (const char  *path,
                    display, local_error ? local_error->message : "unknown error");
       return NULL;
     }
+  /* the encoded file is no longer needed, and on a large image it is megabytes */
+  g_clear_pointer (&data, g_free);
   pixbuf = gdk_pixbuf_loader_get_pixbuf (loader);
   if (pixbuf == NULL)
     {
@@ -296,7 +294,6 @@ _voc_image_load_rgb_named (const char  *path,
   w = gdk_pixbuf_get_width (oriented);
   h = gdk_pixbuf_get_height (oriented);
   n_channels = gdk_pixbuf_get_n_channels (oriented);
-  rowstride = gdk_pixbuf_get_rowstride (oriented);
   if (!check_pixels (w, h, display, error))
     return NULL;
   if (gdk_pixbuf_get_bits_per_sample (oriented) != 8 || n_channels < 3
@@ -307,6 +304,29 @@ _voc_image_load_rgb_named (const char  *path,
                    gdk_pixbuf_get_bits_per_sample (oriented), n_channels);
       return NULL;
     }
+  return g_steal_pointer (&oriented);
+}
+
+float *
+_voc_image_load_rgb_named (const char  *path,
+                           const char  *display,
+                           int         *width,
+                           int         *height,
+                           GError     **error)
+{
+  g_autoptr(GdkPixbuf) pixbuf = load_pixbuf (path, display, error);
+  const guint8 *pixels;
+  float lut[256];
+  float *rgb;
+  int w, h, n_channels, rowstride;
+  size_t plane;
+
+  if (pixbuf == NULL)
+    return NULL;
+  w = gdk_pixbuf_get_width (pixbuf);
+  h = gdk_pixbuf_get_height (pixbuf);
+  n_channels = gdk_pixbuf_get_n_channels (pixbuf);
+  rowstride = gdk_pixbuf_get_rowstride (pixbuf);
 
   for (int i = 0; i < 256; i++)
     lut[i] = (float) i / 255.0f;
@@ -318,7 +338,7 @@ _voc_image_load_rgb_named (const char  *path,
                    display, w, h);
       return NULL;
     }
-  pixels = gdk_pixbuf_read_pixels (oriented);
+  pixels = gdk_pixbuf_read_pixels (pixbuf);
   for (int y = 0; y < h; y++)
     {
       const guint8 *row = pixels + (size_t) y * rowstride;
@@ -354,6 +374,62 @@ voc_image_load_rgb (const char  *path,
 
   display = g_filename_display_name (path);
   return _voc_image_load_rgb_named (path, display, width, height, error);
+}
+
+GBytes *
+voc_image_load_rgb8 (const char  *path,
+                     int         *width,
+                     int         *height,
+                     GError     **error)
+{
+  g_autofree char *display = NULL;
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  const guint8 *pixels;
+  guint8 *packed;
+  int w, h, n_channels, rowstride;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  display = g_filename_display_name (path);
+  pixbuf = load_pixbuf (path, display, error);
+  if (pixbuf == NULL)
+    return NULL;
+  w = gdk_pixbuf_get_width (pixbuf);
+  h = gdk_pixbuf_get_height (pixbuf);
+  n_channels = gdk_pixbuf_get_n_channels (pixbuf);
+  rowstride = gdk_pixbuf_get_rowstride (pixbuf);
+  if (width)
+    *width = w;
+  if (height)
+    *height = h;
+
+  /* A JPEG usually decodes to exactly this layout: hand out the decoder's own pixels, which
+   * the bytes keep alive, rather than a copy. */
+  if (n_channels == 3 && rowstride == 3 * w)
+    return gdk_pixbuf_read_pixel_bytes (pixbuf);
+
+  packed = g_try_malloc ((size_t) 3 * w * h);
+  if (packed == NULL)
+    {
+      g_set_error (error, VOC_ERROR, VOC_ERROR_TOO_LARGE, "%s: out of memory for %d×%d pixels",
+                   display, w, h);
+      return NULL;
+    }
+  pixels = gdk_pixbuf_read_pixels (pixbuf);
+  for (int y = 0; y < h; y++)
+    {
+      const guint8 *row = pixels + (size_t) y * rowstride;
+      guint8 *dst = packed + (size_t) y * w * 3;
+
+      for (int x = 0; x < w; x++, row += n_channels)
+        {
+          dst[3 * x] = row[0];
+          dst[3 * x + 1] = row[1];
+          dst[3 * x + 2] = row[2];
+        }
+    }
+  return g_bytes_new_take (packed, (size_t) 3 * w * h);
 }
 
 /* --- libpng plumbing --------------------------------------------------------------------- */
@@ -553,10 +629,18 @@ voc_mask_load (const char  *path,
 
 /* --- PNGs out ---------------------------------------------------------------------------- */
 
-/* channels 1: palette indices with `palette`; channels 3: interleaved RGB. */
+/* Fills row y (width × channels bytes) of an image that is written without being held whole. */
+typedef void (*RowFunc) (guint8   *row,
+                         int       y,
+                         gpointer  user_data);
+
+/* channels 1: palette indices with `palette`; channels 3: interleaved RGB. The rows are
+ * `pixels`, or when that is NULL what render_row makes of them one at a time. */
 static gboolean
 write_png_rows (FILE          *fp,
                 const guint8  *pixels,
+                RowFunc        render_row,
+                gpointer       user_data,
                 int            width,
                 int            height,
                 int            channels,
@@ -577,6 +661,7 @@ write_png_rows (FILE          *fp,
     {
       png_destroy_write_struct (&png, &info);
       g_clear_pointer (&state->rows, g_free);
+      g_clear_pointer (&state->pixels, g_free);
       return FALSE;
     }
 
@@ -600,11 +685,25 @@ write_png_rows (FILE          *fp,
       png_set_IHDR (png, info, width, height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
                     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     }
-  state->rows = g_new (png_bytep, height);
-  for (int y = 0; y < height; y++)
-    state->rows[y] = (png_bytep) pixels + (size_t) y * width * channels;
   png_write_info (png, info);
-  png_write_image (png, state->rows);
+  if (pixels != NULL)
+    {
+      state->rows = g_new (png_bytep, height);
+      for (int y = 0; y < height; y++)
+        state->rows[y] = (png_bytep) pixels + (size_t) y * width * channels;
+      png_write_image (png, state->rows);
+    }
+  else
+    {
+      /* state->pixels, so that an error frees it */
+      state->pixels = g_malloc ((size_t) width * channels);
+      for (int y = 0; y < height; y++)
+        {
+          render_row (state->pixels, y, user_data);
+          png_write_row (png, state->pixels);
+        }
+      g_clear_pointer (&state->pixels, g_free);
+    }
   png_write_end (png, NULL);
   png_destroy_write_struct (&png, &info);
   g_clear_pointer (&state->rows, g_free);
@@ -616,6 +715,8 @@ write_png_rows (FILE          *fp,
 static gboolean
 png_save_atomic (const char    *path,
                  const guint8  *pixels,
+                 RowFunc        render_row,
+                 gpointer       user_data,
                  int            width,
                  int            height,
                  int            channels,
@@ -658,7 +759,8 @@ png_save_atomic (const char    *path,
       return FALSE;
     }
 
-  if (!write_png_rows (fp, pixels, width, height, channels, palette, &state))
+  if (!write_png_rows (fp, pixels, render_row, user_data, width, height, channels, palette,
+                       &state))
     {
       fclose (fp);
       g_unlink (tmp_name);
@@ -712,7 +814,7 @@ voc_mask_save_png_with_palette (const char   *path,
   g_return_val_if_fail (classes != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  return png_save_atomic (path, classes, width, height, 1,
+  return png_save_atomic (path, classes, NULL, NULL, width, height, 1,
                           palette ? palette : voc_colormap_table (), error);
 }
 
@@ -724,6 +826,22 @@ voc_mask_save_png (const char   *path,
                    GError      **error)
 {
   return voc_mask_save_png_with_palette (path, classes, width, height, NULL, error);
+}
+
+/* One pixel of the overlay: the same arithmetic from the 8-bit value as voc_overlay_render does
+ * from the float voc_image_load_rgb makes of it. */
+static inline guint8
+blend (float        value,
+       guint8       k,
+       const guint8 colour[3],
+       int          c,
+       float        a)
+{
+  float v = CLAMP (value, 0.0f, 1.0f) * 255.0f;
+
+  if (k != 0 && k != VOC_VOID)
+    v = (1.0f - a) * v + a * colour[c];
+  return (guint8) (v + 0.5f);
 }
 
 void
@@ -746,18 +864,8 @@ voc_overlay_render (const float  *rgb,
     palette = voc_colormap_table ();
 
   for (size_t i = 0; i < plane; i++)
-    {
-      guint8 k = classes[i];
-
-      for (int c = 0; c < 3; c++)
-        {
-          float v = CLAMP (rgb[c * plane + i], 0.0f, 1.0f) * 255.0f;
-
-          if (k != 0 && k != VOC_VOID)
-            v = (1.0f - a) * v + a * palette[3 * k + c];
-          out[3 * i + c] = (guint8) (v + 0.5f);
-        }
-    }
+    for (int c = 0; c < 3; c++)
+      out[3 * i + c] = blend (rgb[c * plane + i], classes[i], palette + 3 * classes[i], c, a);
 }
 
 gboolean
@@ -785,5 +893,73 @@ voc_overlay_save_png (const char   *path,
     }
   pixels = g_malloc ((size_t) width * height * 3);
   voc_overlay_render (rgb, classes, width, height, palette, alpha, pixels);
-  return png_save_atomic (path, pixels, width, height, 3, NULL, error);
+  return png_save_atomic (path, pixels, NULL, NULL, width, height, 3, NULL, error);
+}
+
+void
+voc_overlay_render_rgb8 (const guint8 *rgb8,
+                         const guint8 *classes,
+                         int           width,
+                         int           height,
+                         const guint8 *palette,
+                         double        alpha,
+                         guint8       *out)
+{
+  size_t plane = (size_t) width * height;
+  float a = (float) CLAMP (alpha, 0.0, 1.0);
+  float lut[256];
+
+  g_return_if_fail (rgb8 != NULL);
+  g_return_if_fail (classes != NULL);
+  g_return_if_fail (out != NULL);
+
+  if (palette == NULL)
+    palette = voc_colormap_table ();
+  for (int i = 0; i < 256; i++)
+    lut[i] = (float) i / 255.0f;
+
+  for (size_t i = 0; i < plane; i++)
+    for (int c = 0; c < 3; c++)
+      out[3 * i + c] = blend (lut[rgb8[3 * i + c]], classes[i], palette + 3 * classes[i], c, a);
+}
+
+typedef struct
+{
+  const guint8 *rgb8;
+  const guint8 *classes;
+  int           width;
+  const guint8 *palette;
+  double        alpha;
+} OverlayRows;
+
+static void
+render_overlay_row (guint8   *row,
+                    int       y,
+                    gpointer  user_data)
+{
+  const OverlayRows *o = user_data;
+  size_t at = (size_t) y * o->width;
+
+  voc_overlay_render_rgb8 (o->rgb8 + 3 * at, o->classes + at, o->width, 1, o->palette, o->alpha,
+                           row);
+}
+
+gboolean
+voc_overlay_save_png_rgb8 (const char   *path,
+                           const guint8 *rgb8,
+                           const guint8 *classes,
+                           int           width,
+                           int           height,
+                           const guint8 *palette,
+                           double        alpha,
+                           GError      **error)
+{
+  OverlayRows rows = { rgb8, classes, width, palette, alpha };
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (rgb8 != NULL, FALSE);
+  g_return_val_if_fail (classes != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return png_save_atomic (path, NULL, render_overlay_row, &rows, width, height, 3, NULL, error);
 }

@@ -26,6 +26,14 @@ float   *voc_image_load_rgb    (const char    *path,
                                 int           *height,
                                 GError       **error);
 
+/* The same image as packed 8-bit RGB [height,width,3], rows without padding: 3 bytes a pixel
+ * instead of 12, where value v stands for the v / 255.0f voc_image_load_rgb gives. The bytes
+ * may be the decoder's own memory (a JPEG's usually are), kept alive by them: no copy. */
+GBytes  *voc_image_load_rgb8   (const char    *path,
+                                int           *width,
+                                int           *height,
+                                GError       **error);
+
 /* Read a mask PNG as raw indices [height,width]: a palette PNG gives its palette indices (the
  * palette itself is ignored, never expanded to RGB), an 8-bit greyscale PNG its grey values.
  * RGB, alpha and 16-bit PNGs are refused. Free with g_free(). */
@@ -71,5 +79,26 @@ gboolean voc_overlay_save_png  (const char    *path,
                                 const guint8  *palette,
                                 double         alpha,
                                 GError       **error);
+
+/* voc_overlay_render for packed 8-bit RGB [height,width,3]: the same pixels as from the floats
+ * voc_image_load_rgb gives for it. out may be rgb8 itself. */
+void     voc_overlay_render_rgb8 (const guint8 *rgb8,
+                                  const guint8 *classes,
+                                  int           width,
+                                  int           height,
+                                  const guint8 *palette,
+                                  double        alpha,
+                                  guint8       *out);
+
+/* voc_overlay_render_rgb8() written as an RGB PNG, atomically, a row at a time: it needs no
+ * memory of the image's size. */
+gboolean voc_overlay_save_png_rgb8 (const char   *path,
+                                    const guint8 *rgb8,
+                                    const guint8 *classes,
+                                    int           width,
+                                    int           height,
+                                    const guint8 *palette,
+                                    double        alpha,
+                                    GError      **error);
 
 G_END_DECLS

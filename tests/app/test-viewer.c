@@ -18,6 +18,7 @@
 #include "studio-image-view.h"
 #include "studio-legend.h"
 #include "studio-viewer.h"
+#include "studio-viewer-private.h"
 #include "studio-window.h"
 #include "studio-test-util.h"
 
@@ -307,6 +308,112 @@ test_viewer_overlay (void)
   g_assert_cmpfloat (studio_image_view_get_zoom (view), >, 1.0);
   studio_viewer_zoom_fit (viewer);
   g_assert_true (studio_image_view_get_fit (view));
+}
+
+/* The overlay on show, as bytes (NULL when there is none). */
+static GBytes *
+overlay_bytes (StudioImageView *view)
+{
+  GdkTexture *overlay = studio_image_view_get_overlay (view);
+  gsize stride;
+  guint8 *data;
+
+  if (overlay == NULL)
+    return NULL;
+  stride = (gsize) gdk_texture_get_width (overlay) * 4;
+  data = g_malloc (stride * gdk_texture_get_height (overlay));
+  gdk_texture_download (overlay, data, stride);
+  return g_bytes_new_take (data, stride * gdk_texture_get_height (overlay));
+}
+
+static gboolean shown_without_overlay;
+
+/* When a segmentation is shown, whether it is shown without an overlay, drawing one. */
+static void
+on_shown (StudioViewer    *viewer,
+          GParamSpec      *pspec,
+          StudioImageView *view)
+{
+  shown_without_overlay = studio_image_view_get_overlay (view) == NULL &&
+                          studio_viewer_is_drawing_overlay (viewer);
+}
+
+static void
+wait_for_overlay (StudioViewer *viewer)
+{
+  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  while (studio_viewer_is_drawing_overlay (viewer) && g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (2000);
+  g_assert_false (studio_viewer_is_drawing_overlay (viewer));
+}
+
+/* A large image's overlay is drawn on a thread: the window keeps the overlay it shows until
+ * the new one is ready (never another image's), a newer view replaces a drawing under way,
+ * and what arrives is what drawing on the spot gives. The threshold is set to 0 so that an
+ * ordinary photo takes the large images' way. */
+static void
+test_viewer_overlay_thread (void)
+{
+  StudioViewer *viewer = get_viewer ();
+  StudioImageView *view = STUDIO_IMAGE_VIEW (studio_test_find_child (GTK_WIDGET (viewer), STUDIO_TYPE_IMAGE_VIEW));
+  g_autofree char *path = image_path ("000032");
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GBytes) prediction = NULL;
+  g_autoptr(GBytes) confidence = NULL;
+  g_autoptr(GBytes) got = NULL;
+  StudioSegmentation *segmentation;
+  gulong handler;
+
+  studio_window_open_files (window, &file, 1);
+  segmentation = wait_for_segmentation (viewer);
+  g_assert_cmpstr (studio_segmentation_get_image_path (segmentation), ==, path);
+  g_assert_false (studio_viewer_is_drawing_overlay (viewer));
+  studio_viewer_set_view_mode (viewer, STUDIO_VIEW_MODE_PREDICTION);
+  prediction = overlay_bytes (view);
+  studio_viewer_set_view_mode (viewer, STUDIO_VIEW_MODE_CONFIDENCE);
+  confidence = overlay_bytes (view);
+  g_assert_nonnull (prediction);
+  g_assert_false (g_bytes_equal (prediction, confidence));
+
+  studio_viewer_set_sync_overlay_max_pixels (viewer, 0);
+  studio_viewer_set_view_mode (viewer, STUDIO_VIEW_MODE_PREDICTION);
+  g_assert_true (studio_viewer_is_drawing_overlay (viewer));
+  got = overlay_bytes (view);
+  g_assert_true (g_bytes_equal (got, confidence));
+  g_clear_pointer (&got, g_bytes_unref);
+  wait_for_overlay (viewer);
+  got = overlay_bytes (view);
+  g_assert_true (g_bytes_equal (got, prediction));
+  g_clear_pointer (&got, g_bytes_unref);
+
+  /* two changes in a row: the second wins */
+  studio_viewer_set_view_mode (viewer, STUDIO_VIEW_MODE_CONFIDENCE);
+  studio_viewer_set_view_mode (viewer, STUDIO_VIEW_MODE_PREDICTION);
+  studio_viewer_set_view_mode (viewer, STUDIO_VIEW_MODE_CONFIDENCE);
+  wait_for_overlay (viewer);
+  studio_test_spin (0.3);
+  got = overlay_bytes (view);
+  g_assert_true (g_bytes_equal (got, confidence));
+  g_clear_pointer (&got, g_bytes_unref);
+
+  /* the next image: no overlay until its own is drawn, then one of its size */
+  handler = g_signal_connect (viewer, "notify::has-segmentation", G_CALLBACK (on_shown), view);
+  studio_viewer_next (viewer);
+  segmentation = wait_for_segmentation (viewer);
+  g_signal_handler_disconnect (viewer, handler);
+  g_assert_true (shown_without_overlay);
+  wait_for_overlay (viewer);
+  got = overlay_bytes (view);
+  g_assert_nonnull (got);
+  g_assert_cmpuint (g_bytes_get_size (got), ==,
+                    (gsize) studio_segmentation_get_width (segmentation) *
+                    studio_segmentation_get_height (segmentation) * 4);
+
+  studio_viewer_set_view_mode (viewer, STUDIO_VIEW_MODE_PREDICTION);
+  wait_for_overlay (viewer);
+  studio_viewer_set_sync_overlay_max_pixels (viewer, STUDIO_VIEWER_SYNC_OVERLAY_MAX_PIXELS);
 }
 
 static void
@@ -650,6 +757,7 @@ main (int   argc,
   studio_test_spin (0.5);
 
   g_test_add_func ("/viewer/overlay", test_viewer_overlay);
+  g_test_add_func ("/viewer/overlay-thread", test_viewer_overlay_thread);
   g_test_add_func ("/viewer/dataset", test_viewer_dataset);
   g_test_add_func ("/viewer/switching", test_viewer_switching);
   g_test_add_func ("/viewer/export", test_viewer_export);

@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <string.h>
 
@@ -754,6 +756,28 @@ test_resize_reference (void)
           if (ih == oh && iw == ow)
             g_assert_cmpmem (out, n_out * sizeof (float), in, n_out * sizeof (float));
 
+          /* a few rows at a time, from only the input rows they need, as the whole */
+          for (int y = 0; y < oh; y += 1 + y % 3)
+            {
+              UnetBand rows = { oh, ow, y, MIN (1 + y % 3, oh - y) };
+              UnetBand source = kind == 0 ? unet_resize_area_source (rows, ih, iw)
+                                          : unet_resize_bilinear_source (rows, ih, iw);
+              g_autofree float *held = g_new (float, (size_t) C * source.rows * iw);
+              g_autofree float *part = g_new (float, (size_t) C * rows.rows * ow);
+
+              for (int c = 0; c < C; c++)
+                memcpy (held + (size_t) c * source.rows * iw,
+                        in + ((size_t) c * ih + source.y0) * iw,
+                        sizeof (float) * source.rows * iw);
+              if (kind == 0)
+                unet_resize_area_band (part, rows, held, source, C);
+              else
+                unet_resize_bilinear_band (part, rows, held, source, C);
+              for (int c = 0; c < C; c++)
+                g_assert_cmpmem (part + (size_t) c * rows.rows * ow, sizeof (float) * rows.rows * ow,
+                                 out + ((size_t) c * oh + y) * ow, sizeof (float) * rows.rows * ow);
+            }
+
           /* rows are independent: threads give the same bits */
           unet_set_threads (3);
           if (kind == 0)
@@ -786,6 +810,15 @@ test_resize_reference (void)
     unet_resize_bilinear (out, in, 1, 2, 2, 4, 4);
     for (int i = 0; i < 16; i++)
       g_assert_cmpfloat_with_epsilon (out[i], torch[i], 1e-6);
+  }
+
+  /* an input band without a row the output reads is a programming error */
+  {
+    float in[4 * 4] = { 0 }, out[4];
+
+    g_test_expect_message ("unet", G_LOG_LEVEL_CRITICAL, "*band_contains*");
+    unet_resize_area_band (out, (UnetBand) { 2, 4, 0, 1 }, in, (UnetBand) { 4, 4, 1, 3 }, 1);
+    g_test_assert_expected_messages ();
   }
 
   g_assert_cmpint (unet_resize_scaled_size (375, 0.5), ==, 188);
@@ -1086,6 +1119,458 @@ test_restrict_model (void)
   g_assert_cmpint (unet_model_get_max_classes (model), ==, 0);
 }
 
+/* --- prediction by bands ------------------------------------------------------------------- */
+
+/* What unet_model_predict_image must give, from whole-image probabilities: unet_argmax's classes
+ * (the lower class on a tie), the winner's probability, and the entropy in nats as the app has
+ * always shown it. */
+static void
+summarize_reference (const float *probs,
+                     int          h,
+                     int          w,
+                     guint8      *classes,
+                     float       *confidence,
+                     float       *entropy)
+{
+  size_t plane = (size_t) h * w;
+
+  unet_argmax (classes, probs, (UnetShape) { 1, CLASSES, h, w });
+  for (size_t i = 0; i < plane; i++)
+    {
+      double e = 0.0;
+
+      confidence[i] = probs[classes[i] * plane + i];
+      for (int k = 0; k < CLASSES; k++)
+        {
+          float p = probs[k * plane + i];
+
+          if (p > 0.0f)
+            e -= p * log (p);
+        }
+      entropy[i] = (float) e;
+    }
+}
+
+/* Packed 8-bit RGB [h,w,3], as a decoder gives it: noise over colours that change from the top
+ * of the image to the bottom, so that different classes win in different bands. */
+static guint8 *
+make_image8 (int     h,
+             int     w,
+             guint64 seed)
+{
+  guint8 *rgb8 = g_new (guint8, (size_t) 3 * h * w);
+  UnetRng rng;
+
+  unet_rng_seed (&rng, seed);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      for (int c = 0; c < 3; c++)
+        {
+          double ramp = c == 1 ? (double) x / w : c == 0 ? (double) y / h : 1.0 - (double) y / h;
+
+          rgb8[((size_t) y * w + x) * 3 + c] = (guint8) (unet_rng_below (&rng, 128) + 127 * ramp);
+        }
+  return rgb8;
+}
+
+/* The planar floats voc_image_load_rgb makes of the same pixels. */
+static float *
+image8_to_float (const guint8 *rgb8,
+                 int           h,
+                 int           w)
+{
+  size_t plane = (size_t) h * w;
+  float *rgb = g_new (float, 3 * plane);
+
+  for (size_t i = 0; i < plane; i++)
+    for (int c = 0; c < 3; c++)
+      rgb[c * plane + i] = (float) rgb8[3 * i + c] / 255.0f;
+  return rgb;
+}
+
+/* The first pixel where two arrays of n elements of `size` bytes differ, or -1. */
+static gssize
+first_difference (const void *a,
+                  const void *b,
+                  size_t      n,
+                  size_t      size)
+{
+  for (size_t i = 0; i < n; i++)
+    if (memcmp ((const char *) a + i * size, (const char *) b + i * size, size) != 0)
+      return (gssize) i;
+  return -1;
+}
+
+typedef struct
+{
+  UnetPadding padding;
+  int         h;
+  int         w;
+  int         tile;
+  int         keep;   /* network rows one row of tiles keeps at that tile */
+  guint64     seed;   /* a model under which both foreground classes win pixels */
+} BandCase;
+
+/* Predictions by bands to compare with the whole image's: by single rows of tiles from floats
+ * and from bytes, by three rows from bytes, and in one band from floats. */
+static const struct
+{
+  int      tile_rows;  /* 0: as many as the default budget holds, here all */
+  gboolean eight_bit;
+} band_runs[] = { { 1, FALSE }, { 1, TRUE }, { 3, TRUE }, { 0, FALSE } };
+
+/* Predicting by bands (band_runs) gives the whole-image prediction's classes, confidence and
+ * entropy bit for bit. */
+static void
+check_bands (UnetModel                *model,
+             const BandCase           *bc,
+             const UnetPredictOptions *options,
+             const char               *what,
+             guint8                   *expected_classes)
+{
+  int h = bc->h, w = bc->w;
+  size_t plane = (size_t) h * w;
+  int net_w = unet_resize_scaled_size (w, unet_model_get_input_scale (model));
+  g_autofree guint8 *rgb8 = make_image8 (h, w, 600 + h);
+  g_autofree float *rgb = image8_to_float (rgb8, h, w);
+  g_autofree float *probs = g_new (float, CLASSES * plane);
+  g_autofree float *expected_confidence = g_new (float, plane);
+  g_autofree float *expected_entropy = g_new (float, plane);
+  g_autofree guint8 *classes = g_new (guint8, plane);
+  g_autofree float *confidence = g_new (float, plane);
+  g_autofree float *entropy = g_new (float, plane);
+  /* a network row costs (classes + 3) floats a column */
+  size_t tile_row_bytes = (size_t) (CLASSES + 3) * sizeof (float) * net_w * bc->keep;
+  /* under valgrind, which runs this 20 to 50 times slower, the two with the most buffers */
+  guint n_runs = g_getenv ("UNET_TEST_VALGRIND") != NULL ? 2 : G_N_ELEMENTS (band_runs);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (unet_model_predict (model, rgb, h, w, probs, options, &error));
+  g_assert_no_error (error);
+  summarize_reference (probs, h, w, expected_classes, expected_confidence, expected_entropy);
+
+  for (guint b = 0; b < n_runs; b++)
+    {
+      gboolean eight_bit = band_runs[b].eight_bit;
+      UnetPredictOptions banded = *options;
+      UnetImage image = { h, w, eight_bit ? NULL : rgb, eight_bit ? rgb8 : NULL };
+      UnetPrediction out = { classes, confidence, entropy, NULL };
+      gssize at;
+
+      memset (classes, 0xff, plane);
+      banded.band_bytes = band_runs[b].tile_rows * tile_row_bytes;
+      g_assert_true (unet_model_predict_image (model, &image, &banded, &out, &error));
+      g_assert_no_error (error);
+      at = first_difference (classes, expected_classes, plane, 1);
+      if (at < 0)
+        at = first_difference (confidence, expected_confidence, plane, sizeof (float));
+      if (at < 0)
+        at = first_difference (entropy, expected_entropy, plane, sizeof (float));
+      if (at >= 0)
+        g_test_fail_printf ("%s, bands of %d tile rows, %s input: pixel %zd (row %zd) is class "
+                            "%u p %.9g H %.9g, the whole image's %u p %.9g H %.9g", what,
+                            band_runs[b].tile_rows, eight_bit ? "8-bit" : "float", at, at / w,
+                            classes[at], confidence[at], entropy[at], expected_classes[at],
+                            expected_confidence[at], expected_entropy[at]);
+    }
+}
+
+static void
+test_bands_equal_whole (void)
+{
+  /* Same padding's smallest tile (96) keeps 32 rows, and 160 keeps 96; valid padding's tile 8
+   * keeps 8 rows. Every image has several rows of tiles at every scale; at scale 2 the larger
+   * tiles cost less, for the same coverage. */
+  const BandCase cases[] = {
+    { UNET_PADDING_VALID, 45, 23, 8, 8, 120 },
+    { UNET_PADDING_SAME, 203, 37, 96, 96 - 2 * SAME_MARGIN, 101 },
+  };
+  const BandCase doubled[] = {
+    { UNET_PADDING_VALID, 45, 23, 16, 16, 120 },
+    { UNET_PADDING_SAME, 203, 37, 160, 160 - 2 * SAME_MARGIN, 101 },
+  };
+  const double scales[] = { 1.0, 0.5, 2.0 };
+
+  /* under valgrind, with the flip only: it runs every step the plain prediction does */
+  int first_flip = g_getenv ("UNET_TEST_VALGRIND") != NULL ? 1 : 0;
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    for (guint s = 0; s < G_N_ELEMENTS (scales); s++)
+      for (int flip = first_flip; flip < 2; flip++)
+        {
+          const BandCase *bc = scales[s] > 1.0 ? &doubled[c] : &cases[c];
+          g_autoptr(UnetModel) model = make_model (bc->padding, 3, bc->seed);
+          size_t plane = (size_t) bc->h * bc->w;
+          g_autofree guint8 *free_classes = g_new (guint8, plane);
+          g_autofree guint8 *limited_classes = g_new (guint8, plane);
+          gboolean seen[CLASSES] = { FALSE };
+
+          unet_model_set_input_scale (model, scales[s]);
+          for (int max_classes = 0; max_classes < 2; max_classes++)
+            {
+              UnetPredictOptions options = { .tile = bc->tile, .flip = flip,
+                                             .max_classes = max_classes };
+              g_autofree char *what = g_strdup_printf ("%s %d×%d, tile %d, scale %g, flip %d, "
+                                                       "max_classes %d",
+                                                       unet_padding_to_string (bc->padding),
+                                                       bc->w, bc->h, bc->tile, scales[s], flip,
+                                                       max_classes);
+
+              check_bands (model, bc, &options, what,
+                           max_classes == 0 ? free_classes : limited_classes);
+            }
+          /* both foreground classes win pixels, so that the limit has something to drop */
+          for (size_t i = 0; i < plane; i++)
+            seen[free_classes[i]] = TRUE;
+          g_assert_true (seen[1] && seen[2]);
+          g_assert_true (memcmp (free_classes, limited_classes, plane) != 0);
+        }
+}
+
+/* A model with a limit of its own, an image whose scaled size is its own, and the whole-image
+ * path from bytes. */
+static void
+test_bands_details (void)
+{
+  g_autoptr(UnetModel) model = make_model (UNET_PADDING_SAME, 3, 95);
+  const int h = 150, w = 20;
+  size_t plane = (size_t) h * w;
+  g_autofree guint8 *rgb8 = make_image8 (h, w, 96);
+  g_autofree float *rgb = image8_to_float (rgb8, h, w);
+  g_autofree float *probs = g_new (float, CLASSES * plane);
+  g_autofree float *probs8 = g_new (float, CLASSES * plane);
+  g_autofree guint8 *expected = g_new (guint8, plane);
+  g_autofree guint8 *classes = g_new (guint8, plane);
+  g_autofree float *confidence = g_new (float, plane);
+  g_autoptr(GError) error = NULL;
+  UnetPredictOptions options = { .tile = 96, .band_bytes = 1 };
+  UnetImage image = { h, w, NULL, rgb8 };
+  UnetPrediction out = { classes, confidence, NULL, NULL };
+
+  /* the model's own limit applies, by bands too */
+  unet_model_set_max_classes (model, 1);
+  g_assert_true (unet_model_predict (model, rgb, h, w, probs, &options, &error));
+  unet_argmax (expected, probs, (UnetShape) { 1, CLASSES, h, w });
+  g_assert_true (unet_model_predict_image (model, &image, &options, &out, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (classes, plane, expected, plane);
+
+  /* 1.1 leaves a 3-pixel side as it is: the unscaled path, from bytes */
+  {
+    g_autofree guint8 *tiny8 = make_image8 (3, 3, 98);
+    g_autofree float *tiny_rgb = image8_to_float (tiny8, 3, 3);
+    UnetImage tiny = { 3, 3, NULL, tiny8 };
+    float tiny_probs[CLASSES * 9];
+    guint8 tiny_expected[9];
+
+    unet_model_set_input_scale (model, 1.1);
+    g_assert_true (unet_model_predict (model, tiny_rgb, 3, 3, tiny_probs, NULL, &error));
+    unet_argmax (tiny_expected, tiny_probs, (UnetShape) { 1, CLASSES, 3, 3 });
+    g_assert_true (unet_model_predict_image (model, &tiny, &options, &out, &error));
+    g_assert_cmpmem (classes, 9, tiny_expected, 9);
+    unet_model_set_input_scale (model, 1.0);
+  }
+
+  /* asked for all probabilities, an 8-bit image gives those of its floats */
+  out.probs = probs8;
+  g_assert_true (unet_model_predict_image (model, &image, NULL, &out, &error));
+  g_assert_true (unet_model_predict (model, rgb, h, w, probs, NULL, &error));
+  g_assert_cmpmem (probs8, CLASSES * plane * sizeof (float), probs, CLASSES * plane * sizeof (float));
+  unet_argmax (expected, probs, (UnetShape) { 1, CLASSES, h, w });
+  g_assert_cmpmem (classes, plane, expected, plane);
+
+  /* errors: as unet_model_predict's, and exactly one layout */
+  image.height = 0;
+  g_assert_false (unet_model_predict_image (model, &image, NULL, &out, &error));
+  g_assert_error (error, UNET_ERROR, UNET_ERROR_INVALID_SIZE);
+  g_clear_error (&error);
+  image = (UnetImage) { h, w, rgb, rgb8 };
+  g_test_expect_message ("unet", G_LOG_LEVEL_CRITICAL, "*rgb8*");
+  g_assert_false (unet_model_predict_image (model, &image, NULL, &out, &error));
+  g_test_assert_expected_messages ();
+}
+
+/* --- memory of a prediction by bands --------------------------------------------------------- */
+
+#if defined(__SANITIZE_ADDRESS__)
+# define COUNTING_MALLOC 0
+#elif defined(__has_feature)
+# if __has_feature(address_sanitizer)
+#  define COUNTING_MALLOC 0
+# endif
+#endif
+#ifndef COUNTING_MALLOC
+# define COUNTING_MALLOC 1
+#endif
+
+#if COUNTING_MALLOC
+
+/* The allocator interposed to follow the bytes in use and their peak (as test-model.c counts
+ * allocations), so that a test can see how much memory a prediction takes besides its input
+ * and outputs. */
+extern void *__libc_malloc (size_t);
+extern void *__libc_calloc (size_t, size_t);
+extern void *__libc_realloc (void *, size_t);
+extern void *__libc_memalign (size_t, size_t);
+extern void __libc_free (void *);
+static gint64 live_bytes = 0;
+static gint64 peak_bytes = 0;
+
+static void
+track (void   *p,
+       gint64  sign)
+{
+  gint64 live, peak;
+
+  if (p == NULL)
+    return;
+  live = __atomic_add_fetch (&live_bytes, sign * (gint64) malloc_usable_size (p),
+                             __ATOMIC_SEQ_CST);
+  peak = __atomic_load_n (&peak_bytes, __ATOMIC_SEQ_CST);
+  while (live > peak &&
+         !__atomic_compare_exchange_n (&peak_bytes, &peak, live, FALSE, __ATOMIC_SEQ_CST,
+                                       __ATOMIC_SEQ_CST))
+    ;
+}
+
+void *
+malloc (size_t n)
+{
+  void *p = __libc_malloc (n);
+
+  track (p, 1);
+  return p;
+}
+
+void *
+calloc (size_t n,
+        size_t size)
+{
+  void *p = __libc_calloc (n, size);
+
+  track (p, 1);
+  return p;
+}
+
+void *
+realloc (void   *p,
+         size_t  n)
+{
+  void *q;
+
+  track (p, -1);
+  q = __libc_realloc (p, n);
+  /* a failed realloc leaves the block as it was */
+  track (q != NULL || n == 0 ? q : p, 1);
+  return q;
+}
+
+void
+free (void *p)
+{
+  track (p, -1);
+  __libc_free (p);
+}
+
+int
+posix_memalign (void   **out,
+                size_t   alignment,
+                size_t   n)
+{
+  void *p = __libc_memalign (alignment, n);
+
+  if (p == NULL)
+    return ENOMEM;
+  track (p, 1);
+  *out = p;
+  return 0;
+}
+
+void *
+aligned_alloc (size_t alignment,
+               size_t n)
+{
+  void *p = __libc_memalign (alignment, n);
+
+  track (p, 1);
+  return p;
+}
+
+/* Whether our malloc is the one called: valgrind puts its own in place of every malloc. */
+static gboolean
+tracking_works (void)
+{
+  gint64 before = __atomic_load_n (&live_bytes, __ATOMIC_SEQ_CST);
+  g_autofree char *probe = g_malloc (4096);
+
+  return __atomic_load_n (&live_bytes, __ATOMIC_SEQ_CST) >= before + 4096;
+}
+
+/* Bytes a prediction takes at its peak beyond what was in use before it. The first call
+ * prepares the network for the tile (its buffers belong to the model, whatever the image) and
+ * starts the thread pools; the second is measured. */
+static gint64
+prediction_peak (UnetModel                *model,
+                 const UnetImage          *image,
+                 const UnetPredictOptions *options,
+                 const UnetPrediction     *out)
+{
+  gint64 before;
+
+  g_assert_true (unet_model_predict_image (model, image, options, out, NULL));
+  before = __atomic_load_n (&live_bytes, __ATOMIC_SEQ_CST);
+  __atomic_store_n (&peak_bytes, before, __ATOMIC_SEQ_CST);
+  g_assert_true (unet_model_predict_image (model, image, options, out, NULL));
+  return __atomic_load_n (&peak_bytes, __ATOMIC_SEQ_CST) - before;
+}
+#endif
+
+/* By bands, the memory a prediction takes does not grow with the image: the same for an image
+ * eight times as tall, in the slowest case (input scale, flip, a class limit that takes two
+ * passes, bytes to convert), and well below the image's probabilities. In one band it grows. */
+static void
+test_bands_memory (void)
+{
+#if COUNTING_MALLOC
+  g_autoptr(UnetModel) model = make_model (UNET_PADDING_SAME, 3, 101);
+  const int heights[2] = { 256, 2048 }, w = 64;
+  UnetPredictOptions options = { .tile = 96, .flip = TRUE, .max_classes = 1, .band_bytes = 1 };
+  gint64 banded[2], whole[2];
+
+  if (!tracking_works ())
+    {
+      g_test_skip ("another allocator (valgrind's) replaces the tracking one");
+      return;
+    }
+  unet_model_set_input_scale (model, 0.5);
+  for (int i = 0; i < 2; i++)
+    {
+      int h = heights[i];
+      size_t plane = (size_t) h * w;
+      g_autofree guint8 *rgb8 = make_image8 (h, w, 97);
+      g_autofree guint8 *classes = g_new (guint8, plane);
+      g_autofree float *confidence = g_new (float, plane);
+      g_autofree float *entropy = g_new (float, plane);
+      UnetImage image = { h, w, NULL, rgb8 };
+      UnetPrediction out = { classes, confidence, entropy, NULL };
+      UnetPredictOptions one_band = options;
+
+      banded[i] = prediction_peak (model, &image, &options, &out);
+      one_band.band_bytes = 0;
+      whole[i] = prediction_peak (model, &image, &one_band, &out);
+      g_test_message ("%d×%d: %" G_GINT64_FORMAT " bytes by bands, %" G_GINT64_FORMAT
+                      " in one band; its probabilities take %zu", w, h, banded[i], whole[i],
+                      CLASSES * sizeof (float) * plane);
+    }
+  /* a little slack for the allocator's rounding and the threads' bookkeeping */
+  g_assert_cmpint (banded[1], <=, banded[0] + 4096);
+  g_assert_cmpint (banded[1], <, (gint64) (CLASSES * sizeof (float) * heights[1] * w / 8));
+  g_assert_cmpint (whole[1], >, whole[0] + (gint64) (CLASSES * sizeof (float) * (heights[1] - heights[0]) * w / 4 / 2));
+#else
+  g_test_skip ("the allocation tracker cannot coexist with AddressSanitizer's allocator");
+#endif
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1116,6 +1601,9 @@ main (int   argc,
   g_test_add_func ("/infer/restrict/classes", test_restrict_classes);
   g_test_add_func ("/infer/restrict/ties", test_restrict_classes_ties);
   g_test_add_func ("/infer/restrict/model", test_restrict_model);
+  g_test_add_func ("/infer/bands/equal-whole", test_bands_equal_whole);
+  g_test_add_func ("/infer/bands/details", test_bands_details);
+  g_test_add_func ("/infer/bands/memory", test_bands_memory);
 
   return g_test_run ();
 }

@@ -221,6 +221,84 @@ test_overlay (void)
   voc_test_rm_rf (dir);
 }
 
+/* Every value from 0 to 255 under background, two classes and void, at an opacity that leaves
+ * fractions to round: the 8-bit overlay is the float one, pixel for pixel, also in place and
+ * written a row at a time. */
+static void
+test_overlay_rgb8 (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = voc_test_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "overlay8.png", NULL);
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  const guint8 labels[4] = { 0, 1, 15, 255 };
+  const int w = 64, h = 16;
+  size_t plane = (size_t) w * h;
+  g_autofree guint8 *rgb8 = g_new (guint8, 3 * plane);
+  g_autofree float *rgb = g_new (float, 3 * plane);
+  g_autofree guint8 *classes = g_new (guint8, plane);
+  g_autofree guint8 *expected = g_new (guint8, 3 * plane);
+  g_autofree guint8 *out = g_new (guint8, 3 * plane);
+
+  for (size_t i = 0; i < plane; i++)
+    {
+      classes[i] = labels[i / 256];
+      for (int c = 0; c < 3; c++)
+        {
+          rgb8[3 * i + c] = (guint8) ((i + 85 * c) % 256);
+          rgb[c * plane + i] = (float) rgb8[3 * i + c] / 255.0f;
+        }
+    }
+  voc_overlay_render (rgb, classes, w, h, NULL, 0.37, expected);
+  voc_overlay_render_rgb8 (rgb8, classes, w, h, NULL, 0.37, out);
+  g_assert_cmpmem (out, 3 * plane, expected, 3 * plane);
+
+  g_assert_true (voc_overlay_save_png_rgb8 (path, rgb8, classes, w, h, NULL, 0.37, &error));
+  g_assert_no_error (error);
+  pixbuf = gdk_pixbuf_new_from_file (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_pixbuf_get_width (pixbuf), ==, w);
+  g_assert_cmpint (gdk_pixbuf_get_height (pixbuf), ==, h);
+  for (int y = 0; y < h; y++)
+    g_assert_cmpmem (gdk_pixbuf_read_pixels (pixbuf) + (size_t) y * gdk_pixbuf_get_rowstride (pixbuf),
+                     3 * w, expected + (size_t) 3 * w * y, 3 * w);
+
+  voc_overlay_render_rgb8 (rgb8, classes, w, h, NULL, 0.37, rgb8);
+  g_assert_cmpmem (rgb8, 3 * plane, expected, 3 * plane);
+
+  /* a size it cannot write: an error, and no file */
+  g_assert_false (voc_overlay_save_png_rgb8 (path, rgb8, classes, 0, h, NULL, 0.37, &error));
+  g_assert_error (error, VOC_ERROR, VOC_ERROR_INVALID_ARGUMENT);
+  voc_test_rm_rf (dir);
+}
+
+/* voc_image_load_rgb8 gives the pixels voc_image_load_rgb gives, as bytes. */
+static void
+assert_rgb8_matches (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree float *rgb = NULL;
+  g_autoptr(GBytes) rgb8 = NULL;
+  const guint8 *bytes;
+  int w = 0, h = 0, w8 = 0, h8 = 0;
+  size_t plane;
+
+  rgb = voc_image_load_rgb (path, &w, &h, &error);
+  g_assert_no_error (error);
+  rgb8 = voc_image_load_rgb8 (path, &w8, &h8, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (w8, ==, w);
+  g_assert_cmpint (h8, ==, h);
+  plane = (size_t) w * h;
+  g_assert_cmpuint (g_bytes_get_size (rgb8), ==, 3 * plane);
+  bytes = g_bytes_get_data (rgb8, NULL);
+  for (size_t i = 0; i < plane; i++)
+    for (int c = 0; c < 3; c++)
+      if ((float) bytes[3 * i + c] / 255.0f != rgb[c * plane + i])
+        g_error ("%s: pixel %zu channel %d is %u as a byte, %.9g as a float", path, i, c,
+                 bytes[3 * i + c], rgb[c * plane + i]);
+}
+
 static void
 write_grey_png (const char   *path,
                 const guint8 *pixels,
@@ -589,6 +667,13 @@ test_odd_png_layouts (void)
     assert_rgb (rgb, w, h, 0, 1, 0xc0, 0xc0, 0xc0, 1);
   }
 
+  /* the same pixels as bytes, whatever the layout (the alpha ones are repacked) */
+  assert_rgb8_matches (grey);
+  assert_rgb8_matches (grey_alpha);
+  assert_rgb8_matches (rgba);
+  assert_rgb8_matches (deep);
+  assert_rgb8_matches (deep_grey);
+
   voc_test_rm_rf (dir);
 }
 
@@ -658,6 +743,9 @@ test_exif_orientation (void)
   /* away from the edge, where JPEG's chroma blurs red into blue */
   assert_rgb (rgb, w, h, 4, 2, 255, 0, 0, 24);
   assert_rgb (rgb, w, h, 4, 13, 0, 0, 255, 24);
+  /* as bytes too, upright */
+  assert_rgb8_matches (path);
+  assert_rgb8_matches (plain_path);
 
   voc_test_rm_rf (dir);
 }
@@ -672,6 +760,7 @@ main (int   argc,
   g_test_add_func ("/voc/image/real", test_real_image_and_mask);
   g_test_add_func ("/voc/image/mask-round-trip", test_mask_round_trip);
   g_test_add_func ("/voc/image/overlay", test_overlay);
+  g_test_add_func ("/voc/image/overlay-rgb8", test_overlay_rgb8);
   g_test_add_func ("/voc/image/grey-and-rgb-masks", test_grey_and_rgb_masks);
   g_test_add_func ("/voc/image/corrupt", test_corrupt_files);
   g_test_add_func ("/voc/image/decode-time", test_decode_time);
