@@ -155,6 +155,16 @@ spawn (GPtrArray  *argv,
   g_ptr_array_add (argv, NULL);
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
                                         (err_path ? 0 : G_SUBPROCESS_FLAGS_STDERR_PIPE));
+  /* see keep-loaded.c; ASan wants to be the first library loaded unless told otherwise */
+  if (g_getenv ("UNET_TEST_PRELOAD") != NULL)
+    {
+      g_autofree char *asan = g_strdup_printf ("%s%sverify_asan_link_order=0:fast_unwind_on_malloc=0",
+                                               g_getenv ("ASAN_OPTIONS") ? g_getenv ("ASAN_OPTIONS") : "",
+                                               g_getenv ("ASAN_OPTIONS") ? ":" : "");
+
+      g_subprocess_launcher_setenv (launcher, "LD_PRELOAD", g_getenv ("UNET_TEST_PRELOAD"), TRUE);
+      g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", asan, TRUE);
+    }
   if (err_path != NULL)
     g_subprocess_launcher_set_stderr_file_path (launcher, err_path);
   process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
