@@ -15,6 +15,7 @@
 #include <gio/gio.h>
 
 #include "unet-cli.h"
+#include "unet-cli-common.h"
 #include "unet-trainer.h"
 
 typedef struct

@@ -14,6 +14,7 @@
 #include <glib.h>
 
 #include "unet-cli.h"
+#include "unet-cli-common.h"
 
 typedef struct
 {
@@ -49,15 +50,6 @@ unet_cli_error (const char *command,
     fprintf (stderr, "unet: %s\n", message);
 }
 
-static char *log_prefix;
-
-void
-unet_cli_set_log_prefix (int rank)
-{
-  g_free (log_prefix);
-  log_prefix = g_strdup_printf ("rank %d: ", rank);
-}
-
 /* Warnings from the libraries read like the tool's own messages ("unet train: warning: …"),
  * not like GLib's debugging output with process ids and timestamps. */
 static GLogWriterOutput
@@ -79,7 +71,7 @@ write_log (GLogLevelFlags   level,
     return G_LOG_WRITER_UNHANDLED;
 
   fprintf (stderr, "%s: %s%s%s\n", g_get_prgname () ? g_get_prgname () : "unet",
-           log_prefix ? log_prefix : "", level & G_LOG_LEVEL_WARNING ? "warning: " : "", message);
+           unet_cli_get_log_prefix (), level & G_LOG_LEVEL_WARNING ? "warning: " : "", message);
   return G_LOG_WRITER_HANDLED;
 }
 

@@ -37,10 +37,6 @@ int unet_cli_plot     (int    argc,
 int unet_cli_train (int    argc,
                     char **argv);
 
-/* Warnings and messages from then on read "unet COMMAND: rank N: …": the ranks of a
- * distributed run other than 0 say who they are. */
-void unet_cli_set_log_prefix (int rank);
-
 /* Prints "unet COMMAND: message" on stderr. */
 void unet_cli_error (const char *command,
                      const char *format,

@@ -1275,7 +1275,6 @@ test_train_distributed_unavailable (void)
 {
   g_auto(Run) run = { 0 };
   g_autofree char *dir = voc_test_tmpdir ();
-  g_autofree char *output = g_build_filename (dir, "run", NULL);
 
   run_unet (&run, "train", "--help", NULL);
   g_assert_cmpint (run.status, ==, 0);
@@ -1285,10 +1284,14 @@ test_train_distributed_unavailable (void)
 #ifdef HAVE_MPI
   g_test_skip ("this unet has MPI; the mpi suite tests --distributed");
 #else
-  run_unet (&run, "train", "--distributed", "--dataset", dir, "-o", output, NULL);
-  g_assert_cmpint (run.status, ==, 2);
-  g_assert_nonnull (strstr (run.err, "built without MPI"));
-  g_assert_false (g_file_test (output, G_FILE_TEST_EXISTS));
+  {
+    g_autofree char *output = g_build_filename (dir, "run", NULL);
+
+    run_unet (&run, "train", "--distributed", "--dataset", dir, "-o", output, NULL);
+    g_assert_cmpint (run.status, ==, 2);
+    g_assert_nonnull (strstr (run.err, "built without MPI"));
+    g_assert_false (g_file_test (output, G_FILE_TEST_EXISTS));
+  }
 #endif
   voc_test_rm_rf (dir);
 }

@@ -462,7 +462,6 @@ test_resume (void)
   g_autofree char *straight = g_build_filename (dir, "straight", NULL);
   g_autofree char *stopped = g_build_filename (dir, "stopped", NULL);
   g_autofree char *on_three = NULL, *alone = NULL;
-  g_autofree char *csv_a = NULL, *csv_b = NULL, *path = NULL;
   g_auto(Run) run = { 0 };
   gboolean identical;
 
