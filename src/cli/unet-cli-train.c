@@ -417,9 +417,12 @@ unet_cli_train (int    argc,
       const UnetTrainOptions *o = unet_trainer_get_options (trainer);
       int size = unet_distributed_get_size (dist);
 
-      fprintf (stderr, "distributed: %d rank%s share each batch of %d image%s (%s%d each)\n",
-               size, size > 1 ? "s" : "", o->batch, o->batch > 1 ? "s" : "",
-               o->batch % size ? "about " : "", o->batch / size);
+      if (o->batch % size == 0)
+        fprintf (stderr, "distributed: %d rank%s share each batch of %d image%s (%d each)\n",
+                 size, size > 1 ? "s" : "", o->batch, o->batch > 1 ? "s" : "", o->batch / size);
+      else
+        fprintf (stderr, "distributed: %d ranks share each batch of %d images (%d or %d each)\n",
+                 size, o->batch, o->batch / size, o->batch / size + 1);
     }
 
   progress.terminal = isatty (fileno (stderr));

@@ -572,7 +572,8 @@ allreduce (UnetDistributed *self,
   g_assert (count <= G_MAXINT);
   waiting_for = what;
   waiting_step = (long) self->step;
-  if (MPI_Iallreduce (MPI_IN_PLACE, buffer, (int) count, type, op, self->comm, &request) != MPI_SUCCESS)
+  if (MPI_Iallreduce (MPI_IN_PLACE, buffer, (int) count, type, op, self->comm,
+                      &request) != MPI_SUCCESS)
     end_job (self, TRUE, "MPI refused %s of step %" G_GINT64_FORMAT, what, self->step);
   wait_for (self, 1, &request, what, seconds);
 }
@@ -935,7 +936,9 @@ launch_open_bucket (UnetDistributed *self)
     return;
   if (bucket.n_segments == 1)
     {
-      bucket.data = self->grads + g_array_index (self->segments, Segment, bucket.first_segment).offset;
+      const Segment *s = &g_array_index (self->segments, Segment, bucket.first_segment);
+
+      bucket.data = self->grads + s->offset;
     }
   else
     {
@@ -955,7 +958,8 @@ launch_open_bucket (UnetDistributed *self)
   waiting_step = (long) self->step;
   if (MPI_Iallreduce (MPI_IN_PLACE, bucket.data, (int) bucket.n, MPI_FLOAT, MPI_SUM, self->comm,
                       &request) != MPI_SUCCESS)
-    end_job (self, TRUE, "MPI refused the gradient reduction of step %" G_GINT64_FORMAT, self->step);
+    end_job (self, TRUE, "MPI refused the gradient reduction of step %" G_GINT64_FORMAT,
+             self->step);
   waiting_for = NULL;
   g_array_append_val (self->buckets, bucket);
   g_array_append_val (self->requests, request);

@@ -23,9 +23,11 @@ G_BEGIN_DECLS
  *
  * Every collective waits in a loop that also watches the other ranks. When a rank dies or hangs
  * the others cannot go on — an MPI collective that lost a member can be neither finished nor
- * cancelled — so they print which rank is gone and end the job: the one place where this code
- * ends the process instead of returning an error. Errors that every rank can see coming go
- * through unet_distributed_agree() and come back as GErrors on every rank. */
+ * cancelled — so they say why and end: the one place where this code ends the process instead
+ * of returning an error. A rank that dies, mpirun notices and names, and it ends the job with
+ * SIGTERM (see unet_distributed_notify_terminate); one that hangs, the others find by a timeout
+ * and a roll call, and they name it. Errors that every rank can see coming go through
+ * unet_distributed_agree() and come back as GErrors on every rank. */
 
 #define UNET_DISTRIBUTED_ERROR (unet_distributed_error_quark ())
 
@@ -67,7 +69,7 @@ int               unet_distributed_get_size         (const UnetDistributed  *sel
 int               unet_distributed_get_local_size   (const UnetDistributed  *self);
 
 /* A collective that makes no progress for this long (120 s by default) starts a roll call; the
- * ranks that do not answer are named and the job ends. */
+ * ranks that do not answer are named and the job ends (MPI_Abort). */
 void              unet_distributed_set_timeout      (UnetDistributed        *self,
                                                      double                  seconds);
 /* Gradients are reduced in buckets of about this many bytes (1 MiB by default), each started
@@ -81,9 +83,10 @@ void              unet_distributed_set_overlap      (UnetDistributed        *sel
 void              unet_distributed_set_step         (UnetDistributed        *self,
                                                      gint64                  step);
 
-/* Safe from a signal handler: the launcher is ending the job (mpirun turns Ctrl+C into
- * SIGTERM, then SIGKILL a second later). A rank waiting on a collective from then on asks the
- * others at once which of them is still there, names those that are not, and exits. */
+/* Safe from a signal handler: the launcher is ending the job (a rank died, or Ctrl+C: mpirun
+ * sends SIGTERM, then SIGKILL a second later). Prints at once, with write(2), that the job is
+ * ending and which collective this rank was in; a rank still waiting on one shortly after
+ * exits. */
 void              unet_distributed_notify_terminate (void);
 
 /* --- collectives: every rank calls the same ones in the same order ------------------------ */

@@ -646,11 +646,13 @@ allocate_batch (UnetTrainer  *self,
   size_t in_plane = (size_t) self->in_size * self->in_size;
   size_t out_plane = (size_t) self->out_size * self->out_size;
 
-  if (!unet_model_prepare (self->model, self->batch_local, self->in_size, self->in_size, TRUE, error))
+  if (!unet_model_prepare (self->model, self->batch_local, self->in_size, self->in_size, TRUE,
+                           error))
     return FALSE;
   self->batch_input = g_try_new (float, (size_t) self->batch_local * 3 * in_plane);
   self->batch_labels = g_try_new (guint8, (size_t) self->batch_local * out_plane);
-  self->batch_weights = o->weighted_loss ? g_try_new (float, (size_t) self->batch_local * out_plane) : NULL;
+  self->batch_weights = o->weighted_loss
+                        ? g_try_new (float, (size_t) self->batch_local * out_plane) : NULL;
   self->order = g_new (guint32, self->train_ids->len);
   self->order_epoch = -1;
   if (self->batch_input == NULL || self->batch_labels == NULL ||

@@ -715,7 +715,8 @@ batchnorm_forward_train_sync (float                     *out,
 
       save_mean[c] = (float) mean;
       save_invstd[c] = invstd;
-      running_mean[c] = (1.0f - params->momentum) * running_mean[c] + params->momentum * (float) mean;
+      running_mean[c] = (1.0f - params->momentum) * running_mean[c]
+                        + params->momentum * (float) mean;
       running_var[c] = (1.0f - params->momentum) * running_var[c]
                        + params->momentum * (float) (count > 1 ? sum_sq / (count - 1) : var);
 
