@@ -793,8 +793,8 @@ setup_ranks (UnetTrainer      *self,
   if (self->n_ranks > batch)
     {
       g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
-                   "A batch of %d images cannot be split over %d ranks: every rank needs at "
-                   "least one", batch, self->n_ranks);
+                   "A batch of %d image%s cannot be split over %d ranks: every rank needs at "
+                   "least one", batch, batch == 1 ? "" : "s", self->n_ranks);
       return FALSE;
     }
   /* as even as it goes; a batch that does not divide gives some ranks one image more */
