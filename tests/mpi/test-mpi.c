@@ -158,9 +158,10 @@ spawn (GPtrArray  *argv,
   /* see keep-loaded.c; ASan wants to be the first library loaded unless told otherwise */
   if (g_getenv ("UNET_TEST_PRELOAD") != NULL)
     {
-      g_autofree char *asan = g_strdup_printf ("%s%sverify_asan_link_order=0:fast_unwind_on_malloc=0",
-                                               g_getenv ("ASAN_OPTIONS") ? g_getenv ("ASAN_OPTIONS") : "",
-                                               g_getenv ("ASAN_OPTIONS") ? ":" : "");
+      const char *given = g_getenv ("ASAN_OPTIONS");
+      g_autofree char *asan = g_strdup_printf ("%s%sverify_asan_link_order=0:"
+                                               "fast_unwind_on_malloc=0",
+                                               given ? given : "", given ? ":" : "");
 
       g_subprocess_launcher_setenv (launcher, "LD_PRELOAD", g_getenv ("UNET_TEST_PRELOAD"), TRUE);
       g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", asan, TRUE);
@@ -281,7 +282,8 @@ compare_runs (const char *a_dir,
   load_checkpoint (&a, a_dir);
   load_checkpoint (&b, b_dir);
   norm = unet_model_get_config (a.model)->norm == UNET_NORM_BATCH;
-  g_assert_cmpstr (g_hash_table_lookup (a.state, "step"), ==, g_hash_table_lookup (b.state, "step"));
+  g_assert_cmpstr (g_hash_table_lookup (a.state, "step"), ==,
+                   g_hash_table_lookup (b.state, "step"));
   g_assert_cmpuint (unet_model_get_n_params (a.model), ==, unet_model_get_n_params (b.model));
   *identical = TRUE;
   for (guint i = 0; i < unet_model_get_n_params (a.model); i++)
@@ -489,7 +491,8 @@ test_resume (void)
    * rounding */
   run_unet (&run, 3, "train", "--resume", on_three, "--steps", "6", NULL);
   g_assert_cmpint (run.status, ==, 0);
-  g_assert_nonnull (strstr (run.err, "distributed: 3 ranks share each batch of 4 images (about 1 each)"));
+  g_assert_nonnull (strstr (run.err,
+                            "distributed: 3 ranks share each batch of 4 images (1 or 2 each)"));
   g_assert_cmpfloat (compare_runs (straight, on_three, &identical), <, TOLERANCE);
   assert_same_losses (straight, on_three, 1e-5);
 
