@@ -32,6 +32,7 @@ packages="
   libgtk-4-dev libadwaita-1-dev adwaita-icon-theme librsvg2-common
   xvfb xauth desktop-file-utils appstream libxml2-utils
   clang libclang-rt-14-dev valgrind
+  libopenmpi-dev openmpi-bin
 "
 
 # libxsmm (JIT kernels for the 3x3 convolutions) exists for x86-64 only; elsewhere the build

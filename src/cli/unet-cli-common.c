@@ -20,6 +20,21 @@
 #include "unet-default-model.h"
 #include "unet-cli-common.h"
 
+static char *log_prefix;
+
+void
+unet_cli_set_log_prefix (int rank)
+{
+  g_free (log_prefix);
+  log_prefix = g_strdup_printf ("rank %d: ", rank);
+}
+
+const char *
+unet_cli_get_log_prefix (void)
+{
+  return log_prefix ? log_prefix : "";
+}
+
 char *
 unet_cli_default_model_path (void)
 {

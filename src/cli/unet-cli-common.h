@@ -49,6 +49,11 @@ gboolean   unet_cli_parse_max_classes  (const char  *command,
 /* Maps an error from the engine or the data layer to the exit code scripts see. */
 int        unet_cli_exit_code_for_error (const GError *error);
 
+/* Warnings and messages from then on read "unet COMMAND: rank N: …": the ranks of a
+ * distributed run other than 0 say who they are. The prefix is "" until set. */
+void        unet_cli_set_log_prefix     (int          rank);
+const char *unet_cli_get_log_prefix     (void);
+
 /* Progress over a list of items on stderr: a line per item, or one line rewritten in place when
  * stderr is a terminal. Quiet progress prints nothing. */
 typedef struct _UnetCliProgress UnetCliProgress;

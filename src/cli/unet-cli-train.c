@@ -15,6 +15,7 @@
 #include <gio/gio.h>
 
 #include "unet-cli.h"
+#include "unet-cli-common.h"
 #include "unet-trainer.h"
 
 typedef struct
@@ -23,9 +24,13 @@ typedef struct
   gint64    last_line_step;
   gint64    line_every;
   gboolean  line_open;
+  /* the pace after the first step (which also fills the sample cache) */
+  gint64    first_step, last_step;
+  gint64    first_time, last_time;
 } Progress;
 
 static UnetTrainer *running_trainer;
+static gboolean running_distributed;
 
 static void
 on_stop_signal (int signum)
@@ -33,6 +38,11 @@ on_stop_signal (int signum)
   /* ask once for a clean stop (checkpoint, then exit); a second signal kills as usual */
   if (running_trainer)
     unet_trainer_request_stop (running_trainer);
+  /* Under mpirun, SIGTERM (also what Ctrl+C on mpirun becomes) means the job is ending, with
+   * SIGKILL a second later: a rank stuck waiting for one that died must say so now. SIGUSR1,
+   * which mpirun passes on, is the stop that leaves time for the checkpoint. */
+  if (running_distributed && signum != SIGUSR1)
+    unet_distributed_notify_terminate ();
   signal (signum, SIG_DFL);
 }
 
@@ -71,6 +81,13 @@ on_event (const UnetTrainEvent *event,
   switch (event->kind)
     {
     case UNET_TRAIN_EVENT_PROGRESS:
+      if (progress->first_time == 0)
+        {
+          progress->first_step = event->step;
+          progress->first_time = g_get_monotonic_time ();
+        }
+      progress->last_step = event->step;
+      progress->last_time = g_get_monotonic_time ();
       format_duration (eta, sizeof eta, event->eta_seconds);
       if (progress->terminal)
         {
@@ -115,6 +132,37 @@ on_event (const UnetTrainEvent *event,
   fflush (stderr);
 }
 
+/* What the ranks waited for, averaged over them, and the pace rank 0 saw. */
+static void
+print_distributed_summary (UnetDistributed *dist,
+                           const Progress  *progress)
+{
+  UnetDistributedStats stats;
+  int size = unet_distributed_get_size (dist);
+  double waits[3];
+  gint64 steps;
+
+  unet_distributed_get_stats (dist, &stats);
+  steps = MAX (stats.steps, 1);
+  waits[0] = stats.gradient_wait / steps;
+  waits[1] = stats.norm_wait / steps;
+  waits[2] = stats.step_wait / steps;
+  unet_distributed_sum_doubles (dist, waits, G_N_ELEMENTS (waits));
+  if (unet_distributed_get_rank (dist) != 0)
+    return;
+
+  fprintf (stderr, "distributed: %d rank%s, %" G_GINT64_FORMAT " steps", size,
+           size > 1 ? "s" : "", stats.steps);
+  if (progress->last_step > progress->first_step)
+    fprintf (stderr, ", %.3f steps/s after the first",
+             (progress->last_step - progress->first_step) /
+             ((progress->last_time - progress->first_time) / 1e6));
+  fprintf (stderr, "; waiting per step: gradients %.1f ms, batch norm %.1f ms, step start and "
+           "loss %.1f ms (mean over the ranks); %.2f MB of gradients in %u reduction%s per "
+           "step\n", 1e3 * waits[0] / size, 1e3 * waits[1] / size, 1e3 * waits[2] / size,
+           stats.gradient_bytes / 1e6, stats.buckets, stats.buckets == 1 ? "" : "s");
+}
+
 static int
 exit_code_for (const GError *error)
 {
@@ -128,6 +176,8 @@ exit_code_for (const GError *error)
     return UNET_EXIT_USAGE;
   if (error->domain == UNET_ERROR && error->code == UNET_ERROR_NO_MEMORY)
     return UNET_EXIT_FAILURE;
+  if (error->domain == UNET_DISTRIBUTED_ERROR)
+    return error->code == UNET_DISTRIBUTED_ERROR_UNAVAILABLE ? UNET_EXIT_USAGE : UNET_EXIT_FAILURE;
   if (error->domain == VOC_ERROR || error->domain == UNET_ERROR)
     return UNET_EXIT_INPUT;
   return UNET_EXIT_OUTPUT;
@@ -139,6 +189,8 @@ unet_cli_train (int    argc,
 {
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
+  /* before the trainer, so that the trainer goes first: MPI ends last */
+  g_autoptr(UnetDistributed) dist = NULL;
   g_autoptr(UnetTrainer) trainer = NULL;
   g_auto(UnetTrainOptions) options = { 0 };
   g_autofree char *padding = NULL, *norm = NULL, *schedule = NULL, *resume = NULL;
@@ -146,10 +198,12 @@ unet_cli_train (int    argc,
   g_autofree char *train_split = NULL, *val_split = NULL, *input_scale = NULL;
   gboolean no_augment = FALSE, no_elastic = FALSE, no_rotation = FALSE, no_flip = FALSE;
   gboolean no_color = FALSE, no_validation = FALSE;
-  double dropout = -1.0;
+  gboolean distributed = FALSE, no_overlap = FALSE;
+  double dropout = -1.0, mpi_timeout = 120.0;
   int max_classes = G_MININT;
   gboolean no_bn_estimate = FALSE;
   gint64 seed = -1, epochs = 0, steps = 0;
+  int threads = -1, bucket_kb = 1024, rank = 0;
   Progress progress = { 0 };
   int status;
 
@@ -194,9 +248,13 @@ unet_cli_train (int    argc,
       { "w0", 0, 0, G_OPTION_ARG_DOUBLE, &options.w0, "Border weight of the weight map (default 10)", "W" },
       { "sigma", 0, 0, G_OPTION_ARG_DOUBLE, &options.sigma, "Border width of the weight map in pixels (default 5)", "PX" },
       { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Random seed for weights, order and augmentation (default 1)", "N" },
-      { "threads", 0, 0, G_OPTION_ARG_INT, &options.threads, "Threads to use (default: all cores)", "N" },
+      { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Threads to use (default: all cores; distributed: per rank, the machine's cores shared by its ranks)", "N" },
       { "checkpoint-every", 0, 0, G_OPTION_ARG_INT64, &options.checkpoint_every, "Also save a checkpoint every N steps", "N" },
       { "skip-bad", 0, 0, G_OPTION_ARG_NONE, &options.skip_bad, "Warn about missing or broken samples and go on without them", NULL },
+      { "distributed", 0, 0, G_OPTION_ARG_NONE, &distributed, "Train with the other ranks of an MPI job, each on its part of every batch (mpirun -n N unet train …; detected by itself under mpirun). --batch is per rank", NULL },
+      { "mpi-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &mpi_timeout, "Distributed: end the job when a rank has not answered for this long (default 120)", "SECONDS" },
+      { "mpi-bucket-kb", 0, 0, G_OPTION_ARG_INT, &bucket_kb, "Distributed: reduce gradients in buckets of this size while backward goes on (default 1024)", "KB" },
+      { "mpi-no-overlap", 0, 0, G_OPTION_ARG_NONE, &no_overlap, "Distributed: reduce all gradients in one go after backward (to measure what the overlap gains)", NULL },
       { NULL }
     };
 
@@ -213,7 +271,11 @@ unet_cli_train (int    argc,
       "  unet train --dataset VOCdevkit -o runs/voc --padding same --norm batch --base 16 \\\n"
       "             --tile 256 --batch 4 --epochs 100\n"
       "  unet train --dataset VOCdevkit -o runs/half --padding same --input-scale 0.5 --tile 256\n"
-      "  unet train --resume runs/voc --epochs 150");
+      "  unet train --resume runs/voc --epochs 150\n"
+      "  mpirun -n 4 --hostfile hosts unet train --dataset VOCdevkit -o runs/voc4 --batch 2 …\n"
+      "\n"
+      "Distributed, rank 0 writes the output folder and every rank reads the dataset at the same\n"
+      "path. SIGUSR1 to mpirun stops every rank with a checkpoint; Ctrl+C ends the job.");
     g_option_context_add_main_entries (context, entries, NULL);
     if (!g_option_context_parse (context, &argc, &argv, &error))
       {
@@ -226,6 +288,31 @@ unet_cli_train (int    argc,
       unet_cli_error ("train", "unexpected argument “%s”", argv[1]);
       return UNET_EXIT_USAGE;
     }
+  if (threads < -1 || !(mpi_timeout > 0.0) || bucket_kb < 1 || bucket_kb > 1024 * 1024)
+    {
+      unet_cli_error ("train", "--threads, --mpi-timeout and --mpi-bucket-kb must be positive");
+      return UNET_EXIT_USAGE;
+    }
+
+  /* Started by mpirun, every copy trains as one rank of the job even without --distributed:
+   * alone, each would write the same folder. */
+  if (distributed || unet_distributed_was_launched ())
+    {
+      dist = unet_distributed_new (&error);
+      if (dist == NULL)
+        {
+          if (!distributed)
+            g_prefix_error (&error, "started by an MPI launcher: ");
+          unet_cli_error ("train", "%s", error->message);
+          return exit_code_for (error);
+        }
+      unet_distributed_set_timeout (dist, mpi_timeout);
+      unet_distributed_set_bucket_bytes (dist, (gsize) bucket_kb * 1024);
+      unet_distributed_set_overlap (dist, !no_overlap);
+      rank = unet_distributed_get_rank (dist);
+      if (rank != 0)
+        unet_cli_set_log_prefix (rank);
+    }
 
   if (resume)
     {
@@ -235,7 +322,7 @@ unet_cli_train (int    argc,
                           "input scale; only --steps or --epochs may be given with it");
           return UNET_EXIT_USAGE;
         }
-      trainer = unet_trainer_resume (resume, steps, epochs, &error);
+      trainer = unet_trainer_resume_distributed (resume, steps, epochs, dist, &error);
     }
   else
     {
@@ -294,6 +381,21 @@ unet_cli_train (int    argc,
         options.estimate_bn = FALSE;
       if (seed >= 0)
         options.seed = (guint64) seed;
+      if (threads >= 0)
+        options.threads = threads;
+      /* --batch is what each rank holds; the run's batch is all of them together */
+      if (dist != NULL)
+        {
+          int size = unet_distributed_get_size (dist);
+
+          if (options.batch > 1024 / size)
+            {
+              unet_cli_error ("train", "--batch %d over %d ranks is more than 1024 images per step",
+                              options.batch, size);
+              return UNET_EXIT_USAGE;
+            }
+          options.batch *= size;
+        }
       options.augment = !no_augment;
       if (no_elastic)
         options.augment_options.elastic_sigma = 0.0;
@@ -307,37 +409,75 @@ unet_cli_train (int    argc,
           options.augment_options.contrast = 0.0;
           options.augment_options.saturation = 0.0;
         }
-      trainer = unet_trainer_new (&options, &error);
+      trainer = unet_trainer_new_distributed (&options, dist, &error);
     }
 
   if (trainer == NULL)
     {
-      unet_cli_error ("train", "%s", error->message);
+      /* every rank has the same error; rank 0 says it */
+      if (rank == 0)
+        unet_cli_error ("train", "%s", error->message);
       return exit_code_for (error);
+    }
+  if (resume && threads >= 0)
+    unet_trainer_set_threads (trainer, threads);
+  if (dist != NULL && rank == 0)
+    {
+      const UnetTrainOptions *o = unet_trainer_get_options (trainer);
+      int size = unet_distributed_get_size (dist);
+
+      if (o->batch % size == 0)
+        fprintf (stderr, "distributed: %d rank%s share each batch of %d image%s (%d each)\n",
+                 size, size > 1 ? "s" : "", o->batch, o->batch > 1 ? "s" : "", o->batch / size);
+      else
+        fprintf (stderr, "distributed: %d ranks share each batch of %d images (%d or %d each)\n",
+                 size, o->batch, o->batch / size, o->batch / size + 1);
     }
 
   progress.terminal = isatty (fileno (stderr));
   progress.line_every = MAX (unet_trainer_get_total_steps (trainer) / 100, 1);
   progress.last_line_step = unet_trainer_get_step (trainer);
-  unet_trainer_set_event_func (trainer, on_event, &progress);
+  /* the other ranks train in silence */
+  if (rank == 0)
+    unet_trainer_set_event_func (trainer, on_event, &progress);
 
   running_trainer = trainer;
+  running_distributed = dist != NULL;
   signal (SIGINT, on_stop_signal);
   signal (SIGTERM, on_stop_signal);
+  if (dist != NULL)
+    signal (SIGUSR1, on_stop_signal);
 
   status = UNET_EXIT_OK;
   if (!unet_trainer_run (trainer, &error))
     {
       end_line (&progress);
-      unet_cli_error ("train", "%s", error->message);
+      /* A failure only this rank knows of leaves the others waiting for it: tell them and end
+       * the job. One that went through an agreement is known to all, and rank 0 reports it; so
+       * is a stop, which every rank takes at the same step. */
+      if (dist != NULL && !unet_distributed_failure_agreed (dist) &&
+          !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          unet_cli_error ("train", "rank %d: %s", rank, error->message);
+          unet_distributed_abort (dist, error->message);
+        }
+      if (rank == 0)
+        unet_cli_error ("train", "%s", error->message);
       /* Once the run is going, the data is read; an I/O error is a checkpoint or log that could
        * not be written (a full disk, a read-only folder). */
       status = error->domain == UNET_ERROR && error->code == UNET_ERROR_IO
                ? UNET_EXIT_OUTPUT : exit_code_for (error);
     }
+  else if (dist != NULL)
+    {
+      print_distributed_summary (dist, &progress);
+    }
 
   signal (SIGINT, SIG_DFL);
   signal (SIGTERM, SIG_DFL);
+  if (dist != NULL)
+    signal (SIGUSR1, SIG_DFL);
   running_trainer = NULL;
+  running_distributed = FALSE;
   return status;
 }

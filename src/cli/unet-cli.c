@@ -14,6 +14,7 @@
 #include <glib.h>
 
 #include "unet-cli.h"
+#include "unet-cli-common.h"
 
 typedef struct
 {
@@ -69,8 +70,8 @@ write_log (GLogLevelFlags   level,
   if (message == NULL)
     return G_LOG_WRITER_UNHANDLED;
 
-  fprintf (stderr, "%s: %s%s\n", g_get_prgname () ? g_get_prgname () : "unet",
-           level & G_LOG_LEVEL_WARNING ? "warning: " : "", message);
+  fprintf (stderr, "%s: %s%s%s\n", g_get_prgname () ? g_get_prgname () : "unet",
+           unet_cli_get_log_prefix (), level & G_LOG_LEVEL_WARNING ? "warning: " : "", message);
   return G_LOG_WRITER_HANDLED;
 }
 

@@ -70,6 +70,13 @@ struct _UnetTrainer
   UnetTrainEventFunc  event_func;
   gpointer            event_data;
   volatile gint       stop_requested;
+
+  /* A distributed run; without one this process is rank 0 of 1 and holds the whole batch. */
+  UnetDistributed    *dist;
+  int                 rank, n_ranks;
+  int                 batch_first;    /* this rank's images of each batch: */
+  int                 batch_local;    /*   [batch_first, batch_first + batch_local) */
+  gboolean            stop_agreed;    /* some rank asked to stop, and every rank knows */
 };
 
 /* --- options ------------------------------------------------------------------------------- */
@@ -533,6 +540,44 @@ step_seed (guint64 seed,
   return unet_rng_next (&rng);
 }
 
+/* FNV-1a over the parameters' bits: the ranks compare it before rank 0 saves for them. */
+static guint64
+checksum_weights (UnetTrainer *self)
+{
+  size_t n;
+  const float *w = unet_model_get_param_block (self->model, &n);
+  guint64 hash = G_GUINT64_CONSTANT (0xcbf29ce484222325);
+
+  for (size_t i = 0; i < n; i++)
+    {
+      guint32 bits;
+
+      memcpy (&bits, &w[i], sizeof bits);
+      hash = (hash ^ bits) * G_GUINT64_CONSTANT (0x100000001b3);
+    }
+  return hash;
+}
+
+/* In a distributed run, a point every rank reaches: when one has failed (local_error set there),
+ * all return FALSE with its error. Alone, local_error is simply the result. */
+static gboolean
+agree (UnetTrainer  *self,
+       const char   *what,
+       GError      **local_error,
+       GError      **error)
+{
+  if (self->dist == NULL)
+    {
+      if (*local_error == NULL)
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (local_error));
+      return FALSE;
+    }
+  if (!unet_distributed_agree (self->dist, what, *local_error, NULL, 0, NULL, error))
+    return FALSE;
+  return TRUE;
+}
+
 static gboolean
 setup_sizes (UnetTrainer  *self,
              GError      **error)
@@ -572,7 +617,8 @@ open_data (UnetTrainer  *self,
   self->train_ids = voc_dataset_get_split (self->dataset, o->train_split, o->skip_bad, &missing, error);
   if (self->train_ids == NULL)
     return FALSE;
-  if (missing && missing->len > 0)
+  /* every rank finds the same; rank 0 says it */
+  if (missing && missing->len > 0 && self->rank == 0)
     g_warning ("%s: skipping %u of the %u ids of split “%s” whose files are missing",
                o->dataset, missing->len, missing->len + self->train_ids->len, o->train_split);
   g_clear_pointer (&missing, g_ptr_array_unref);
@@ -582,7 +628,7 @@ open_data (UnetTrainer  *self,
       self->val_ids = voc_dataset_get_split (self->dataset, o->val_split, o->skip_bad, &missing, error);
       if (self->val_ids == NULL)
         return FALSE;
-      if (missing && missing->len > 0)
+      if (missing && missing->len > 0 && self->rank == 0)
         g_warning ("%s: skipping %u of the %u ids of split “%s” whose files are missing",
                    o->dataset, missing->len, missing->len + self->val_ids->len, o->val_split);
     }
@@ -625,11 +671,13 @@ allocate_batch (UnetTrainer  *self,
   size_t in_plane = (size_t) self->in_size * self->in_size;
   size_t out_plane = (size_t) self->out_size * self->out_size;
 
-  if (!unet_model_prepare (self->model, o->batch, self->in_size, self->in_size, TRUE, error))
+  if (!unet_model_prepare (self->model, self->batch_local, self->in_size, self->in_size, TRUE,
+                           error))
     return FALSE;
-  self->batch_input = g_try_new (float, (size_t) o->batch * 3 * in_plane);
-  self->batch_labels = g_try_new (guint8, (size_t) o->batch * out_plane);
-  self->batch_weights = o->weighted_loss ? g_try_new (float, (size_t) o->batch * out_plane) : NULL;
+  self->batch_input = g_try_new (float, (size_t) self->batch_local * 3 * in_plane);
+  self->batch_labels = g_try_new (guint8, (size_t) self->batch_local * out_plane);
+  self->batch_weights = o->weighted_loss
+                        ? g_try_new (float, (size_t) self->batch_local * out_plane) : NULL;
   if (o->augment && o->augment_options.copy_paste > 0.0)
     {
       self->paste_input = g_try_new (float, 3 * in_plane);
@@ -768,12 +816,74 @@ create_output_dir (const char  *dir,
   return TRUE;
 }
 
+/* Which images of each batch this rank holds, and the threads it may use. */
+static gboolean
+setup_ranks (UnetTrainer      *self,
+             UnetDistributed  *dist,
+             GError          **error)
+{
+  int batch = self->options.batch;
+
+  self->dist = dist;
+  self->rank = dist ? unet_distributed_get_rank (dist) : 0;
+  self->n_ranks = dist ? unet_distributed_get_size (dist) : 1;
+  if (self->n_ranks > batch)
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
+                   "A batch of %d image%s cannot be split over %d ranks: every rank needs at "
+                   "least one", batch, batch == 1 ? "" : "s", self->n_ranks);
+      return FALSE;
+    }
+  /* as even as it goes; a batch that does not divide gives some ranks one image more */
+  self->batch_first = (int) ((gint64) self->rank * batch / self->n_ranks);
+  self->batch_local = (int) ((gint64) (self->rank + 1) * batch / self->n_ranks) - self->batch_first;
+  unet_trainer_set_threads (self, self->options.threads);
+  return TRUE;
+}
+
+/* The bytes of a file rank 0 has just loaded, for the ranks on machines that may not have it. */
+static GBytes *
+read_again (const char  *path,
+            GError     **error)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  if (!g_file_get_contents (path, &contents, &length, error))
+    return NULL;
+  return g_bytes_new_take (g_steal_pointer (&contents), length);
+}
+
+/* Every rank starts from rank 0's weights: seeded initialisation gives the same on every
+ * machine, but a different libm could round a normal draw differently. */
+static void
+attach_distributed (UnetTrainer *self)
+{
+  size_t n;
+  float *weights;
+
+  if (self->dist == NULL)
+    return;
+  weights = unet_model_get_param_block (self->model, &n);
+  unet_distributed_broadcast_floats (self->dist, weights, n);
+  unet_distributed_attach_model (self->dist, self->model);
+}
+
 UnetTrainer *
 unet_trainer_new (const UnetTrainOptions  *options,
                   GError                 **error)
 {
+  return unet_trainer_new_distributed (options, NULL, error);
+}
+
+UnetTrainer *
+unet_trainer_new_distributed (const UnetTrainOptions  *options,
+                              UnetDistributed         *dist,
+                              GError                 **error)
+{
   g_autoptr(UnetTrainer) self = NULL;
-  g_autofree char *checkpoint = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GBytes) init_bytes = NULL;
 
   g_return_val_if_fail (options != NULL, NULL);
 
@@ -782,56 +892,87 @@ unet_trainer_new (const UnetTrainOptions  *options,
 
   self = g_new0 (UnetTrainer, 1);
   unet_train_options_copy (&self->options, options);
-  unet_set_threads (options->threads);
+  if (!setup_ranks (self, dist, error))
+    return NULL;
 
-  checkpoint = output_path (self, CHECKPOINT_NAME);
-  if (g_file_test (checkpoint, G_FILE_TEST_EXISTS))
+  /* Everything a rank can fail at before the ranks exchange anything, then one agreement:
+   * the others must not wait for a rank that gave up. */
+  if (self->rank == 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
-                   "%s already holds a run (%s); continue it with --resume or choose another folder",
-                   options->output_dir, CHECKPOINT_NAME);
-      return NULL;
-    }
+      g_autofree char *checkpoint = output_path (self, CHECKPOINT_NAME);
 
-  if (!open_data (self, error))
+      if (g_file_test (checkpoint, G_FILE_TEST_EXISTS))
+        g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                     "%s already holds a run (%s); continue it with --resume or choose another "
+                     "folder", options->output_dir, CHECKPOINT_NAME);
+    }
+  if (local_error == NULL)
+    open_data (self, &local_error);
+  /* rank 0 loads the model as a single process would (the same checks, the same messages) */
+  if (local_error == NULL && options->init_from != NULL && self->rank == 0)
+    {
+      self->model = unet_model_load (options->init_from, &local_error);
+      if (self->model != NULL && dist != NULL)
+        init_bytes = read_again (options->init_from, &local_error);
+    }
+  if (!agree (self, "the start", &local_error, error))
     return NULL;
 
   if (options->init_from != NULL)
     {
-      self->model = unet_model_load (options->init_from, error);
-      if (self->model == NULL)
-        return NULL;
-      /* the architecture comes from the file; keep the options telling the truth */
-      self->options.model = *unet_model_get_config (self->model);
-      if (unet_model_get_input_scale (self->model) != options->input_scale)
-        g_message ("%s was trained at input scale %g; this run uses %g (--input-scale)",
-                   options->init_from, unet_model_get_input_scale (self->model),
-                   options->input_scale);
+      if (self->rank != 0)
+        {
+          g_autoptr(GBytes) bytes = unet_distributed_broadcast_bytes (dist, NULL);
+          g_autofree char *name = g_filename_display_name (options->init_from);
+
+          self->model = unet_model_load_bytes (bytes, name, &local_error);
+        }
+      else if (dist != NULL)
+        {
+          g_bytes_unref (unet_distributed_broadcast_bytes (dist, init_bytes));
+        }
+      if (self->model != NULL)
+        {
+          /* the architecture comes from the file; keep the options telling the truth */
+          self->options.model = *unet_model_get_config (self->model);
+          if (unet_model_get_input_scale (self->model) != options->input_scale && self->rank == 0)
+            g_message ("%s was trained at input scale %g; this run uses %g (--input-scale)",
+                       options->init_from, unet_model_get_input_scale (self->model),
+                       options->input_scale);
+        }
     }
   else
     {
-      self->model = unet_model_new (&options->model, error);
-      if (self->model == NULL)
-        return NULL;
-      unet_model_init_weights (self->model, options->seed);
-      unet_model_set_classes (self->model, voc_dataset_get_class_names (self->dataset),
-                              voc_dataset_get_palette (self->dataset));
+      self->model = unet_model_new (&options->model, &local_error);
+      if (self->model != NULL)
+        {
+          unet_model_init_weights (self->model, options->seed);
+          unet_model_set_classes (self->model, voc_dataset_get_class_names (self->dataset),
+                                  voc_dataset_get_palette (self->dataset));
+        }
     }
-  /* the run's scale wins over an --init model's: validation and every saved model use it */
-  unet_model_set_input_scale (self->model, options->input_scale);
-  unet_model_set_max_classes (self->model, options->max_classes);
-  self->optimizer = unet_optimizer_new (self->model, options->momentum, options->weight_decay);
-  self->best_miou = -1.0;
+  if (self->model != NULL)
+    {
+      /* the run's scale wins over an --init model's: validation and every saved model use it */
+      unet_model_set_input_scale (self->model, options->input_scale);
+      unet_model_set_max_classes (self->model, options->max_classes);
+      self->optimizer = unet_optimizer_new (self->model, options->momentum, options->weight_decay);
+      self->best_miou = -1.0;
 
-  compute_lengths (self);
-  if (!setup_sizes (self, error) ||
-      !create_output_dir (options->output_dir, error) ||
-      !allocate_batch (self, error))
-    return NULL;
-  remove_stale_temporaries (options->output_dir);
-  if (!open_logs (self, FALSE, error))
+      compute_lengths (self);
+      if (setup_sizes (self, &local_error) &&
+          (self->rank != 0 || create_output_dir (options->output_dir, &local_error)) &&
+          allocate_batch (self, &local_error) &&
+          self->rank == 0)
+        {
+          remove_stale_temporaries (options->output_dir);
+          open_logs (self, FALSE, &local_error);
+        }
+    }
+  if (!agree (self, "the start", &local_error, error))
     return NULL;
 
+  attach_distributed (self);
   return g_steal_pointer (&self);
 }
 
@@ -841,31 +982,32 @@ unet_trainer_resume (const char  *dir,
                      gint64       epochs,
                      GError     **error)
 {
-  g_autoptr(UnetTrainer) self = NULL;
-  g_autoptr(GHashTable) state = NULL;
-  g_autofree char *path = NULL;
+  return unet_trainer_resume_distributed (dir, steps, epochs, NULL, error);
+}
+
+/* Takes over the run stored in a checkpoint: its options, step and best mIoU. */
+static gboolean
+restore_state (UnetTrainer  *self,
+               GHashTable   *state,
+               const char   *path,
+               const char   *dir,
+               gint64        steps,
+               gint64        epochs,
+               GError      **error)
+{
   const char *value;
-
-  g_return_val_if_fail (dir != NULL, NULL);
-
-  self = g_new0 (UnetTrainer, 1);
-  unet_train_options_init_default (&self->options);
-  path = g_build_filename (dir, CHECKPOINT_NAME, NULL);
-  self->model = unet_checkpoint_load (path, &self->optimizer, &state, error);
-  if (self->model == NULL)
-    return NULL;
 
   value = g_hash_table_lookup (state, "options");
   if (value == NULL)
     {
       g_set_error (error, UNET_ERROR, UNET_ERROR_CORRUPT,
                    "%s: not a training checkpoint (no stored options)", path);
-      return NULL;
+      return FALSE;
     }
   if (!unet_train_options_from_json (&self->options, value, error))
     {
       g_prefix_error (error, "%s: ", path);
-      return NULL;
+      return FALSE;
     }
   /* the folder may have moved since */
   g_free (self->options.output_dir);
@@ -881,7 +1023,7 @@ unet_trainer_resume (const char  *dir,
     }
   self->options.model = *unet_model_get_config (self->model);
   if (!check_options (&self->options, error))
-    return NULL;
+    return FALSE;
   /* the stored option rules, as for the rest of the run */
   unet_model_set_input_scale (self->model, self->options.input_scale);
   unet_model_set_max_classes (self->model, self->options.max_classes);
@@ -890,29 +1032,85 @@ unet_trainer_resume (const char  *dir,
   if (value == NULL || !g_ascii_string_to_signed (value, 10, 0, G_MAXINT64, &self->step, NULL))
     {
       g_set_error (error, UNET_ERROR, UNET_ERROR_CORRUPT, "%s: missing or bad “step”", path);
-      return NULL;
+      return FALSE;
     }
   value = g_hash_table_lookup (state, "best_miou");
   self->best_miou = value ? g_ascii_strtod (value, NULL) : -1.0;
+  return TRUE;
+}
 
-  unet_set_threads (self->options.threads);
-  if (!open_data (self, error))
-    return NULL;
-  compute_lengths (self);
-  if (self->step > self->total_steps)
+UnetTrainer *
+unet_trainer_resume_distributed (const char       *dir,
+                                 gint64            steps,
+                                 gint64            epochs,
+                                 UnetDistributed  *dist,
+                                 GError          **error)
+{
+  g_autoptr(UnetTrainer) self = NULL;
+  g_autoptr(GHashTable) state = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (dir != NULL, NULL);
+
+  self = g_new0 (UnetTrainer, 1);
+  unet_train_options_init_default (&self->options);
+  path = g_build_filename (dir, CHECKPOINT_NAME, NULL);
+  /* only rank 0's machine need hold the run's folder: rank 0 loads the checkpoint, as a
+   * single process would, and sends its bytes to the others */
+  self->rank = dist ? unet_distributed_get_rank (dist) : 0;
+  if (self->rank == 0)
+    self->model = unet_checkpoint_load (path, &self->optimizer, &state, &local_error);
+  if (dist != NULL)
     {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
-                   "%s has already done %" G_GINT64_FORMAT " steps, more than the %" G_GINT64_FORMAT
-                   " asked for", dir, self->step, self->total_steps);
+      g_autoptr(GBytes) bytes = NULL, shared = NULL;
+
+      if (self->rank == 0 && self->model != NULL)
+        bytes = read_again (path, &local_error);
+      if (!unet_distributed_agree (dist, "rank 0's reading of the checkpoint", local_error, NULL,
+                                   0, NULL, error))
+        return NULL;
+      shared = unet_distributed_broadcast_bytes (dist, bytes);
+      if (self->rank != 0)
+        {
+          g_autofree char *name = g_filename_display_name (path);
+
+          self->model = unet_checkpoint_load_bytes (shared, name, &self->optimizer, &state,
+                                                    &local_error);
+        }
+    }
+
+  if (self->model != NULL &&
+      restore_state (self, state, path, dir, steps, epochs, &local_error) &&
+      (dist == NULL || (unet_distributed_set_step (dist, self->step), TRUE)) &&
+      setup_ranks (self, dist, &local_error) &&
+      open_data (self, &local_error))
+    {
+      compute_lengths (self);
+      if (self->step > self->total_steps)
+        g_set_error (&local_error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
+                     "%s has already done %" G_GINT64_FORMAT " steps, more than the %"
+                     G_GINT64_FORMAT " asked for", dir, self->step, self->total_steps);
+      else if (setup_sizes (self, &local_error) &&
+               allocate_batch (self, &local_error) &&
+               self->rank == 0)
+        {
+          remove_stale_temporaries (dir);
+          open_logs (self, TRUE, &local_error);
+        }
+    }
+  if (dist != NULL)
+    {
+      if (!unet_distributed_agree (dist, "the start", local_error, NULL, 0, NULL, error))
+        return NULL;
+    }
+  else if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
-  if (!setup_sizes (self, error) ||
-      !allocate_batch (self, error))
-    return NULL;
-  remove_stale_temporaries (dir);
-  if (!open_logs (self, TRUE, error))
-    return NULL;
 
+  attach_distributed (self);
   return g_steal_pointer (&self);
 }
 
@@ -922,6 +1120,8 @@ unet_trainer_free (UnetTrainer *self)
   if (self == NULL)
     return;
 
+  if (self->dist != NULL && self->model != NULL)
+    unet_distributed_attach_model (self->dist, NULL);
   if (self->log_csv)
     fclose (self->log_csv);
   if (self->log_jsonl)
@@ -988,6 +1188,23 @@ unet_trainer_get_total_steps (UnetTrainer *self)
   g_return_val_if_fail (self != NULL, 0);
 
   return self->total_steps;
+}
+
+void
+unet_trainer_set_threads (UnetTrainer *self,
+                          int          threads)
+{
+  int local;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (threads >= 0);
+
+  self->options.threads = threads;
+  /* ranks on one machine share its cores rather than each taking them all */
+  local = self->dist ? unet_distributed_get_local_size (self->dist) : 1;
+  if (threads == 0 && local > 1)
+    threads = MAX ((int) g_get_num_processors () / local, 1);
+  unet_set_threads (threads);
 }
 
 gboolean
@@ -1154,9 +1371,12 @@ fill_batch (UnetTrainer  *self,
   augment.scale_min *= o->input_scale;
   augment.scale_max *= o->input_scale;
 
-  for (int b = 0; b < o->batch; b++)
+  for (int b = 0; b < self->batch_local; b++)
     {
-      gint64 position = self->step * o->batch + b;
+      /* a rank's images are its part of the one batch a single process would draw: the order,
+       * and each image's augmentation, follow from its place in that batch */
+      int g = self->batch_first + b;
+      gint64 position = self->step * o->batch + g;
       gboolean done = FALSE;
 
       for (guint attempt = 0; !done && attempt < n; attempt++)
@@ -1171,7 +1391,7 @@ fill_batch (UnetTrainer  *self,
           sample = load_train_sample (self, self->order[p % n], &owned, &local_error);
           if (sample != NULL)
             {
-              unet_rng_seed (&rng, step_seed (o->seed, self->step, b + 1));
+              unet_rng_seed (&rng, step_seed (o->seed, self->step, g + 1));
               done = voc_augment_sample (sample, &augment, &rng,
                                          self->in_size, self->out_size,
                                          self->batch_input + b * in_floats,
@@ -1214,6 +1434,9 @@ write_train_log (UnetTrainer *self,
   char l[G_ASCII_DTOSTR_BUF_SIZE], r[G_ASCII_DTOSTR_BUF_SIZE], s[G_ASCII_DTOSTR_BUF_SIZE];
   int epoch = (int) ((self->step - 1) / self->steps_per_epoch) + 1;
 
+  /* only rank 0 writes */
+  if (self->log_csv == NULL)
+    return;
   g_ascii_formatd (l, sizeof l, "%.6g", loss);
   g_ascii_formatd (r, sizeof r, "%.6g", lr);
   g_ascii_formatd (s, sizeof s, "%.4g", self->images_per_s);
@@ -1223,6 +1446,52 @@ write_train_log (UnetTrainer *self,
            "\"images_per_s\":%s}\n", self->step, epoch, l, r, s);
   fflush (self->log_csv);
   fflush (self->log_jsonl);
+}
+
+/* One rank's share of a step: its images forward and backward, with the batch-norm statistics,
+ * the loss's normaliser and the gradients summed over every rank, so that each rank ends with
+ * the gradient of the whole batch. */
+static gboolean
+distributed_train_step (UnetTrainer  *self,
+                        double       *loss,
+                        GError      **error)
+{
+  const UnetTrainOptions *o = &self->options;
+  g_autoptr(GError) local_error = NULL;
+  size_t out_plane = (size_t) self->out_size * self->out_size;
+  gboolean stop = g_atomic_int_get (&self->stop_requested);
+  double counted[1] = { 0.0 }, loss_sum;
+  const float *logits;
+
+  unet_distributed_set_step (self->dist, self->step + 1);
+  if (fill_batch (self, &local_error) &&
+      unet_model_prepare (self->model, self->batch_local, self->in_size, self->in_size, TRUE,
+                          &local_error))
+    counted[0] = (double) unet_count_labels (self->batch_labels, self->batch_local * out_plane,
+                                             o->model.classes);
+  /* also where a stop asked for on any rank reaches them all */
+  if (!unet_distributed_agree (self->dist, "the start", local_error, counted, 1,
+                               &stop, error))
+    return FALSE;
+  self->stop_agreed = stop;
+
+  /* the masks one process would draw for the whole batch: skip those of the earlier ranks */
+  unet_rng_seed (unet_model_get_rng (self->model), step_seed (o->seed, self->step, 0));
+  unet_model_skip_dropout (self->model, self->batch_first);
+  logits = unet_model_forward (self->model, self->batch_input, TRUE);
+  /* normalised by the whole batch's pixels, so that the summed gradients are its mean */
+  loss_sum = unet_softmax_xent_sum (unet_model_get_logits_grad (self->model), logits,
+                                    self->batch_labels, self->batch_weights,
+                                    unet_model_get_output_shape (self->model),
+                                    (size_t) counted[0]);
+  unet_model_zero_grad (self->model);
+  unet_distributed_begin_gradients (self->dist);
+  unet_model_backward (self->model);
+  unet_distributed_finish_gradients (self->dist);
+
+  unet_distributed_sum_doubles (self->dist, &loss_sum, 1);
+  *loss = counted[0] > 0.0 ? loss_sum / counted[0] : 0.0;
+  return TRUE;
 }
 
 gboolean
@@ -1242,13 +1511,22 @@ unet_trainer_step (UnetTrainer  *self,
 
   o = &self->options;
   started = g_get_monotonic_time ();
-  if (!fill_batch (self, error))
-    return FALSE;
-  if (!unet_model_prepare (self->model, o->batch, self->in_size, self->in_size, TRUE, error))
-    return FALSE;
+  if (self->dist != NULL)
+    {
+      if (!distributed_train_step (self, &loss, error))
+        return FALSE;
+    }
+  else
+    {
+      if (!fill_batch (self, error))
+        return FALSE;
+      if (!unet_model_prepare (self->model, o->batch, self->in_size, self->in_size, TRUE, error))
+        return FALSE;
 
-  unet_rng_seed (unet_model_get_rng (self->model), step_seed (o->seed, self->step, 0));
-  loss = unet_model_train_step (self->model, self->batch_input, self->batch_labels, self->batch_weights);
+      unet_rng_seed (unet_model_get_rng (self->model), step_seed (o->seed, self->step, 0));
+      loss = unet_model_train_step (self->model, self->batch_input, self->batch_labels,
+                                    self->batch_weights);
+    }
   lr = unet_schedule_lr (&self->schedule, self->step);
   unet_optimizer_step (self->optimizer, self->model, lr);
   self->step++;
@@ -1326,10 +1604,16 @@ save_best_model (UnetTrainer  *self,
                  double        miou,
                  GError      **error)
 {
-  g_autofree char *path = output_path (self, BEST_MODEL_NAME);
+  g_autoptr(GError) local_error = NULL;
 
   set_model_info (self, miou);
-  return unet_model_save (self->model, path, error);
+  if (self->rank == 0)
+    {
+      g_autofree char *path = output_path (self, BEST_MODEL_NAME);
+
+      unet_model_save (self->model, path, &local_error);
+    }
+  return agree (self, "rank 0's save of the best model", &local_error, error);
 }
 
 static void
@@ -1343,8 +1627,11 @@ write_val_log (UnetTrainer         *self,
   int epoch = (int) ((self->step - 1) / self->steps_per_epoch) + 1;
   char l[G_ASCII_DTOSTR_BUF_SIZE], m[G_ASCII_DTOSTR_BUF_SIZE];
   char p[G_ASCII_DTOSTR_BUF_SIZE], c[G_ASCII_DTOSTR_BUF_SIZE];
-  g_autoptr(GString) classes = g_string_new ("{");
+  g_autoptr(GString) classes = NULL;
 
+  if (self->log_csv == NULL)
+    return;
+  classes = g_string_new ("{");
   g_ascii_formatd (l, sizeof l, "%.6g", val_loss);
   g_ascii_formatd (m, sizeof m, "%.6g", unet_confusion_miou (confusion));
   g_ascii_formatd (p, sizeof p, "%.6g", unet_confusion_pixel_accuracy (confusion));
@@ -1383,61 +1670,83 @@ estimate_bn_statistics (UnetTrainer  *self,
   const UnetTrainOptions *o = &self->options;
   size_t in_floats = (size_t) 3 * self->in_size * self->in_size;
   size_t out_plane = (size_t) self->out_size * self->out_size;
-  guint n_tiles = 2 * self->train_ids->len;
-  guint next = 0, used = 0, failed = 0;
+  g_autoptr(GArray) tiles = NULL;
   VocAugmentOptions centred;
+  guint n_batches;
 
   if (!o->estimate_bn || o->model.norm != UNET_NORM_BATCH)
     return TRUE;
 
+  /* two tiles per training image that loads, the same list on every rank */
+  tiles = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint i = 0; i < self->train_ids->len; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      gboolean owned;
+      VocSample *sample = load_train_sample (self, i, &owned, &local_error);
+
+      if (sample == NULL)
+        {
+          /* fill_batch has warned about the broken sample already */
+          if (!o->skip_bad)
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+          continue;
+        }
+      if (owned)
+        voc_sample_free (sample);
+      for (guint flip = 0; flip < 2; flip++)
+        {
+          guint tile = 2 * i + flip;
+
+          g_array_append_val (tiles, tile);
+        }
+    }
+  if (tiles->len == 0)
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_IO, "No usable training sample in %s",
+                   o->dataset);
+      return FALSE;
+    }
+
   voc_augment_options_init_identity (&centred);
   centred.scale_min = centred.scale_max = o->input_scale;
   unet_model_reset_bn_statistics (self->model);
-  /* every tile once; the last batch is topped up from the start */
-  while (used < n_tiles)
+  /* Batches of the run's batch size, every tile once, the last batch topped up from the start.
+   * A rank takes its slice of each batch, as in training; synchronised batch norm then sees the
+   * batch one process would. */
+  n_batches = (tiles->len + o->batch - 1) / o->batch;
+  for (guint k = 0; k < n_batches; k++)
     {
-      for (int b = 0; b < o->batch; b++)
+      for (int b = 0; b < self->batch_local; b++)
         {
-          gboolean done = FALSE;
+          guint position = k * o->batch + self->batch_first + b;
+          guint tile = g_array_index (tiles, guint, position % tiles->len);
+          g_autoptr(GError) local_error = NULL;
+          gboolean owned, done;
+          VocSample *sample;
+          UnetRng rng;
 
-          while (!done)
+          sample = load_train_sample (self, tile / 2, &owned, &local_error);
+          if (sample == NULL)
             {
-              gboolean first_pass = next < n_tiles;
-              guint tile = next++ % n_tiles;
-              g_autoptr(GError) local_error = NULL;
-              VocSample *sample;
-              gboolean owned;
-              UnetRng rng;
-
-              sample = load_train_sample (self, tile / 2, &owned, &local_error);
-              if (sample != NULL)
-                {
-                  centred.flip_probability = tile % 2;
-                  unet_rng_seed (&rng, 0);
-                  done = voc_augment_sample (sample, &centred, &rng, self->in_size,
-                                             self->out_size,
-                                             self->batch_input + b * in_floats,
-                                             self->batch_labels + b * out_plane, NULL, NULL,
-                                             &local_error);
-                  if (owned)
-                    voc_sample_free (sample);
-                }
-              if (first_pass)
-                used++;
-              if (done)
-                continue;
-              /* fill_batch has warned about the broken sample already */
-              if (!o->skip_bad)
-                {
-                  g_propagate_error (error, g_steal_pointer (&local_error));
-                  return FALSE;
-                }
-              if (++failed >= n_tiles)
-                {
-                  g_set_error (error, UNET_ERROR, UNET_ERROR_IO,
-                               "No usable training sample in %s", o->dataset);
-                  return FALSE;
-                }
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+          centred.flip_probability = tile % 2;
+          unet_rng_seed (&rng, 0);
+          done = voc_augment_sample (sample, &centred, &rng, self->in_size, self->out_size,
+                                     self->batch_input + b * in_floats,
+                                     self->batch_labels + b * out_plane, NULL, NULL,
+                                     &local_error);
+          if (owned)
+            voc_sample_free (sample);
+          if (!done)
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
             }
           normalise (self, self->batch_input + b * in_floats);
         }
@@ -1457,6 +1766,7 @@ unet_trainer_validate (UnetTrainer  *self,
   g_autofree guint8 *preview_prediction = NULL;
   g_autofree double *iou = NULL;
   g_autofree gboolean *present = NULL;
+  g_autoptr(GError) failure = NULL;
   UnetPredictOptions predict_options = { .tile = 0 };
   UnetTrainEvent event = { 0 };
   double loss_sum = 0.0, miou;
@@ -1484,7 +1794,8 @@ unet_trainer_validate (UnetTrainer  *self,
    * context margins. */
   predict_options.tile = config->padding == UNET_PADDING_VALID ? self->out_size : 0;
 
-  for (guint i = 0; i < self->val_ids->len; i++)
+  /* the ranks share the images: rank r takes every n-th from the r-th */
+  for (guint i = self->rank; failure == NULL && i < self->val_ids->len; i += self->n_ranks)
     {
       const char *id = g_ptr_array_index (self->val_ids, i);
       g_autoptr(GError) local_error = NULL;
@@ -1498,8 +1809,8 @@ unet_trainer_validate (UnetTrainer  *self,
         {
           if (!o->skip_bad)
             {
-              g_propagate_error (error, g_steal_pointer (&local_error));
-              return FALSE;
+              failure = g_steal_pointer (&local_error);
+              break;
             }
           g_warning ("%s (skipped)", local_error->message);
           continue;
@@ -1510,18 +1821,21 @@ unet_trainer_validate (UnetTrainer  *self,
        * limit on foreground classes per image, which zeroes probabilities the loss needs. */
       predict_options.max_classes = -1;
       prediction = unet_model_predict_classes (self->model, sample->rgb, sample->height,
-                                               sample->width, &predict_options, &probs, error);
+                                               sample->width, &predict_options, &probs,
+                                               &local_error);
       if (prediction != NULL && unet_model_get_max_classes (self->model) > 0)
         {
           g_free (prediction);
           predict_options.max_classes = 0;
           prediction = unet_model_predict_classes (self->model, sample->rgb, sample->height,
-                                                   sample->width, &predict_options, NULL, error);
+                                                   sample->width, &predict_options, NULL,
+                                                   &local_error);
         }
       if (prediction == NULL)
         {
-          g_prefix_error (error, "%s: ", id);
-          return FALSE;
+          g_prefix_error (&local_error, "%s: ", id);
+          failure = g_steal_pointer (&local_error);
+          break;
         }
       unet_confusion_add (confusion, sample->labels, prediction, plane);
       for (size_t p = 0; p < plane; p++)
@@ -1539,8 +1853,24 @@ unet_trainer_validate (UnetTrainer  *self,
     }
 
   /* prediction ran at batch 1 on its own tiles: the training batch needs its buffers back */
-  if (!unet_model_prepare (self->model, o->batch, self->in_size, self->in_size, TRUE, error))
-    return FALSE;
+  if (failure == NULL)
+    unet_model_prepare (self->model, self->batch_local, self->in_size, self->in_size, TRUE,
+                        &failure);
+  if (self->dist != NULL)
+    {
+      double sums[2] = { loss_sum, (double) loss_count };
+
+      if (!unet_distributed_agree (self->dist, "the validation", failure, sums, 2, NULL, error))
+        return FALSE;
+      loss_sum = sums[0];
+      loss_count = (guint64) sums[1];
+      unet_distributed_sum_counts (self->dist, confusion->counts, (gsize) K * K);
+    }
+  else if (failure != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&failure));
+      return FALSE;
+    }
 
   iou = g_new (double, K);
   present = g_new (gboolean, K);
@@ -1583,25 +1913,36 @@ unet_trainer_save_checkpoint (UnetTrainer  *self,
                               GError      **error)
 {
   g_autoptr(GHashTable) state = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autoptr(GError) local_error = NULL;
   g_autofree char *path = NULL;
   UnetTrainEvent event = { 0 };
   char number[G_ASCII_DTOSTR_BUF_SIZE];
 
   g_return_val_if_fail (self != NULL, FALSE);
 
+  /* rank 0 saves for all: they must all hold the weights it saves */
+  if (self->dist != NULL &&
+      !unet_distributed_check_same (self->dist, checksum_weights (self), "the weights", error))
+    return FALSE;
+
   g_hash_table_insert (state, "options", unet_train_options_to_json (&self->options));
   g_hash_table_insert (state, "step", g_strdup_printf ("%" G_GINT64_FORMAT, self->step));
   g_hash_table_insert (state, "best_miou",
                        g_strdup (g_ascii_formatd (number, sizeof number, "%.17g", self->best_miou)));
+  g_hash_table_insert (state, "ranks", g_strdup_printf ("%d", self->n_ranks));
   set_model_info (self, self->best_miou);
 
   path = output_path (self, CHECKPOINT_NAME);
-  /* the logs must not lag behind the checkpoint they will be cut back to */
-  fflush (self->log_csv);
-  fflush (self->log_jsonl);
-  fsync (fileno (self->log_csv));
-  fsync (fileno (self->log_jsonl));
-  if (!unet_checkpoint_save (self->model, self->optimizer, state, path, error))
+  if (self->rank == 0)
+    {
+      /* the logs must not lag behind the checkpoint they will be cut back to */
+      fflush (self->log_csv);
+      fflush (self->log_jsonl);
+      fsync (fileno (self->log_csv));
+      fsync (fileno (self->log_jsonl));
+      unet_checkpoint_save (self->model, self->optimizer, state, path, &local_error);
+    }
+  if (!agree (self, "rank 0's save of the checkpoint", &local_error, error))
     return FALSE;
 
   event.kind = UNET_TRAIN_EVENT_CHECKPOINT;
@@ -1619,7 +1960,8 @@ unet_trainer_run (UnetTrainer  *self,
 
   while (!unet_trainer_is_finished (self))
     {
-      if (g_atomic_int_get (&self->stop_requested))
+      /* distributed, a stop takes effect once every rank has heard of it, at a step's start */
+      if (self->dist != NULL ? self->stop_agreed : g_atomic_int_get (&self->stop_requested))
         {
           if (!unet_trainer_save_checkpoint (self, error))
             return FALSE;

@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "unet/unet.h"
+#include "unet-distributed.h"
 #include "voc.h"
 
 G_BEGIN_DECLS
@@ -37,7 +38,8 @@ typedef struct
 
   /* optimisation */
   int                tile;             /* input tile side; rounded up to one the model takes */
-  int                batch;
+  int                batch;            /* images per SGD step; a distributed run splits them
+                                        * over its ranks */
   gint64             epochs;           /* used when steps == 0 */
   gint64             steps;            /* total SGD steps; 0 = epochs × steps per epoch */
   UnetScheduleKind   schedule;
@@ -59,7 +61,8 @@ typedef struct
 
   /* run */
   guint64            seed;
-  int                threads;          /* 0 = every core */
+  int                threads;          /* 0 = every core (a distributed run: the cores of
+                                        * the machine shared by its ranks there) */
   char              *output_dir;
   gint64             checkpoint_every; /* steps; 0 = only at the end and when stopped */
   int                val_every;        /* validate every this many epochs (and at the end); 1 */
@@ -130,6 +133,20 @@ UnetTrainer      *unet_trainer_resume         (const char             *dir,
                                                gint64                  steps,
                                                gint64                  epochs,
                                                GError                **error);
+/* The same for one rank of a distributed run: every rank of `dist` calls it with the same
+ * options (or the same folder), and the ranks then train one model together, each on its part
+ * of every batch. Only rank 0 reads the checkpoint or --init model (and sends it to the others)
+ * and writes the output folder; every rank reads the dataset from its own disk. A resumed run
+ * may have a different number of ranks: the batch stays the run's and is split anew. dist NULL
+ * is unet_trainer_new / unet_trainer_resume. */
+UnetTrainer      *unet_trainer_new_distributed    (const UnetTrainOptions *options,
+                                                   UnetDistributed        *dist,
+                                                   GError                **error);
+UnetTrainer      *unet_trainer_resume_distributed (const char             *dir,
+                                                   gint64                  steps,
+                                                   gint64                  epochs,
+                                                   UnetDistributed        *dist,
+                                                   GError                **error);
 void              unet_trainer_free           (UnetTrainer            *self);
 
 void              unet_trainer_set_event_func (UnetTrainer            *self,
@@ -140,6 +157,9 @@ UnetModel        *unet_trainer_get_model      (UnetTrainer            *self);
 gint64            unet_trainer_get_step       (UnetTrainer            *self);
 gint64            unet_trainer_get_total_steps (UnetTrainer           *self);
 gboolean          unet_trainer_is_finished    (UnetTrainer            *self);
+/* Threads for the rest of the run (0 = every core), also stored in its checkpoints. */
+void              unet_trainer_set_threads    (UnetTrainer            *self,
+                                               int                     threads);
 
 /* One SGD step, followed by validation at an epoch's end and a checkpoint when one is due. */
 gboolean          unet_trainer_step           (UnetTrainer            *self,
@@ -151,7 +171,8 @@ gboolean          unet_trainer_validate       (UnetTrainer            *self,
 gboolean          unet_trainer_save_checkpoint (UnetTrainer           *self,
                                                 GError               **error);
 
-/* Safe from a signal handler: the run stops after the current step and saves a checkpoint. */
+/* Safe from a signal handler: the run stops after the current step and saves a checkpoint (in a
+ * distributed run, every rank does once one rank has asked). */
 void              unet_trainer_request_stop   (UnetTrainer            *self);
 /* Steps until finished or stopped. A stopped run saves a checkpoint and fails with
  * G_IO_ERROR_CANCELLED; a finished one saves the checkpoint and emits FINISHED. */

@@ -947,29 +947,16 @@ optimizer_from_safetensors (UnetSafetensors  *st,
   return g_steal_pointer (&optimizer);
 }
 
-UnetModel *
-unet_checkpoint_load (const char      *path,
-                      UnetOptimizer  **optimizer,
-                      GHashTable     **state,
-                      GError         **error)
+static UnetModel *
+checkpoint_from_safetensors (UnetSafetensors  *st,
+                             const char       *display,
+                             UnetOptimizer   **optimizer,
+                             GHashTable      **state,
+                             GError          **error)
 {
-  g_autoptr(UnetSafetensors) st = NULL;
   g_autoptr(UnetModel) model = NULL;
   g_autoptr(UnetOptimizer) local_optimizer = NULL;
-  g_autofree char *display = NULL;
 
-  g_return_val_if_fail (path != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  if (optimizer != NULL)
-    *optimizer = NULL;
-  if (state != NULL)
-    *state = NULL;
-
-  st = unet_safetensors_load_file (path, error);
-  if (st == NULL)
-    return NULL;
-  display = g_filename_display_name (path);
   model = model_from_safetensors (st, display, error);
   if (model == NULL)
     return NULL;
@@ -998,4 +985,53 @@ unet_checkpoint_load (const char      *path,
   if (optimizer != NULL)
     *optimizer = g_steal_pointer (&local_optimizer);
   return g_steal_pointer (&model);
+}
+
+UnetModel *
+unet_checkpoint_load (const char      *path,
+                      UnetOptimizer  **optimizer,
+                      GHashTable     **state,
+                      GError         **error)
+{
+  g_autoptr(UnetSafetensors) st = NULL;
+  g_autofree char *display = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (optimizer != NULL)
+    *optimizer = NULL;
+  if (state != NULL)
+    *state = NULL;
+
+  st = unet_safetensors_load_file (path, error);
+  if (st == NULL)
+    return NULL;
+  display = g_filename_display_name (path);
+  return checkpoint_from_safetensors (st, display, optimizer, state, error);
+}
+
+UnetModel *
+unet_checkpoint_load_bytes (GBytes          *bytes,
+                            const char      *name,
+                            UnetOptimizer  **optimizer,
+                            GHashTable     **state,
+                            GError         **error)
+{
+  g_autoptr(UnetSafetensors) st = NULL;
+
+  g_return_val_if_fail (bytes != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (optimizer != NULL)
+    *optimizer = NULL;
+  if (state != NULL)
+    *state = NULL;
+  if (name == NULL)
+    name = "checkpoint data";
+
+  st = unet_safetensors_load_bytes (bytes, name, error);
+  if (st == NULL)
+    return NULL;
+  return checkpoint_from_safetensors (st, name, optimizer, state, error);
 }

@@ -44,5 +44,12 @@ UnetModel *unet_checkpoint_load (const char     *path,
                                  UnetOptimizer **optimizer,
                                  GHashTable    **state,
                                  GError        **error);
+/* The same from a checkpoint's bytes (a distributed run reads the file on one machine and
+ * sends it to the others); name is used in error messages. */
+UnetModel *unet_checkpoint_load_bytes (GBytes         *bytes,
+                                       const char     *name,
+                                       UnetOptimizer **optimizer,
+                                       GHashTable    **state,
+                                       GError        **error);
 
 G_END_DECLS

@@ -648,6 +648,90 @@ unet_maxpool_backward (float       *din,
     }
 }
 
+/* The synchronised forward: the same arithmetic as the local one below, in three passes over
+ * the channels with a reduction between them, so that one process alone computes bit for bit
+ * what unet_batchnorm_forward_train does. */
+static void
+batchnorm_forward_train_sync (float                     *out,
+                              float                     *save_mean,
+                              float                     *save_invstd,
+                              float                     *running_mean,
+                              float                     *running_var,
+                              const float               *in,
+                              const float               *gamma,
+                              const float               *beta,
+                              UnetShape                  shape,
+                              const UnetBatchNormParams *params)
+{
+  const UnetBatchNormSync *sync = params->sync;
+  int C = shape.channels;
+  size_t plane = (size_t) shape.height * shape.width;
+  double *sums = sync->scratch, *sums_sq = sync->scratch + C + 1;
+  double count;
+
+#pragma omp parallel for schedule(static)
+  for (int c = 0; c < C; c++)
+    {
+      double sum = 0.0;
+
+      for (int b = 0; b < shape.batch; b++)
+        {
+          const float *p = in + ((size_t) b * C + c) * plane;
+          for (size_t i = 0; i < plane; i++)
+            sum += p[i];
+        }
+      sums[c] = sum;
+    }
+  sums[C] = (double) (plane * shape.batch);
+  sync->reduce (sums, C + 1, sync->user_data);
+  count = sums[C];
+
+  /* the variance about the whole batch's mean, as the local version does */
+#pragma omp parallel for schedule(static)
+  for (int c = 0; c < C; c++)
+    {
+      double mean = sums[c] / count, sum_sq = 0.0;
+
+      for (int b = 0; b < shape.batch; b++)
+        {
+          const float *p = in + ((size_t) b * C + c) * plane;
+          for (size_t i = 0; i < plane; i++)
+            {
+              double d = p[i] - mean;
+              sum_sq += d * d;
+            }
+        }
+      sums_sq[c] = sum_sq;
+    }
+  sync->reduce (sums_sq, C, sync->user_data);
+
+#pragma omp parallel for schedule(static)
+  for (int c = 0; c < C; c++)
+    {
+      double mean = sums[c] / count, sum_sq = sums_sq[c];
+      double var = sum_sq / count;
+      float invstd = (float) (1.0 / sqrt (var + params->eps));
+      float scale, shift;
+
+      save_mean[c] = (float) mean;
+      save_invstd[c] = invstd;
+      running_mean[c] = (1.0f - params->momentum) * running_mean[c]
+                        + params->momentum * (float) mean;
+      running_var[c] = (1.0f - params->momentum) * running_var[c]
+                       + params->momentum * (float) (count > 1 ? sum_sq / (count - 1) : var);
+
+      scale = gamma[c] * invstd;
+      shift = beta[c] - (float) mean * scale;
+      for (int b = 0; b < shape.batch; b++)
+        {
+          const float *p = in + ((size_t) b * C + c) * plane;
+          float *q = out + ((size_t) b * C + c) * plane;
+          for (size_t i = 0; i < plane; i++)
+            q[i] = p[i] * scale + shift;
+        }
+    }
+}
+
 void
 unet_batchnorm_forward_train (float                     *out,
                               float                     *save_mean,
@@ -663,6 +747,13 @@ unet_batchnorm_forward_train (float                     *out,
   int C = shape.channels;
   size_t plane = (size_t) shape.height * shape.width;
   size_t count = plane * shape.batch;
+
+  if (params->sync != NULL)
+    {
+      batchnorm_forward_train_sync (out, save_mean, save_invstd, running_mean, running_var, in,
+                                    gamma, beta, shape, params);
+      return;
+    }
 
 #pragma omp parallel for schedule(static)
   for (int c = 0; c < C; c++)
@@ -746,48 +837,125 @@ unet_batchnorm_backward (float       *din,
                          const float *save_invstd,
                          UnetShape    shape)
 {
+  unet_batchnorm_backward_sync (din, dgamma, dbeta, dout, in, gamma, save_mean, save_invstd,
+                                shape, NULL);
+}
+
+/* The two per-channel sums of batch norm's backward pass: of dy (d beta) and of dy·xhat
+ * (d gamma). */
+static void
+batchnorm_sums (double      *sum_dy,
+                double      *sum_dy_xhat,
+                const float *dout,
+                const float *in,
+                const float *save_mean,
+                const float *save_invstd,
+                UnetShape    shape,
+                int          c)
+{
   int C = shape.channels;
   size_t plane = (size_t) shape.height * shape.width;
-  size_t count = plane * shape.batch;
+  float mean = save_mean[c], invstd = save_invstd[c];
+  double a = 0.0, b_sum = 0.0;
 
+  for (int b = 0; b < shape.batch; b++)
+    {
+      const float *x = in + ((size_t) b * C + c) * plane;
+      const float *dy = dout + ((size_t) b * C + c) * plane;
+      for (size_t i = 0; i < plane; i++)
+        {
+          a += dy[i];
+          b_sum += dy[i] * ((x[i] - mean) * invstd);
+        }
+    }
+  *sum_dy = a;
+  *sum_dy_xhat = b_sum;
+}
+
+static void
+batchnorm_input_grad (float       *din,
+                      const float *dout,
+                      const float *in,
+                      const float *gamma,
+                      float        mean,
+                      float        invstd,
+                      float        k1,
+                      float        k2,
+                      UnetShape    shape,
+                      int          c)
+{
+  int C = shape.channels;
+  size_t plane = (size_t) shape.height * shape.width;
+
+  /* dx = gamma invstd (dy - mean(dy) - xhat mean(dy xhat)) */
+  for (int b = 0; b < shape.batch; b++)
+    {
+      const float *x = in + ((size_t) b * C + c) * plane;
+      const float *dy = dout + ((size_t) b * C + c) * plane;
+      float *dx = din + ((size_t) b * C + c) * plane;
+      for (size_t i = 0; i < plane; i++)
+        {
+          float xhat = (x[i] - mean) * invstd;
+          dx[i] += gamma[c] * invstd * (dy[i] - k1 - xhat * k2);
+        }
+    }
+}
+
+void
+unet_batchnorm_backward_sync (float                   *din,
+                              float                   *dgamma,
+                              float                   *dbeta,
+                              const float             *dout,
+                              const float             *in,
+                              const float             *gamma,
+                              const float             *save_mean,
+                              const float             *save_invstd,
+                              UnetShape                shape,
+                              const UnetBatchNormSync *sync)
+{
+  int C = shape.channels;
+  size_t count = (size_t) shape.height * shape.width * shape.batch;
+  double *sums, global_count;
+
+  if (sync == NULL)
+    {
+#pragma omp parallel for schedule(static)
+      for (int c = 0; c < C; c++)
+        {
+          double sum_dy, sum_dy_xhat;
+
+          batchnorm_sums (&sum_dy, &sum_dy_xhat, dout, in, save_mean, save_invstd, shape, c);
+          dgamma[c] += (float) sum_dy_xhat;
+          dbeta[c] += (float) sum_dy;
+          if (din)
+            batchnorm_input_grad (din, dout, in, gamma, save_mean[c], save_invstd[c],
+                                  (float) (sum_dy / count), (float) (sum_dy_xhat / count),
+                                  shape, c);
+        }
+      return;
+    }
+
+  /* this process's share goes to the parameter gradients, which the caller sums over the
+   * processes; the input gradient needs the whole batch's sums now */
+  sums = sync->scratch;
 #pragma omp parallel for schedule(static)
   for (int c = 0; c < C; c++)
     {
-      double sum_dy = 0.0, sum_dy_xhat = 0.0;
-      float mean = save_mean[c], invstd = save_invstd[c];
-      float k1, k2;
-
-      for (int b = 0; b < shape.batch; b++)
-        {
-          const float *x = in + ((size_t) b * C + c) * plane;
-          const float *dy = dout + ((size_t) b * C + c) * plane;
-          for (size_t i = 0; i < plane; i++)
-            {
-              sum_dy += dy[i];
-              sum_dy_xhat += dy[i] * ((x[i] - mean) * invstd);
-            }
-        }
-      dgamma[c] += (float) sum_dy_xhat;
-      dbeta[c] += (float) sum_dy;
-
-      if (!din)
-        continue;
-
-      /* dx = gamma invstd (dy - mean(dy) - xhat mean(dy xhat)) */
-      k1 = (float) (sum_dy / count);
-      k2 = (float) (sum_dy_xhat / count);
-      for (int b = 0; b < shape.batch; b++)
-        {
-          const float *x = in + ((size_t) b * C + c) * plane;
-          const float *dy = dout + ((size_t) b * C + c) * plane;
-          float *dx = din + ((size_t) b * C + c) * plane;
-          for (size_t i = 0; i < plane; i++)
-            {
-              float xhat = (x[i] - mean) * invstd;
-              dx[i] += gamma[c] * invstd * (dy[i] - k1 - xhat * k2);
-            }
-        }
+      batchnorm_sums (&sums[c], &sums[C + c], dout, in, save_mean, save_invstd, shape, c);
+      dgamma[c] += (float) sums[C + c];
+      dbeta[c] += (float) sums[c];
     }
+  sums[2 * C] = (double) count;
+  sync->reduce (sums, 2 * C + 1, sync->user_data);
+  global_count = sums[2 * C];
+
+  if (!din)
+    return;
+#pragma omp parallel for schedule(static)
+  for (int c = 0; c < C; c++)
+    batchnorm_input_grad (din, dout, in, gamma, save_mean[c], save_invstd[c],
+                          (float) (sums[c] / global_count), (float) (sums[C + c] / global_count),
+                          shape, c);
 }
 
 void

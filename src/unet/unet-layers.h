@@ -163,10 +163,27 @@ void   unet_maxpool_backward    (float       *din,
 
 /* --- batch normalisation over (B, H, W) per channel ------------------------------------------ */
 
+/* Sums `n` doubles over every process that holds a part of the batch, in place, and returns
+ * when all have contributed. Synchronised batch norm calls it between its passes. */
+typedef void (*UnetReduceFunc) (double *values,
+                                size_t  n,
+                                void   *user_data);
+
+/* Batch norm over a batch split between processes: the statistics are those of the whole
+ * batch, so N processes with b images each compute what one process with N·b would. */
 typedef struct
 {
-  float momentum; /* running = (1 - momentum) running + momentum batch, as PyTorch (0.1) */
-  float eps;      /* 1e-5, as PyTorch */
+  UnetReduceFunc  reduce;
+  void           *user_data;
+  double         *scratch;   /* 2 * channels + 1 doubles */
+} UnetBatchNormSync;
+
+typedef struct
+{
+  float                    momentum; /* running = (1 - momentum) running + momentum batch, as
+                                      * PyTorch (0.1) */
+  float                    eps;      /* 1e-5, as PyTorch */
+  const UnetBatchNormSync *sync;     /* NULL: the statistics of this process's batch */
 } UnetBatchNormParams;
 
 /* Training mode: normalises with the batch statistics, saves mean and 1/sqrt(var + eps) per
@@ -201,6 +218,20 @@ void   unet_batchnorm_backward      (float       *din,
                                      const float *save_invstd,
                                      UnetShape    shape);
 
+/* The backward of synchronised batch norm: dgamma and dbeta receive this process's share (the
+ * caller sums parameter gradients over the processes anyway), din the gradient through the
+ * whole batch's statistics. With sync NULL it is unet_batchnorm_backward. */
+void   unet_batchnorm_backward_sync (float                   *din,
+                                     float                   *dgamma,
+                                     float                   *dbeta,
+                                     const float             *dout,
+                                     const float             *in,
+                                     const float             *gamma,
+                                     const float             *save_mean,
+                                     const float             *save_invstd,
+                                     UnetShape                shape,
+                                     const UnetBatchNormSync *sync);
+
 /* --- dropout (inverted: kept values are scaled by 1/(1-p)) ---------------------------------- */
 
 /* In place; mask[i] is 0 or 1/(1-p) and is kept for backward. */
@@ -229,6 +260,22 @@ double unet_softmax_xent        (float         *dlogits,
                                  const uint8_t *labels,
                                  const float   *pixel_weights,
                                  UnetShape      logits_shape);
+
+/* The same for a part of a batch split between processes: returns the unnormalised sum
+ * sum(w * -log softmax[label]) of this part, and dlogits is that sum's gradient divided by
+ * `normalizer`, the non-ignored pixels of the whole batch. With normalizer = this part's count
+ * it computes exactly what unet_softmax_xent does. */
+double unet_softmax_xent_sum    (float         *dlogits,
+                                 const float   *logits,
+                                 const uint8_t *labels,
+                                 const float   *pixel_weights,
+                                 UnetShape      logits_shape,
+                                 size_t         normalizer);
+
+/* Non-ignored pixels of labels [n]: those below `classes` (255 and other values are not). */
+size_t unet_count_labels        (const uint8_t *labels,
+                                 size_t         n,
+                                 int            classes);
 
 /* Per-pixel softmax over the channel axis: probs [B,K,H,W]. */
 void   unet_softmax             (float       *probs,

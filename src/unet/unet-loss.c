@@ -18,28 +18,33 @@ label_counts (uint8_t label,
   return label != UNET_IGNORE_LABEL && label < classes;
 }
 
-double
-unet_softmax_xent (float         *dlogits,
-                   size_t        *n_counted,
-                   const float   *logits,
-                   const uint8_t *labels,
-                   const float   *pixel_weights,
-                   UnetShape      shape)
+size_t
+unet_count_labels (const uint8_t *labels,
+                   size_t         n,
+                   int            classes)
+{
+  size_t counted = 0;
+
+  for (size_t i = 0; i < n; i++)
+    counted += label_counts (labels[i], classes);
+  return counted;
+}
+
+/* The sum of the weighted losses, and their gradient scaled by 1/count. */
+static double
+xent_sum (float         *dlogits,
+          const float   *logits,
+          const uint8_t *labels,
+          const float   *pixel_weights,
+          UnetShape      shape,
+          size_t         count)
 {
   int K = shape.channels;
   size_t plane = (size_t) shape.height * shape.width;
   size_t n_pixels = plane * shape.batch;
-  size_t counted = 0;
   double total = 0.0;
-  float inv_count;
-
-  for (size_t i = 0; i < n_pixels; i++)
-    counted += label_counts (labels[i], K);
-
-  if (n_counted)
-    *n_counted = counted;
   /* An all-ignored batch has no loss and no gradient, rather than 0/0. */
-  inv_count = counted > 0 ? 1.0f / (float) counted : 0.0f;
+  float inv_count = count > 0 ? 1.0f / (float) count : 0.0f;
 
 #pragma omp parallel for schedule(static) reduction(+:total)
   for (size_t i = 0; i < n_pixels; i++)
@@ -78,7 +83,36 @@ unet_softmax_xent (float         *dlogits,
         }
     }
 
+  return total;
+}
+
+double
+unet_softmax_xent (float         *dlogits,
+                   size_t        *n_counted,
+                   const float   *logits,
+                   const uint8_t *labels,
+                   const float   *pixel_weights,
+                   UnetShape      shape)
+{
+  size_t counted = unet_count_labels (labels, (size_t) shape.batch * shape.height * shape.width,
+                                      shape.channels);
+  double total;
+
+  if (n_counted)
+    *n_counted = counted;
+  total = xent_sum (dlogits, logits, labels, pixel_weights, shape, counted);
   return counted > 0 ? total / counted : 0.0;
+}
+
+double
+unet_softmax_xent_sum (float         *dlogits,
+                       const float   *logits,
+                       const uint8_t *labels,
+                       const float   *pixel_weights,
+                       UnetShape      shape,
+                       size_t         normalizer)
+{
+  return xent_sum (dlogits, logits, labels, pixel_weights, shape, normalizer);
 }
 
 void

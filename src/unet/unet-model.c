@@ -25,6 +25,7 @@ typedef struct
   float     *y;                             /* after batch norm (aliases z without); ReLU in place */
   float     *skip_grad;                     /* encoder conv2 only: d y, kept for the decoder */
   float     *save_mean, *save_invstd;
+  size_t     first, n_floats;               /* its parameters' floats in the blocks */
 } ConvUnit;
 
 typedef struct
@@ -67,6 +68,10 @@ struct _UnetModel
    * batches unet_model_accumulate_bn_statistics has averaged */
   float       bn_momentum;
   guint       bn_batches;
+
+  UnetModelHooks     hooks;
+  gboolean           has_hooks;
+  UnetBatchNormSync  bn_sync;               /* its scratch: 2 × the widest layer + 1 */
 
   /* per-shape state, from unet_model_prepare */
   UnetShape   input_shape, output_shape;
@@ -175,6 +180,9 @@ add_conv_unit (UnetModel  *self,
     {
       unit->gamma = unit->beta = unit->running_mean = unit->running_var = -1;
     }
+  /* the tensors were added one after the other */
+  unit->first = g_array_index (self->params, UnetParam, unit->weight).offset;
+  unit->n_floats = self->n_param_floats - unit->first;
 }
 
 static inline UnetParam *
@@ -312,6 +320,7 @@ unet_model_free (UnetModel *self)
   g_clear_pointer (&self->info, g_hash_table_unref);
   g_clear_pointer (&self->class_names, g_strfreev);
   g_free (self->palette);
+  g_free (self->bn_sync.scratch);
   g_free (self);
 }
 
@@ -849,7 +858,100 @@ unet_model_get_rng (UnetModel *self)
   return &self->dropout_rng;
 }
 
+void
+unet_model_skip_dropout (UnetModel *self,
+                         int        samples)
+{
+  const UnetShape *pool;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (samples >= 0);
+  g_return_if_fail (self->act_block != NULL);
+
+  if (self->config.dropout <= 0.0f)
+    return;
+  /* one uniform draw per element of the bottleneck's input, image after image */
+  pool = &self->enc[self->config.depth - 1].pool_shape;
+  unet_rng_skip (&self->dropout_rng,
+                 (guint64) samples * pool->channels * pool->height * pool->width);
+}
+
+float *
+unet_model_get_param_block (UnetModel *self,
+                            size_t    *n_floats)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (n_floats)
+    *n_floats = self->n_param_floats;
+  return self->param_block;
+}
+
+float *
+unet_model_get_grad_block (UnetModel *self,
+                           size_t    *n_floats)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (n_floats)
+    *n_floats = self->n_param_floats;
+  return self->grad_block;
+}
+
+void
+unet_model_set_hooks (UnetModel            *self,
+                      const UnetModelHooks *hooks)
+{
+  int widest;
+
+  g_return_if_fail (self != NULL);
+
+  g_clear_pointer (&self->bn_sync.scratch, g_free);
+  self->has_hooks = hooks != NULL;
+  if (hooks == NULL)
+    {
+      memset (&self->hooks, 0, sizeof self->hooks);
+      memset (&self->bn_sync, 0, sizeof self->bn_sync);
+      return;
+    }
+  self->hooks = *hooks;
+  /* the bottleneck is the widest layer */
+  widest = self->mid.width;
+  self->bn_sync.reduce = hooks->reduce;
+  self->bn_sync.user_data = hooks->user_data;
+  self->bn_sync.scratch = g_new0 (double, 2 * (size_t) widest + 1);
+}
+
 /* --- forward and backward --------------------------------------------------------------------- */
+
+static inline const UnetBatchNormSync *
+bn_sync (UnetModel *self)
+{
+  return self->has_hooks && self->hooks.reduce ? &self->bn_sync : NULL;
+}
+
+/* The gradients of one layer's tensors are final. */
+static inline void
+gradients_ready (UnetModel *self,
+                 size_t     first,
+                 size_t     n)
+{
+  if (self->has_hooks && self->hooks.gradients_ready)
+    self->hooks.gradients_ready (self->grad_block, first, n, self->hooks.user_data);
+}
+
+static inline void
+param_range (UnetModel *self,
+             int        first_param,
+             int        last_param,
+             size_t    *first,
+             size_t    *n)
+{
+  const UnetParam *a = param_at (self, first_param), *b = param_at (self, last_param);
+
+  *first = a->offset;
+  *n = b->offset + b->numel - a->offset;
+}
 
 static void
 conv_unit_forward (UnetModel   *self,
@@ -857,7 +959,7 @@ conv_unit_forward (UnetModel   *self,
                    const float *in,
                    gboolean     training)
 {
-  const UnetBatchNormParams bn = { self->bn_momentum, 1e-5f };
+  const UnetBatchNormParams bn = { self->bn_momentum, 1e-5f, bn_sync (self) };
   int pad = self->config.padding == UNET_PADDING_SAME ? 1 : 0;
 
   if (unit->gamma < 0)
@@ -909,15 +1011,17 @@ conv_unit_backward (UnetModel   *self,
     {
       g_assert (spare != din_buffer && spare != dy);
       dz = zeroed (spare, unit->out_shape);
-      unet_batchnorm_backward (dz, G (self, unit->gamma), G (self, unit->beta),
-                               dy, unit->z, P (self, unit->gamma),
-                               unit->save_mean, unit->save_invstd, unit->out_shape);
+      unet_batchnorm_backward_sync (dz, G (self, unit->gamma), G (self, unit->beta),
+                                    dy, unit->z, P (self, unit->gamma),
+                                    unit->save_mean, unit->save_invstd, unit->out_shape,
+                                    bn_sync (self));
     }
   g_assert (din_buffer != dz);
   unet_conv3x3_backward (din_buffer ? zeroed (din_buffer, unit->in_shape) : NULL,
                          G (self, unit->weight), G (self, unit->bias),
                          dz, in, P (self, unit->weight),
                          unit->in_shape, unit->out_channels, pad, self->work);
+  gradients_ready (self, unit->first, unit->n_floats);
 }
 
 static const float *
@@ -1041,6 +1145,7 @@ unet_model_backward (UnetModel *self)
   const UnetConfig *config;
   int depth;
   float *ping, *pong;
+  size_t first, n;
 
   g_return_if_fail (self != NULL);
   g_return_if_fail (self->last_forward_trained && self->act_grad_block != NULL);
@@ -1059,6 +1164,8 @@ unet_model_backward (UnetModel *self)
                          G (self, self->head_weight), G (self, self->head_bias),
                          self->dlogits, self->dec[0].conv2.y, P (self, self->head_weight),
                          self->dec[0].conv2.out_shape, config->classes);
+  param_range (self, self->head_weight, self->head_bias, &first, &n);
+  gradients_ready (self, first, n);
 
   for (int i = 0; i < depth; i++)
     {
@@ -1085,6 +1192,8 @@ unet_model_backward (UnetModel *self)
                             G (self, level->up_weight), G (self, level->up_bias),
                             ping + half, cat_stride, below->y, P (self, level->up_weight),
                             below->out_shape, level->width, self->work);
+      param_range (self, level->up_weight, level->up_bias, &first, &n);
+      gradients_ready (self, first, n);
       SWAP_PING ();
     }
 

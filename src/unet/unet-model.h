@@ -126,6 +126,39 @@ double            unet_model_count_flops      (const UnetModel *self);
 
 /* The generator behind dropout masks, so a checkpoint can store and restore it. */
 UnetRng          *unet_model_get_rng          (UnetModel       *self);
+/* Advances that generator past the masks of `samples` images at the prepared shape: a process
+ * that holds images lo… of a batch split between processes draws the masks one process would
+ * have drawn for them. */
+void              unet_model_skip_dropout     (UnetModel       *self,
+                                               int              samples);
+
+/* All parameters (and running statistics) in one block of n floats, in the order of
+ * unet_model_get_param; the gradients have the same layout (zero where there is nothing to
+ * train). */
+float            *unet_model_get_param_block  (UnetModel       *self,
+                                               size_t          *n_floats);
+float            *unet_model_get_grad_block   (UnetModel       *self,
+                                               size_t          *n_floats);
+
+/* What a model trained on a batch split between processes needs from the others. */
+typedef struct
+{
+  /* Sums values over the processes, in place (synchronised batch norm). */
+  UnetReduceFunc  reduce;
+  /* Called during unet_model_backward as soon as the gradients of floats [offset, offset + n)
+   * of the gradient block are final, one layer at a time from the head down, so that their
+   * reduction can overlap the rest of the backward pass. They are not touched again until the
+   * next unet_model_zero_grad. */
+  void          (*gradients_ready) (float  *gradients,
+                                    size_t  offset,
+                                    size_t  n,
+                                    void   *user_data);
+  void           *user_data;
+} UnetModelHooks;
+
+/* NULL (the default) for a model trained by one process. */
+void              unet_model_set_hooks        (UnetModel             *self,
+                                               const UnetModelHooks  *hooks);
 
 /* input [B,3,H,W], already normalised. training = batch statistics and dropout on.
  * Returns the logits [B,classes,OH,OW], owned by the model. */

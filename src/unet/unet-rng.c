@@ -69,3 +69,82 @@ unet_rng_normal (UnetRng *rng)
 
   return sqrt (-2.0 * log (u1)) * cos (2.0 * G_PI * u2);
 }
+
+/* xorshift128+'s state update is linear over GF(2): a 128×128 bit matrix, stored as its 128
+ * columns (two words each). Jumping n steps multiplies the state by the matrix's n-th power. */
+typedef struct
+{
+  guint64 col[128][2];
+} BitMatrix;
+
+static void
+bit_matrix_apply (const BitMatrix *m,
+                  const guint64    v[2],
+                  guint64          out[2])
+{
+  guint64 r0 = 0, r1 = 0;
+
+  for (int j = 0; j < 128; j++)
+    if ((v[j >> 6] >> (j & 63)) & 1)
+      {
+        r0 ^= m->col[j][0];
+        r1 ^= m->col[j][1];
+      }
+  out[0] = r0;
+  out[1] = r1;
+}
+
+/* Below this many steps, stepping is cheaper than the matrix powers (about 16 000 word
+ * operations per squaring). */
+#define SKIP_BY_STEPPING 65536
+
+void
+unet_rng_skip (UnetRng *rng,
+               guint64  n)
+{
+  BitMatrix power, square;
+  guint64 v[2];
+
+  g_return_if_fail (rng != NULL);
+
+  if (n < SKIP_BY_STEPPING)
+    {
+      for (guint64 i = 0; i < n; i++)
+        unet_rng_next (rng);
+      return;
+    }
+
+  /* the columns of the one-step matrix are the images of the unit states */
+  for (int j = 0; j < 128; j++)
+    {
+      UnetRng unit = { { 0, 0 } };
+
+      unit.s[j >> 6] = G_GUINT64_CONSTANT (1) << (j & 63);
+      unet_rng_next (&unit);
+      power.col[j][0] = unit.s[0];
+      power.col[j][1] = unit.s[1];
+    }
+
+  v[0] = rng->s[0];
+  v[1] = rng->s[1];
+  while (n > 0)
+    {
+      if (n & 1)
+        {
+          guint64 w[2];
+
+          bit_matrix_apply (&power, v, w);
+          v[0] = w[0];
+          v[1] = w[1];
+        }
+      n >>= 1;
+      if (n > 0)
+        {
+          for (int j = 0; j < 128; j++)
+            bit_matrix_apply (&power, power.col[j], square.col[j]);
+          power = square;
+        }
+    }
+  rng->s[0] = v[0];
+  rng->s[1] = v[1];
+}

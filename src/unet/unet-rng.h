@@ -29,5 +29,10 @@ guint32 unet_rng_below   (UnetRng *rng,
                           guint32  n);
 /* Standard normal (Box-Muller; uses two uniforms per call, no cached spare so state stays plain). */
 double  unet_rng_normal  (UnetRng *rng);
+/* Advances the generator as n calls of unet_rng_next would, in O(log n) for large n: a process
+ * that holds the second half of a batch draws the dropout masks a single process would have
+ * drawn for that half. */
+void    unet_rng_skip    (UnetRng *rng,
+                          guint64  n);
 
 G_END_DECLS

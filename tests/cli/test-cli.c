@@ -1297,6 +1297,34 @@ test_plot_training_run (void)
   voc_test_rm_rf (dir);
 }
 
+/* --distributed needs a unet built with MPI; one built without says so (tests/mpi runs the
+ * rest). */
+static void
+test_train_distributed_unavailable (void)
+{
+  g_auto(Run) run = { 0 };
+  g_autofree char *dir = voc_test_tmpdir ();
+
+  run_unet (&run, "train", "--help", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "--distributed"));
+  run_clear (&run);
+
+#ifdef HAVE_MPI
+  g_test_skip ("this unet has MPI; the mpi suite tests --distributed");
+#else
+  {
+    g_autofree char *output = g_build_filename (dir, "run", NULL);
+
+    run_unet (&run, "train", "--distributed", "--dataset", dir, "-o", output, NULL);
+    g_assert_cmpint (run.status, ==, 2);
+    g_assert_nonnull (strstr (run.err, "built without MPI"));
+    g_assert_false (g_file_test (output, G_FILE_TEST_EXISTS));
+  }
+#endif
+  voc_test_rm_rf (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1315,6 +1343,7 @@ main (int    argc,
   g_test_add_func ("/cli/predict/bad-input", test_predict_bad_input);
   g_test_add_func ("/cli/voc-smoke", test_voc_smoke);
   g_test_add_func ("/cli/train", test_train);
+  g_test_add_func ("/cli/train/distributed-unavailable", test_train_distributed_unavailable);
   g_test_add_func ("/cli/plot/outputs", test_plot_outputs);
   g_test_add_func ("/cli/plot/bad-input", test_plot_bad_input);
   g_test_add_func ("/cli/plot/training-run", test_plot_training_run);

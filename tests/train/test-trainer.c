@@ -864,6 +864,20 @@ test_estimate_bn (void)
   remove_tree (dataset);
 }
 
+/* The trainer and the app link the implementation without MPI: it says why it cannot start. */
+static void
+test_distributed_unavailable (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UnetDistributed) dist = NULL;
+
+  g_assert_false (unet_distributed_is_available ());
+  dist = unet_distributed_new (&error);
+  g_assert_null (dist);
+  g_assert_error (error, UNET_DISTRIBUTED_ERROR, UNET_DISTRIBUTED_ERROR_UNAVAILABLE);
+  g_assert_nonnull (strstr (error->message, "-Dmpi=enabled"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -880,6 +894,7 @@ main (int    argc,
   g_test_add_func ("/trainer/max-classes", test_max_classes);
   g_test_add_func ("/trainer/copy-paste", test_copy_paste);
   g_test_add_func ("/trainer/estimate-bn", test_estimate_bn);
+  g_test_add_func ("/trainer/distributed-unavailable", test_distributed_unavailable);
 
   return g_test_run ();
 }
