@@ -648,6 +648,87 @@ unet_maxpool_backward (float       *din,
     }
 }
 
+/* One channel's sum over the batch. */
+static double
+channel_sum (const float *in,
+             UnetShape    shape,
+             int          c)
+{
+  size_t plane = (size_t) shape.height * shape.width;
+  double sum = 0.0;
+
+  for (int b = 0; b < shape.batch; b++)
+    {
+      const float *p = in + ((size_t) b * shape.channels + c) * plane;
+      for (size_t i = 0; i < plane; i++)
+        sum += p[i];
+    }
+  return sum;
+}
+
+/* One channel's sum of squared deviations from mean: a second pass, since one-pass
+ * E[x²]-E[x]² cancels badly in float data. */
+static double
+channel_sum_sq (const float *in,
+                UnetShape    shape,
+                int          c,
+                double       mean)
+{
+  size_t plane = (size_t) shape.height * shape.width;
+  double sum_sq = 0.0;
+
+  for (int b = 0; b < shape.batch; b++)
+    {
+      const float *p = in + ((size_t) b * shape.channels + c) * plane;
+      for (size_t i = 0; i < plane; i++)
+        {
+          double d = p[i] - mean;
+          sum_sq += d * d;
+        }
+    }
+  return sum_sq;
+}
+
+/* From one channel's batch mean and sum of squared deviations over count values: keeps what
+ * backward needs, moves the running statistics (unbiased variance, as PyTorch), normalises. */
+static void
+channel_normalise (float                     *out,
+                   float                     *save_mean,
+                   float                     *save_invstd,
+                   float                     *running_mean,
+                   float                     *running_var,
+                   const float               *in,
+                   const float               *gamma,
+                   const float               *beta,
+                   UnetShape                  shape,
+                   const UnetBatchNormParams *params,
+                   int                        c,
+                   double                     mean,
+                   double                     sum_sq,
+                   double                     count)
+{
+  size_t plane = (size_t) shape.height * shape.width;
+  double var = sum_sq / count;
+  float invstd = (float) (1.0 / sqrt (var + params->eps));
+  float scale, shift;
+
+  save_mean[c] = (float) mean;
+  save_invstd[c] = invstd;
+  running_mean[c] = (1.0f - params->momentum) * running_mean[c] + params->momentum * (float) mean;
+  running_var[c] = (1.0f - params->momentum) * running_var[c]
+                   + params->momentum * (float) (count > 1 ? sum_sq / (count - 1) : var);
+
+  scale = gamma[c] * invstd;
+  shift = beta[c] - (float) mean * scale;
+  for (int b = 0; b < shape.batch; b++)
+    {
+      const float *p = in + ((size_t) b * shape.channels + c) * plane;
+      float *q = out + ((size_t) b * shape.channels + c) * plane;
+      for (size_t i = 0; i < plane; i++)
+        q[i] = p[i] * scale + shift;
+    }
+}
+
 /* The synchronised forward: the same arithmetic as the local one below, in three passes over
  * the channels with a reduction between them, so that one process alone computes bit for bit
  * what unet_batchnorm_forward_train does. */
@@ -671,17 +752,7 @@ batchnorm_forward_train_sync (float                     *out,
 
 #pragma omp parallel for schedule(static)
   for (int c = 0; c < C; c++)
-    {
-      double sum = 0.0;
-
-      for (int b = 0; b < shape.batch; b++)
-        {
-          const float *p = in + ((size_t) b * C + c) * plane;
-          for (size_t i = 0; i < plane; i++)
-            sum += p[i];
-        }
-      sums[c] = sum;
-    }
+    sums[c] = channel_sum (in, shape, c);
   sums[C] = (double) (plane * shape.batch);
   sync->reduce (sums, C + 1, sync->user_data);
   count = sums[C];
@@ -689,47 +760,13 @@ batchnorm_forward_train_sync (float                     *out,
   /* the variance about the whole batch's mean, as the local version does */
 #pragma omp parallel for schedule(static)
   for (int c = 0; c < C; c++)
-    {
-      double mean = sums[c] / count, sum_sq = 0.0;
-
-      for (int b = 0; b < shape.batch; b++)
-        {
-          const float *p = in + ((size_t) b * C + c) * plane;
-          for (size_t i = 0; i < plane; i++)
-            {
-              double d = p[i] - mean;
-              sum_sq += d * d;
-            }
-        }
-      sums_sq[c] = sum_sq;
-    }
+    sums_sq[c] = channel_sum_sq (in, shape, c, sums[c] / count);
   sync->reduce (sums_sq, C, sync->user_data);
 
 #pragma omp parallel for schedule(static)
   for (int c = 0; c < C; c++)
-    {
-      double mean = sums[c] / count, sum_sq = sums_sq[c];
-      double var = sum_sq / count;
-      float invstd = (float) (1.0 / sqrt (var + params->eps));
-      float scale, shift;
-
-      save_mean[c] = (float) mean;
-      save_invstd[c] = invstd;
-      running_mean[c] = (1.0f - params->momentum) * running_mean[c]
-                        + params->momentum * (float) mean;
-      running_var[c] = (1.0f - params->momentum) * running_var[c]
-                       + params->momentum * (float) (count > 1 ? sum_sq / (count - 1) : var);
-
-      scale = gamma[c] * invstd;
-      shift = beta[c] - (float) mean * scale;
-      for (int b = 0; b < shape.batch; b++)
-        {
-          const float *p = in + ((size_t) b * C + c) * plane;
-          float *q = out + ((size_t) b * C + c) * plane;
-          for (size_t i = 0; i < plane; i++)
-            q[i] = p[i] * scale + shift;
-        }
-    }
+    channel_normalise (out, save_mean, save_invstd, running_mean, running_var, in, gamma, beta,
+                       shape, params, c, sums[c] / count, sums_sq[c], count);
 }
 
 void
@@ -744,9 +781,7 @@ unet_batchnorm_forward_train (float                     *out,
                               UnetShape                  shape,
                               const UnetBatchNormParams *params)
 {
-  int C = shape.channels;
-  size_t plane = (size_t) shape.height * shape.width;
-  size_t count = plane * shape.batch;
+  size_t count = (size_t) shape.height * shape.width * shape.batch;
 
   if (params->sync != NULL)
     {
@@ -756,46 +791,12 @@ unet_batchnorm_forward_train (float                     *out,
     }
 
 #pragma omp parallel for schedule(static)
-  for (int c = 0; c < C; c++)
+  for (int c = 0; c < shape.channels; c++)
     {
-      double sum = 0.0, sum_sq = 0.0, mean, var;
-      float invstd, scale, shift;
+      double mean = channel_sum (in, shape, c) / count;
 
-      for (int b = 0; b < shape.batch; b++)
-        {
-          const float *p = in + ((size_t) b * C + c) * plane;
-          for (size_t i = 0; i < plane; i++)
-            sum += p[i];
-        }
-      mean = sum / count;
-      /* a second pass for the variance: one-pass E[x²]-E[x]² cancels badly in float data */
-      for (int b = 0; b < shape.batch; b++)
-        {
-          const float *p = in + ((size_t) b * C + c) * plane;
-          for (size_t i = 0; i < plane; i++)
-            {
-              double d = p[i] - mean;
-              sum_sq += d * d;
-            }
-        }
-      var = sum_sq / count;
-      invstd = (float) (1.0 / sqrt (var + params->eps));
-      save_mean[c] = (float) mean;
-      save_invstd[c] = invstd;
-
-      running_mean[c] = (1.0f - params->momentum) * running_mean[c] + params->momentum * (float) mean;
-      running_var[c] = (1.0f - params->momentum) * running_var[c]
-                       + params->momentum * (float) (count > 1 ? sum_sq / (count - 1) : var);
-
-      scale = gamma[c] * invstd;
-      shift = beta[c] - (float) mean * scale;
-      for (int b = 0; b < shape.batch; b++)
-        {
-          const float *p = in + ((size_t) b * C + c) * plane;
-          float *q = out + ((size_t) b * C + c) * plane;
-          for (size_t i = 0; i < plane; i++)
-            q[i] = p[i] * scale + shift;
-        }
+      channel_normalise (out, save_mean, save_invstd, running_mean, running_var, in, gamma, beta,
+                         shape, params, c, mean, channel_sum_sq (in, shape, c, mean), count);
     }
 }
 
