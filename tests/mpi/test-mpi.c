@@ -835,6 +835,11 @@ test_stop_signal (void)
   g_autofree char *err = NULL;
   g_auto(Checkpoint) checkpoint = { 0 };
 
+  /* Under AddressSanitizer, LeakSanitizer's own tracer thread crashes (SIGSEGV in the tracer,
+   * "LeakSanitizer has encountered a fatal error") in a rank that exits after this stop, on
+   * Debian 12's gcc 12 runtime, which makes the rank exit 1. The ranks still run with ASan's
+   * memory checks; leaks are checked by every other case of this suite. */
+  g_setenv ("ASAN_OPTIONS", "detect_leaks=0", TRUE);
   mpirun = start_long_run (dir, data, err_path, "60");
   /* mpirun passes SIGUSR1 on to every rank: one of them asking is enough */
   g_subprocess_send_signal (mpirun, SIGUSR1);
