@@ -365,7 +365,7 @@ unet_cli_evaluate (int    argc,
   EvaluateOptions options = { .max_classes = UNET_CLI_MAX_CLASSES_UNSET };
   GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &options.model,
-      "Model or checkpoint file (required for now)", "FILE" },
+      "Model or checkpoint file (default: the built-in model)", "FILE" },
     { "dataset", 0, 0, G_OPTION_ARG_FILENAME, &options.dataset,
       "Dataset: VOCdevkit, VOC2007 or plain folder", "DIR" },
     { "split", 0, 0, G_OPTION_ARG_STRING, &options.split, "Split to evaluate (default val)",

@@ -480,7 +480,7 @@ unet_cli_predict (int    argc,
   PredictOptions options = { .max_classes = UNET_CLI_MAX_CLASSES_UNSET };
   GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &options.model,
-      "Model or checkpoint file (required for now)", "FILE" },
+      "Model or checkpoint file (default: the built-in model)", "FILE" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &options.output,
       "Folder for the results; created when absent", "DIR" },
     { "opacity", 0, 0, G_OPTION_ARG_DOUBLE, &options.opacity,

@@ -1801,6 +1801,7 @@ unet_trainer_validate (UnetTrainer  *self,
       g_autoptr(GError) local_error = NULL;
       g_autoptr(VocSample) sample = NULL;
       g_autofree float *probs = NULL;
+      g_autofree float *limited_probs = NULL;
       g_autofree guint8 *prediction = NULL;
       size_t plane;
 
@@ -1819,19 +1820,23 @@ unet_trainer_validate (UnetTrainer  *self,
       plane = (size_t) sample->width * sample->height;
       /* The loss is the network's own; the classes are what a user gets, with the model's
        * limit on foreground classes per image, which zeroes probabilities the loss needs. */
-      predict_options.max_classes = -1;
-      prediction = unet_model_predict_classes (self->model, sample->rgb, sample->height,
-                                               sample->width, &predict_options, &probs,
-                                               &local_error);
-      if (prediction != NULL && unet_model_get_max_classes (self->model) > 0)
-        {
-          g_free (prediction);
-          predict_options.max_classes = 0;
-          prediction = unet_model_predict_classes (self->model, sample->rgb, sample->height,
-                                                   sample->width, &predict_options, NULL,
-                                                   &local_error);
-        }
-      if (prediction == NULL)
+      prediction = g_try_new (guint8, plane);
+      probs = g_try_new (float, plane * K);
+      limited_probs = g_try_new (float, plane * K);
+      if (prediction == NULL || probs == NULL || limited_probs == NULL)
+        g_set_error (&local_error, UNET_ERROR, UNET_ERROR_NO_MEMORY,
+                     "Not enough memory for the classes of a %d×%d image",
+                     sample->width, sample->height);
+      else if (!unet_model_predict_image (self->model,
+                                          &(UnetImage) { sample->height, sample->width,
+                                                         sample->rgb, NULL },
+                                          &predict_options,
+                                          &(UnetPrediction) { .classes = prediction,
+                                                              .probs = limited_probs,
+                                                              .unlimited_probs = probs },
+                                          &local_error))
+        g_clear_pointer (&prediction, g_free);
+      if (local_error != NULL)
         {
           g_prefix_error (&local_error, "%s: ", id);
           failure = g_steal_pointer (&local_error);

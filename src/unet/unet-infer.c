@@ -372,42 +372,41 @@ check_input (UnetModel  *model,
   return TRUE;
 }
 
-gboolean
-unet_model_predict (UnetModel                *model,
-                    const float              *rgb,
-                    int                       height,
-                    int                       width,
-                    float                    *probs,
-                    const UnetPredictOptions *options,
-                    GError                  **error)
+/* unet_model_predict, and into unlimited_probs (when not NULL) the probabilities before the
+ * class limit, so that a caller who needs both runs the network once. */
+static gboolean
+predict_whole (UnetModel                *model,
+               const float              *rgb,
+               int                       height,
+               int                       width,
+               float                    *probs,
+               float                    *unlimited_probs,
+               const UnetPredictOptions *options,
+               GError                  **error)
 {
-  const UnetConfig *config;
   UnetPredictOptions defaults = { 0 };
   g_autofree float *scaled_rgb = NULL;
   g_autofree float *scaled_probs = NULL;
   double scale;
-  int K, scaled_h, scaled_w;
-
-  g_return_val_if_fail (model != NULL, FALSE);
-  g_return_val_if_fail (rgb != NULL, FALSE);
-  g_return_val_if_fail (probs != NULL, FALSE);
+  int K, scaled_h, scaled_w, max_classes;
 
   if (options == NULL)
     options = &defaults;
-  config = unet_model_get_config (model);
   if (!check_input (model, height, width, error))
     return FALSE;
 
   scale = unet_model_get_input_scale (model);
   scaled_h = unet_resize_scaled_size (height, scale);
   scaled_w = unet_resize_scaled_size (width, scale);
-  K = config->classes;
+  K = unet_model_get_config (model)->classes;
+  max_classes = effective_max_classes (model, options);
   if (scaled_h == height && scaled_w == width)
     {
       if (!predict_tiled (model, rgb, height, width, probs, options, error))
         return FALSE;
-      unet_restrict_classes (probs, K, (size_t) height * width,
-                             effective_max_classes (model, options));
+      if (unlimited_probs != NULL)
+        memcpy (unlimited_probs, probs, sizeof (float) * K * height * width);
+      unet_restrict_classes (probs, K, (size_t) height * width, max_classes);
       return TRUE;
     }
 
@@ -428,10 +427,27 @@ unet_model_predict (UnetModel                *model,
     unet_resize_bilinear (scaled_rgb, rgb, 3, height, width, scaled_h, scaled_w);
   if (!predict_tiled (model, scaled_rgb, scaled_h, scaled_w, scaled_probs, options, error))
     return FALSE;
-  unet_restrict_classes (scaled_probs, K, (size_t) scaled_h * scaled_w,
-                         effective_max_classes (model, options));
+  if (unlimited_probs != NULL)
+    unet_resize_bilinear (unlimited_probs, scaled_probs, K, scaled_h, scaled_w, height, width);
+  unet_restrict_classes (scaled_probs, K, (size_t) scaled_h * scaled_w, max_classes);
   unet_resize_bilinear (probs, scaled_probs, K, scaled_h, scaled_w, height, width);
   return TRUE;
+}
+
+gboolean
+unet_model_predict (UnetModel                *model,
+                    const float              *rgb,
+                    int                       height,
+                    int                       width,
+                    float                    *probs,
+                    const UnetPredictOptions *options,
+                    GError                  **error)
+{
+  g_return_val_if_fail (model != NULL, FALSE);
+  g_return_val_if_fail (rgb != NULL, FALSE);
+  g_return_val_if_fail (probs != NULL, FALSE);
+
+  return predict_whole (model, rgb, height, width, probs, NULL, options, error);
 }
 
 /* --- prediction by bands ------------------------------------------------------------------- */
@@ -917,6 +933,7 @@ unet_model_predict_image (UnetModel                *model,
   g_return_val_if_fail (image != NULL, FALSE);
   g_return_val_if_fail ((image->rgb != NULL) != (image->rgb8 != NULL), FALSE);
   g_return_val_if_fail (out != NULL && out->classes != NULL, FALSE);
+  g_return_val_if_fail (out->unlimited_probs == NULL || out->probs != NULL, FALSE);
 
   if (options == NULL)
     options = &defaults;
@@ -939,7 +956,8 @@ unet_model_predict_image (UnetModel                *model,
       rgb8_to_float (image, 0, image->height, converted);
       rgb = converted;
     }
-  if (!unet_model_predict (model, rgb, image->height, image->width, out->probs, options, error))
+  if (!predict_whole (model, rgb, image->height, image->width, out->probs, out->unlimited_probs,
+                      options, error))
     return FALSE;
   summarize (out->probs, unet_model_get_config (model)->classes, plane, plane, out, 0);
   return TRUE;

@@ -56,6 +56,9 @@ typedef struct
   float  *confidence;  /* [height,width]: its probability */
   float  *entropy;     /* [height,width]: entropy of the pixel's probabilities, in nats */
   float  *probs;       /* [classes,height,width]: every class's probability */
+  /* [classes,height,width]: every class's probability before the limit on foreground classes,
+   * from the same pass of the network (requires probs) */
+  float  *unlimited_probs;
 } UnetPrediction;
 
 /* Keep at most max_classes foreground classes (1 … classes-1) in one image's probabilities

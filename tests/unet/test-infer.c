@@ -1119,6 +1119,45 @@ test_restrict_model (void)
   g_assert_cmpint (unet_model_get_max_classes (model), ==, 0);
 }
 
+/* One pass gives both the limited probabilities and the unlimited ones, each bit for bit what
+ * its own prediction gives, at the network's scale and at input scale 0.5. */
+static void
+test_restrict_one_pass (void)
+{
+  g_autoptr(UnetModel) model = make_model (UNET_PADDING_SAME, 3, 79);
+  const int h = 40, w = 36;
+  size_t plane = (size_t) h * w, n = CLASSES * plane;
+  g_autofree float *rgb = make_image (h, w, 80);
+  g_autofree float *limited = g_new (float, n);
+  g_autofree float *unlimited = g_new (float, n);
+  g_autofree float *expected = g_new (float, n);
+  g_autofree guint8 *classes = g_new (guint8, plane);
+  g_autofree guint8 *expected_classes = g_new (guint8, plane);
+  UnetPredictOptions no_limit = { .max_classes = -1 };
+  UnetImage image = { h, w, rgb, NULL };
+  UnetPrediction both = { .classes = classes, .probs = limited, .unlimited_probs = unlimited };
+
+  unet_model_set_max_classes (model, 1);
+  for (int pass = 0; pass < 2; pass++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      unet_model_set_input_scale (model, pass == 0 ? 1.0 : 0.5);
+      g_assert_true (unet_model_predict_image (model, &image, NULL, &both, &error));
+      g_assert_no_error (error);
+
+      g_assert_true (unet_model_predict (model, rgb, h, w, expected, NULL, &error));
+      g_assert_cmpmem (limited, n * sizeof (float), expected, n * sizeof (float));
+      unet_argmax (expected_classes, expected, (UnetShape) { 1, CLASSES, h, w });
+      g_assert_cmpmem (classes, plane, expected_classes, plane);
+
+      g_assert_true (unet_model_predict (model, rgb, h, w, expected, &no_limit, &error));
+      g_assert_cmpmem (unlimited, n * sizeof (float), expected, n * sizeof (float));
+      /* and the limit did change something, or the test would prove nothing */
+      g_assert_true (memcmp (limited, unlimited, n * sizeof (float)) != 0);
+    }
+}
+
 /* --- prediction by bands ------------------------------------------------------------------- */
 
 /* What unet_model_predict_image must give, from whole-image probabilities: unet_argmax's classes
@@ -1601,6 +1640,7 @@ main (int   argc,
   g_test_add_func ("/infer/restrict/classes", test_restrict_classes);
   g_test_add_func ("/infer/restrict/ties", test_restrict_classes_ties);
   g_test_add_func ("/infer/restrict/model", test_restrict_model);
+  g_test_add_func ("/infer/restrict/one-pass", test_restrict_one_pass);
   g_test_add_func ("/infer/bands/equal-whole", test_bands_equal_whole);
   g_test_add_func ("/infer/bands/details", test_bands_details);
   g_test_add_func ("/infer/bands/memory", test_bands_memory);
