@@ -58,6 +58,8 @@ struct _UnetTrainer
   float              *paste_input;
   guint8             *paste_labels;
   float              *paste_weights;
+  double             *paste_cumulative; /* running sums of the sources' repeat factors, or
+                                         * NULL to draw them alike */
   guint32            *order;          /* this epoch's sample order */
   gint64              order_epoch;
 
@@ -227,6 +229,7 @@ unet_train_options_to_json (const UnetTrainOptions *o)
   add_double (builder, "contrast", a->contrast);
   add_double (builder, "saturation", a->saturation);
   add_double (builder, "copy_paste", a->copy_paste);
+  add_double (builder, "paste_balance", o->paste_balance);
   add_bool (builder, "weighted_loss", o->weighted_loss);
   add_double (builder, "w0", o->w0);
   add_double (builder, "sigma", o->sigma);
@@ -410,6 +413,7 @@ unet_train_options_from_json (UnetTrainOptions  *o,
   read_double (&r, "contrast", &a->contrast);
   read_double (&r, "saturation", &a->saturation);
   read_double (&r, "copy_paste", &a->copy_paste);
+  read_double (&r, "paste_balance", &o->paste_balance);
   read_bool (&r, "weighted_loss", &o->weighted_loss);
   read_double (&r, "w0", &o->w0);
   read_double (&r, "sigma", &o->sigma);
@@ -482,6 +486,13 @@ check_options (const UnetTrainOptions  *o,
       g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
                    "Copy-paste probability %g is out of range: it must be 0 to 1",
                    o->augment_options.copy_paste);
+      return FALSE;
+    }
+  if (!(o->paste_balance >= 0.0 && o->paste_balance <= 1.0))
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
+                   "Copy-paste balance %g is out of range: it must be 0 to 1",
+                   o->paste_balance);
       return FALSE;
     }
   if (!(o->momentum >= 0.0 && o->momentum < 1.0))
@@ -663,6 +674,61 @@ compute_lengths (UnetTrainer *self)
   self->schedule.warmup_steps = o->warmup_steps;
 }
 
+/* Copy-paste sources drawn by repeat factor: each training sample's classes, from the class
+ * masks alone, give its factor. A sample whose mask cannot be read is never drawn (with
+ * skip_bad; otherwise that is the error). */
+static gboolean
+weigh_paste_sources (UnetTrainer  *self,
+                     GError      **error)
+{
+  const UnetTrainOptions *o = &self->options;
+  guint n = self->train_ids->len;
+  int K = o->model.classes;
+  g_autofree guint8 *present = g_new0 (guint8, (size_t) n * K);
+  g_autofree gboolean *usable = g_new (gboolean, n);
+  g_autofree double *factors = g_new (double, n);
+  double sum = 0.0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(VocSample) sample = NULL;
+      size_t plane;
+
+      sample = voc_dataset_load_sample (self->dataset, g_ptr_array_index (self->train_ids, i),
+                                        VOC_LOAD_LABELS, &local_error);
+      usable[i] = sample != NULL;
+      if (sample == NULL)
+        {
+          if (!o->skip_bad)
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+          continue;
+        }
+      plane = (size_t) sample->width * sample->height;
+      for (size_t p = 0; p < plane; p++)
+        if (sample->labels[p] < K)
+          present[(size_t) i * K + sample->labels[p]] = 1;
+    }
+
+  voc_repeat_factors (present, usable, n, K, o->paste_balance, factors);
+  self->paste_cumulative = g_new (double, n);
+  for (guint i = 0; i < n; i++)
+    {
+      sum += factors[i];
+      self->paste_cumulative[i] = sum;
+    }
+  if (!(sum > 0.0))
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_IO, "No usable training sample in %s",
+                   o->dataset);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 allocate_batch (UnetTrainer  *self,
                 GError      **error)
@@ -689,6 +755,8 @@ allocate_batch (UnetTrainer  *self,
           g_set_error (error, UNET_ERROR, UNET_ERROR_NO_MEMORY, "Not enough memory for a batch");
           return FALSE;
         }
+      if (o->paste_balance > 0.0 && !weigh_paste_sources (self, error))
+        return FALSE;
     }
   self->order = g_new (guint32, self->train_ids->len);
   self->order_epoch = -1;
@@ -1142,6 +1210,7 @@ unet_trainer_free (UnetTrainer *self)
   g_free (self->paste_input);
   g_free (self->paste_labels);
   g_free (self->paste_weights);
+  g_free (self->paste_cumulative);
   g_free (self->order);
   unet_train_options_clear (&self->options);
   g_free (self);
@@ -1314,7 +1383,7 @@ normalise (UnetTrainer *self,
 }
 
 /* Copy-paste augmentation for tile b of the batch: with probability copy_paste, a random
- * training sample (any, the tile's own too) is augmented into the scratch tile with its own
+ * training sample (any, the tile's own too; by repeat factor with paste_balance) is augmented into the scratch tile with its own
  * random transform and its objects are pasted over tile b. The random numbers come from the
  * tile's own stream, so a step's batch stays a function of the seed and the step. A sample
  * that cannot be loaded pastes nothing: the tile is still a good one. */
@@ -1335,7 +1404,11 @@ paste_objects (UnetTrainer             *self,
 
   if (!(unet_rng_uniform (rng) < augment->copy_paste))
     return;
-  index = unet_rng_below (rng, self->train_ids->len);
+  if (self->paste_cumulative != NULL)
+    index = voc_weighted_pick (self->paste_cumulative, self->train_ids->len,
+                               unet_rng_uniform (rng));
+  else
+    index = unet_rng_below (rng, self->train_ids->len);
   unet_rng_seed (&paste_rng, unet_rng_next (rng));
 
   sample = load_train_sample (self, index, &owned, &local_error);

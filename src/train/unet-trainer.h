@@ -55,6 +55,9 @@ typedef struct
   /* augmentation and loss */
   gboolean           augment;
   VocAugmentOptions  augment_options;
+  double             paste_balance;    /* copy-paste draws its source by repeat factor
+                                        * (voc_repeat_factors) with this threshold; 0 draws
+                                        * every training sample alike */
   gboolean           weighted_loss;    /* the paper's weight map: class balance + borders */
   double             w0;
   double             sigma;

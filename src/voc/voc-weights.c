@@ -388,3 +388,71 @@ voc_class_weights_median_frequency (const guint64 *pixel_counts,
     weights[c] = pixel_counts[c] > 0 && image_pixels[c] > 0
                  ? median / ((double) pixel_counts[c] / image_pixels[c]) : 1.0;
 }
+
+void
+voc_repeat_factors (const guint8   *present,
+                    const gboolean *usable,
+                    guint           n_images,
+                    int             n_classes,
+                    double          threshold,
+                    double         *factors)
+{
+  g_autofree guint *images_with = NULL;
+  guint n_usable = 0;
+
+  g_return_if_fail (present != NULL || n_images == 0);
+  g_return_if_fail (factors != NULL || n_images == 0);
+  g_return_if_fail (n_classes > 0);
+  g_return_if_fail (threshold >= 0.0);
+
+  images_with = g_new0 (guint, n_classes);
+  for (guint i = 0; i < n_images; i++)
+    if (usable == NULL || usable[i])
+      {
+        n_usable++;
+        for (int c = 1; c < n_classes; c++)
+          if (present[(size_t) i * n_classes + c])
+            images_with[c]++;
+      }
+
+  for (guint i = 0; i < n_images; i++)
+    {
+      double r = 1.0;
+
+      if (usable != NULL && !usable[i])
+        {
+          factors[i] = 0.0;
+          continue;
+        }
+      for (int c = 1; c < n_classes; c++)
+        if (present[(size_t) i * n_classes + c])
+          r = MAX (r, sqrt (threshold * n_usable / images_with[c]));
+      factors[i] = r;
+    }
+}
+
+guint
+voc_weighted_pick (const double *cumulative,
+                   guint         n,
+                   double        u)
+{
+  double target;
+  guint lo = 0, hi;
+
+  g_return_val_if_fail (cumulative != NULL && n > 0, 0);
+
+  /* the first index whose running sum exceeds the target: a weight-0 index repeats its
+   * predecessor's sum and so is never the first to exceed it */
+  target = u * cumulative[n - 1];
+  hi = n - 1;
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (cumulative[mid] > target)
+        hi = mid;
+      else
+        lo = mid + 1;
+    }
+  return lo;
+}

@@ -80,4 +80,24 @@ void     voc_class_weights_median_frequency (const guint64 *pixel_counts,
                                              int            n_classes,
                                              double        *weights);
 
+/* Repeat factors of class-aware sampling (Gupta et al. 2019, LVIS): image i gets
+ * r_i = max over the foreground classes c (1 … n_classes-1) it contains of max (1, √(t / f_c)),
+ * f_c the share of the images that contain c, so that an image with a rare class is drawn about
+ * √(t / f_c) times as often; an image without foreground gets 1, and t 0 gives 1 everywhere.
+ * present is [n_images, n_classes], non-zero where the image contains the class; an image
+ * marked unusable (usable[i] FALSE, or usable NULL for all usable) gets 0 and is not counted. */
+void     voc_repeat_factors          (const guint8  *present,
+                                      const gboolean *usable,
+                                      guint          n_images,
+                                      int            n_classes,
+                                      double         threshold,
+                                      double        *factors);
+
+/* The index i drawn with probability weight_i / Σ weight, for u uniform in [0, 1), from the
+ * running sums cumulative[i] = weight_0 + … + weight_i (non-decreasing, the last positive).
+ * Never an index of weight 0. */
+guint    voc_weighted_pick           (const double  *cumulative,
+                                      guint          n,
+                                      double         u);
+
 G_END_DECLS

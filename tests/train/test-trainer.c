@@ -133,6 +133,7 @@ test_options_json (void)
   a.weighted_loss = TRUE;
   a.augment_options.rotation = 7.5;
   a.augment_options.copy_paste = 0.375;
+  a.paste_balance = 0.625;
   a.estimate_bn = FALSE;
   a.val_every = 3;
   a.model.padding = UNET_PADDING_VALID;
@@ -149,6 +150,7 @@ test_options_json (void)
   g_assert_cmpint (b.model.padding, ==, UNET_PADDING_VALID);
   g_assert_cmpfloat (b.augment_options.rotation, ==, 7.5);
   g_assert_cmpfloat (b.augment_options.copy_paste, ==, 0.375);
+  g_assert_cmpfloat (b.paste_balance, ==, 0.625);
   g_assert_false (b.estimate_bn);
   g_assert_null (b.val_split);
   g_assert_cmpint (b.val_every, ==, 3);
@@ -722,7 +724,9 @@ static GArray *
 train_with_copy_paste (const char *dataset,
                        const char *name,
                        double      p,
-                       gboolean    weighted)
+                       double      balance,
+                       gboolean    weighted,
+                       gint64      steps)
 {
   g_autofree char *output = g_build_filename (dataset, name, NULL);
   g_auto(UnetTrainOptions) o = { 0 };
@@ -732,11 +736,15 @@ train_with_copy_paste (const char *dataset,
   UnetModel *model;
 
   small_options (&o, dataset, output);
-  o.steps = 3;
+  /* every image, so that a dataset of three has the classes 1, 2, 1 */
+  g_free (o.train_split);
+  o.train_split = g_strdup ("all");
+  o.steps = steps;
   o.threads = 1;
   o.weighted_loss = weighted;
   g_clear_pointer (&o.val_split, g_free);
   o.augment_options.copy_paste = p;
+  o.paste_balance = balance;
   trainer = unet_trainer_new (&o, &error);
   g_assert_no_error (error);
   g_assert_true (unet_trainer_run (trainer, &error));
@@ -760,9 +768,9 @@ test_copy_paste (void)
 
   for (int weighted = 0; weighted < 2; weighted++)
     {
-      g_autoptr(GArray) plain = train_with_copy_paste (dataset, "plain", 0.0, weighted);
-      g_autoptr(GArray) pasted = train_with_copy_paste (dataset, "pasted", 1.0, weighted);
-      g_autoptr(GArray) again = train_with_copy_paste (dataset, "again", 1.0, weighted);
+      g_autoptr(GArray) plain = train_with_copy_paste (dataset, "plain", 0.0, 0.0, weighted, 3);
+      g_autoptr(GArray) pasted = train_with_copy_paste (dataset, "pasted", 1.0, 0.0, weighted, 3);
+      g_autoptr(GArray) again = train_with_copy_paste (dataset, "again", 1.0, 0.0, weighted, 3);
 
       g_assert_cmpuint (plain->len, ==, pasted->len);
       g_assert_true (memcmp (plain->data, pasted->data, plain->len * sizeof (float)) != 0);
@@ -791,6 +799,39 @@ test_copy_paste (void)
         g_assert_nonnull (strstr (error->message, "Copy-paste"));
       }
   }
+  remove_tree (dataset);
+}
+
+/* Drawing the pasted samples by repeat factor changes what the network sees (in a dataset where
+ * class 2 is in one image of three, its draws go from a third to 0.41), reproducibly; thresholds outside [0, 1] are refused. */
+static void
+test_paste_balance (void)
+{
+  g_autofree char *dataset = make_dataset (3);
+  g_autoptr(GArray) alike = train_with_copy_paste (dataset, "alike", 1.0, 0.0, FALSE, 12);
+  g_autoptr(GArray) balanced = train_with_copy_paste (dataset, "balanced", 1.0, 1.0, FALSE, 12);
+  g_autoptr(GArray) again = train_with_copy_paste (dataset, "again", 1.0, 1.0, FALSE, 12);
+  g_autofree char *output = g_build_filename (dataset, "bad", NULL);
+  const double bad[] = { -0.5, 1.01, NAN };
+  g_auto(UnetTrainOptions) o = { 0 };
+
+  g_assert_true (memcmp (alike->data, balanced->data, alike->len * sizeof (float)) != 0);
+  g_assert_cmpmem (balanced->data, balanced->len * sizeof (float),
+                   again->data, again->len * sizeof (float));
+
+  small_options (&o, dataset, output);
+  o.augment_options.copy_paste = 0.5;
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(UnetTrainer) trainer = NULL;
+
+      o.paste_balance = bad[i];
+      trainer = unet_trainer_new (&o, &error);
+      g_assert_null (trainer);
+      g_assert_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT);
+      g_assert_nonnull (strstr (error->message, "balance"));
+    }
   remove_tree (dataset);
 }
 
@@ -893,6 +934,7 @@ main (int    argc,
   g_test_add_func ("/trainer/input-scale", test_input_scale);
   g_test_add_func ("/trainer/max-classes", test_max_classes);
   g_test_add_func ("/trainer/copy-paste", test_copy_paste);
+  g_test_add_func ("/trainer/paste-balance", test_paste_balance);
   g_test_add_func ("/trainer/estimate-bn", test_estimate_bn);
   g_test_add_func ("/trainer/distributed-unavailable", test_distributed_unavailable);
 

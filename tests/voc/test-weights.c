@@ -187,6 +187,65 @@ test_median_frequency (void)
   g_assert_cmpfloat_with_epsilon (weights[3], 1.0, 1e-12);
 }
 
+/* Four images of classes {1}, {1, 2}, {1}, {} and one unusable image of class 3: f_1 = 3/4,
+ * f_2 = 1/4, so with t = 0.5 the image with class 2 gets √2, the others 1. */
+static void
+test_repeat_factors (void)
+{
+  const guint8 present[5][4] = {
+    { 1, 1, 0, 0 },
+    { 1, 1, 1, 0 },
+    { 0, 1, 0, 0 },
+    { 1, 0, 0, 0 },
+    { 1, 0, 0, 1 },
+  };
+  const gboolean usable[5] = { TRUE, TRUE, TRUE, TRUE, FALSE };
+  double factors[5];
+
+  voc_repeat_factors (&present[0][0], usable, 5, 4, 0.5, factors);
+  g_assert_cmpfloat_with_epsilon (factors[0], 1.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (factors[1], sqrt (2.0), 1e-12);
+  g_assert_cmpfloat_with_epsilon (factors[2], 1.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (factors[3], 1.0, 1e-12);
+  g_assert_cmpfloat (factors[4], ==, 0.0);
+
+  /* a higher threshold lifts the common class too: f_1 = 3/4 < 1 */
+  voc_repeat_factors (&present[0][0], usable, 5, 4, 1.0, factors);
+  g_assert_cmpfloat_with_epsilon (factors[0], sqrt (4.0 / 3.0), 1e-12);
+  g_assert_cmpfloat_with_epsilon (factors[1], 2.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (factors[3], 1.0, 1e-12);
+
+  /* every image usable: class 3 is the rarest and its image the most repeated */
+  voc_repeat_factors (&present[0][0], NULL, 5, 4, 0.5, factors);
+  g_assert_cmpfloat_with_epsilon (factors[4], sqrt (0.5 * 5), 1e-12);
+  g_assert_cmpfloat_with_epsilon (factors[1], sqrt (0.5 * 5 / 1), 1e-12);
+
+  /* threshold 0: every usable image alike */
+  voc_repeat_factors (&present[0][0], usable, 5, 4, 0.0, factors);
+  for (int i = 0; i < 4; i++)
+    g_assert_cmpfloat (factors[i], ==, 1.0);
+}
+
+/* The pick follows the running sums, never lands on a weight of 0, and covers [0, 1). */
+static void
+test_weighted_pick (void)
+{
+  /* weights 0, 1, 0, 3, 0 */
+  const double cumulative[5] = { 0.0, 1.0, 1.0, 4.0, 4.0 };
+  guint counts[5] = { 0 };
+  const int n = 4000;
+
+  g_assert_cmpuint (voc_weighted_pick (cumulative, 5, 0.0), ==, 1);
+  g_assert_cmpuint (voc_weighted_pick (cumulative, 5, 0.2499), ==, 1);
+  g_assert_cmpuint (voc_weighted_pick (cumulative, 5, 0.25), ==, 3);
+  g_assert_cmpuint (voc_weighted_pick (cumulative, 5, 0.9999999), ==, 3);
+  for (int i = 0; i < n; i++)
+    counts[voc_weighted_pick (cumulative, 5, (i + 0.5) / n)]++;
+  g_assert_cmpuint (counts[0] + counts[2] + counts[4], ==, 0);
+  g_assert_cmpuint (counts[1], ==, n / 4);
+  g_assert_cmpuint (counts[3], ==, 3 * n / 4);
+}
+
 static void
 test_real_counts_and_maps (void)
 {
@@ -247,6 +306,8 @@ main (int   argc,
   g_test_add_func ("/voc/weights/touching", test_touching_instances);
   g_test_add_func ("/voc/weights/components", test_components);
   g_test_add_func ("/voc/weights/median-frequency", test_median_frequency);
+  g_test_add_func ("/voc/weights/repeat-factors", test_repeat_factors);
+  g_test_add_func ("/voc/weights/weighted-pick", test_weighted_pick);
   g_test_add_func ("/voc/weights/real", test_real_counts_and_maps);
 
   return g_test_run ();
