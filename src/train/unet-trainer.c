@@ -60,6 +60,8 @@ struct _UnetTrainer
   float              *paste_weights;
   double             *paste_cumulative; /* running sums of the sources' repeat factors, or
                                          * NULL to draw them alike */
+  GArray             *bn_tiles;       /* the tiles estimate_bn_statistics takes: 2 × sample
+                                       * + mirrored, for every sample that loads; listed once */
   guint32            *order;          /* this epoch's sample order */
   gint64              order_epoch;
 
@@ -1211,6 +1213,7 @@ unet_trainer_free (UnetTrainer *self)
   g_free (self->paste_labels);
   g_free (self->paste_weights);
   g_free (self->paste_cumulative);
+  g_clear_pointer (&self->bn_tiles, g_array_unref);
   g_free (self->order);
   unet_train_options_clear (&self->options);
   g_free (self);
@@ -1743,46 +1746,53 @@ estimate_bn_statistics (UnetTrainer  *self,
   const UnetTrainOptions *o = &self->options;
   size_t in_floats = (size_t) 3 * self->in_size * self->in_size;
   size_t out_plane = (size_t) self->out_size * self->out_size;
-  g_autoptr(GArray) tiles = NULL;
+  GArray *tiles;
   VocAugmentOptions centred;
   guint n_batches;
 
   if (!o->estimate_bn || o->model.norm != UNET_NORM_BATCH)
     return TRUE;
 
-  /* two tiles per training image that loads, the same list on every rank */
-  tiles = g_array_new (FALSE, FALSE, sizeof (guint));
-  for (guint i = 0; i < self->train_ids->len; i++)
+  /* Two tiles per training image that loads, the same list on every rank; listed at the first
+   * estimate only, so that samples beyond the cache are not decoded twice each time. */
+  if (self->bn_tiles == NULL)
     {
-      g_autoptr(GError) local_error = NULL;
-      gboolean owned;
-      VocSample *sample = load_train_sample (self, i, &owned, &local_error);
+      g_autoptr(GArray) listed = g_array_new (FALSE, FALSE, sizeof (guint));
 
-      if (sample == NULL)
+      for (guint i = 0; i < self->train_ids->len; i++)
         {
-          /* fill_batch has warned about the broken sample already */
-          if (!o->skip_bad)
+          g_autoptr(GError) local_error = NULL;
+          gboolean owned;
+          VocSample *sample = load_train_sample (self, i, &owned, &local_error);
+
+          if (sample == NULL)
             {
-              g_propagate_error (error, g_steal_pointer (&local_error));
-              return FALSE;
+              /* fill_batch has warned about the broken sample already */
+              if (!o->skip_bad)
+                {
+                  g_propagate_error (error, g_steal_pointer (&local_error));
+                  return FALSE;
+                }
+              continue;
             }
-          continue;
-        }
-      if (owned)
-        voc_sample_free (sample);
-      for (guint flip = 0; flip < 2; flip++)
-        {
-          guint tile = 2 * i + flip;
+          if (owned)
+            voc_sample_free (sample);
+          for (guint flip = 0; flip < 2; flip++)
+            {
+              guint tile = 2 * i + flip;
 
-          g_array_append_val (tiles, tile);
+              g_array_append_val (listed, tile);
+            }
         }
+      if (listed->len == 0)
+        {
+          g_set_error (error, UNET_ERROR, UNET_ERROR_IO, "No usable training sample in %s",
+                       o->dataset);
+          return FALSE;
+        }
+      self->bn_tiles = g_steal_pointer (&listed);
     }
-  if (tiles->len == 0)
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_IO, "No usable training sample in %s",
-                   o->dataset);
-      return FALSE;
-    }
+  tiles = self->bn_tiles;
 
   voc_augment_options_init_identity (&centred);
   centred.scale_min = centred.scale_max = o->input_scale;
