@@ -497,6 +497,13 @@ check_options (const UnetTrainOptions  *o,
                    o->paste_balance);
       return FALSE;
     }
+  if (o->paste_balance > 0.0 && !(o->augment && o->augment_options.copy_paste > 0.0))
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
+                   "Copy-paste balance %g does nothing without copy-paste augmentation",
+                   o->paste_balance);
+      return FALSE;
+    }
   if (!(o->momentum >= 0.0 && o->momentum < 1.0))
     {
       g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,

@@ -832,6 +832,19 @@ test_paste_balance (void)
       g_assert_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT);
       g_assert_nonnull (strstr (error->message, "balance"));
     }
+
+  /* a balance without copy-paste would be silently ignored */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(UnetTrainer) trainer = NULL;
+
+    o.paste_balance = 0.3;
+    o.augment_options.copy_paste = 0.0;
+    trainer = unet_trainer_new (&o, &error);
+    g_assert_null (trainer);
+    g_assert_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "without copy-paste"));
+  }
   remove_tree (dataset);
 }
 
