@@ -1394,9 +1394,10 @@ normalise (UnetTrainer *self,
 
 /* Copy-paste augmentation for tile b of the batch: with probability copy_paste, a random
  * training sample (any, the tile's own too; by repeat factor with paste_balance) is augmented
- * into the scratch tile with its own random transform and its objects are pasted over tile b. The random numbers come from the
- * tile's own stream, so a step's batch stays a function of the seed and the step. A sample
- * that cannot be loaded pastes nothing: the tile is still a good one. */
+ * into the scratch tile with its own random transform and its objects are pasted over tile b.
+ * The random numbers come from the tile's own stream, so a step's batch stays a function of the
+ * seed and the step. A sample that cannot be loaded pastes nothing: the tile is still a good
+ * one. */
 static void
 paste_objects (UnetTrainer             *self,
                const VocAugmentOptions *augment,
