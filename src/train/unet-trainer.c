@@ -497,10 +497,11 @@ check_options (const UnetTrainOptions  *o,
                    o->paste_balance);
       return FALSE;
     }
-  if (o->paste_balance > 0.0 && !(o->augment && o->augment_options.copy_paste > 0.0))
+  /* (like copy-paste itself, it is switched off with the rest of augmentation, not refused) */
+  if (o->paste_balance > 0.0 && !(o->augment_options.copy_paste > 0.0))
     {
       g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
-                   "Copy-paste balance %g does nothing without copy-paste augmentation",
+                   "Copy-paste balance %g does nothing without copy-paste (a probability above 0)",
                    o->paste_balance);
       return FALSE;
     }
