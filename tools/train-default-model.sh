@@ -32,7 +32,7 @@ ninja -C "$builddir" src/cli/unet
   --input-scale 0.5 --tile 192 --batch 4 --epochs 300 \
   --lr 0.02 --schedule poly --warmup 50 --momentum 0.9 --weight-decay 0.0005 \
   --scale-min 0.6 --scale-max 1.4 --copy-paste 1 --paste-balance 0.3 --max-classes 1 \
-  --val-every 5 --seed 1 --threads "${THREADS:-1}"
+  --val-every 5 --seed 3 --threads "${THREADS:-1}"
 
 "$unet" evaluate --model "$run/best.safetensors" --dataset "$voc" --split val
 "$unet" plot "$run" "$run/training.png"
