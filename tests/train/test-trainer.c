@@ -119,6 +119,19 @@ small_options (UnetTrainOptions *o,
   o->seed = 11;
 }
 
+/* unet_trainer_new refuses the options, as invalid, with a message naming `what`. */
+static void
+assert_refused (const UnetTrainOptions *o,
+                const char             *what)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UnetTrainer) trainer = unet_trainer_new (o, &error);
+
+  g_assert_null (trainer);
+  g_assert_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, what));
+}
+
 static void
 test_options_json (void)
 {
@@ -589,14 +602,8 @@ test_input_scale (void)
     o.output_dir = g_strdup (plain);
     for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
       {
-        g_autoptr(UnetTrainer) trainer = NULL;
-
         o.input_scale = bad[i];
-        trainer = unet_trainer_new (&o, &error);
-        g_assert_null (trainer);
-        g_assert_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT);
-        g_assert_nonnull (strstr (error->message, "Input scale"));
-        g_clear_error (&error);
+        assert_refused (&o, "Input scale");
       }
   }
 
@@ -703,17 +710,12 @@ test_max_classes (void)
 
   for (int bad = -1; bad <= o.model.classes; bad += o.model.classes + 1)
     {
-      g_autoptr(UnetTrainer) trainer = NULL;
       g_autofree char *other = g_build_filename (dataset, "bad", NULL);
 
       g_free (o.output_dir);
       o.output_dir = g_steal_pointer (&other);
       o.max_classes = bad;
-      trainer = unet_trainer_new (&o, &error);
-      g_assert_null (trainer);
-      g_assert_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT);
-      g_assert_nonnull (strstr (error->message, "Foreground classes per image"));
-      g_clear_error (&error);
+      assert_refused (&o, "Foreground classes per image");
     }
 
   remove_tree (dataset);
@@ -789,21 +791,16 @@ test_copy_paste (void)
     small_options (&o, dataset, output);
     for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
       {
-        g_autoptr(GError) error = NULL;
-        g_autoptr(UnetTrainer) trainer = NULL;
-
         o.augment_options.copy_paste = bad[i];
-        trainer = unet_trainer_new (&o, &error);
-        g_assert_null (trainer);
-        g_assert_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT);
-        g_assert_nonnull (strstr (error->message, "Copy-paste"));
+        assert_refused (&o, "Copy-paste");
       }
   }
   remove_tree (dataset);
 }
 
 /* Drawing the pasted samples by repeat factor changes what the network sees (in a dataset where
- * class 2 is in one image of three, its draws go from a third to 0.41), reproducibly; thresholds outside [0, 1] are refused. */
+ * class 2 is in one image of three, its draws go from a third to 0.41), reproducibly; thresholds
+ * outside [0, 1], and a balance without copy-paste, are refused. */
 static void
 test_paste_balance (void)
 {
@@ -823,28 +820,14 @@ test_paste_balance (void)
   o.augment_options.copy_paste = 0.5;
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(UnetTrainer) trainer = NULL;
-
       o.paste_balance = bad[i];
-      trainer = unet_trainer_new (&o, &error);
-      g_assert_null (trainer);
-      g_assert_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT);
-      g_assert_nonnull (strstr (error->message, "balance"));
+      assert_refused (&o, "balance");
     }
 
   /* a balance without copy-paste would be silently ignored */
-  {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(UnetTrainer) trainer = NULL;
-
-    o.paste_balance = 0.3;
-    o.augment_options.copy_paste = 0.0;
-    trainer = unet_trainer_new (&o, &error);
-    g_assert_null (trainer);
-    g_assert_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT);
-    g_assert_nonnull (strstr (error->message, "without copy-paste"));
-  }
+  o.paste_balance = 0.3;
+  o.augment_options.copy_paste = 0.0;
+  assert_refused (&o, "without copy-paste");
   remove_tree (dataset);
 }
 
