@@ -1860,6 +1860,7 @@ unet_trainer_validate (UnetTrainer  *self,
   g_autofree gboolean *present = NULL;
   g_autoptr(GError) failure = NULL;
   UnetPredictOptions predict_options = { .tile = 0 };
+  gboolean limited;
   UnetTrainEvent event = { 0 };
   double loss_sum = 0.0, miou;
   guint64 loss_count = 0;
@@ -1885,6 +1886,8 @@ unet_trainer_validate (UnetTrainer  *self,
    * padding: the default tile, since small training tiles would spend most of each tile on the
    * context margins. */
   predict_options.tile = config->padding == UNET_PADDING_VALID ? self->out_size : 0;
+  /* with a class limit, one pass gives both the limited and the unlimited probabilities */
+  limited = unet_model_get_max_classes (self->model) > 0;
 
   /* the ranks share the images: rank r takes every n-th from the r-th */
   for (guint i = self->rank; failure == NULL && i < self->val_ids->len; i += self->n_ranks)
@@ -1914,8 +1917,9 @@ unet_trainer_validate (UnetTrainer  *self,
        * limit on foreground classes per image, which zeroes probabilities the loss needs. */
       prediction = g_try_new (guint8, plane);
       probs = g_try_new (float, plane * K);
-      limited_probs = g_try_new (float, plane * K);
-      if (prediction == NULL || probs == NULL || limited_probs == NULL)
+      if (limited)
+        limited_probs = g_try_new (float, plane * K);
+      if (prediction == NULL || probs == NULL || (limited && limited_probs == NULL))
         g_set_error (&local_error, UNET_ERROR, UNET_ERROR_NO_MEMORY,
                      "Not enough memory for the classes of a %d×%d image",
                      sample->width, sample->height);
@@ -1923,9 +1927,10 @@ unet_trainer_validate (UnetTrainer  *self,
                                           &(UnetImage) { sample->height, sample->width,
                                                          sample->rgb, NULL },
                                           &predict_options,
-                                          &(UnetPrediction) { .classes = prediction,
-                                                              .probs = limited_probs,
-                                                              .unlimited_probs = probs },
+                                          &(UnetPrediction) {
+                                            .classes = prediction,
+                                            .probs = limited ? limited_probs : probs,
+                                            .unlimited_probs = limited ? probs : NULL },
                                           &local_error))
         g_clear_pointer (&prediction, g_free);
       if (local_error != NULL)
