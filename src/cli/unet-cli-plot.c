@@ -91,6 +91,20 @@ typedef enum
   LINE_BAD,
 } LineResult;
 
+/* The member's string, or NULL when it is absent or not a string (json-glib's getters warn on
+ * a member of another kind, which a hostile log must not cause). */
+static const char *
+json_string (JsonObject *object,
+             const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
 static gboolean
 json_number (JsonObject *object,
              const char *name,
@@ -143,10 +157,10 @@ parse_json_line (JsonParser  *parser,
       return LINE_BAD;
     }
   object = json_node_get_object (root);
-  type = json_object_get_string_member_with_default (object, "type", NULL);
+  type = json_string (object, "type");
   if (type == NULL)
     {
-      *why = g_strdup ("a record without a \"type\"");
+      *why = g_strdup ("a record without a string \"type\"");
       return LINE_BAD;
     }
 

@@ -38,7 +38,8 @@ def main():
     args = parser.parse_args()
 
     os.makedirs(args.artifacts, exist_ok=True)
-    common = [args.harness, "-rss_limit_mb=2048", "-timeout=10",
+    # libFuzzer's own exit status for a finding is 77, which meson reads as "skipped"
+    common = [args.harness, "-rss_limit_mb=2048", "-timeout=10", "-error_exitcode=1",
               "-artifact_prefix=" + os.path.join(args.artifacts, "")]
 
     if args.replay:
