@@ -20,6 +20,7 @@
 typedef struct
 {
   gboolean  has_mask;
+  VocMaskReading reading; /* when has_mask */
   gboolean  has_xml;
   guint64  *pixels;  /* n_classes + 1: the classes, then void */
   gboolean *in_xml;  /* n_classes: an <object> of that class is in the XML */
@@ -83,6 +84,7 @@ get_sample_stats (InfoState  *state,
       size_t n = (size_t) mask->width * mask->height;
 
       stats->has_mask = TRUE;
+      stats->reading = mask->reading;
       for (size_t i = 0; i < n; i++)
         {
           int v = mask->labels[i];
@@ -258,6 +260,69 @@ report_split (InfoState   *state,
   return TRUE;
 }
 
+/* How the masks were read, over every sample of every split reported, and what looks wrong:
+ * a class without a single pixel, void over most of the data. */
+static void
+report_masks (InfoState *state)
+{
+  VocClasses *classes = voc_dataset_get_classes (state->dataset);
+  const char *const *names = voc_classes_get_names (classes);
+  guint by_reading[VOC_MASK_READ_COLOUR + 1] = { 0 };
+  g_autofree guint64 *pixels = g_new0 (guint64, state->n_classes + 1);
+  g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer value;
+  guint64 total = 0;
+  guint n_masks = 0;
+
+  g_hash_table_iter_init (&iter, state->cache);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      SampleStats *stats = value;
+
+      if (!stats->has_mask)
+        continue;
+      n_masks++;
+      by_reading[stats->reading]++;
+      for (int k = 0; k <= state->n_classes; k++)
+        {
+          pixels[k] += stats->pixels[k];
+          total += stats->pixels[k];
+        }
+    }
+  if (n_masks == 0)
+    return;
+
+  printf ("\nMasks: %u read\n", n_masks);
+  for (int r = 0; r <= VOC_MASK_READ_COLOUR; r++)
+    if (by_reading[r] > 0)
+      {
+        g_autofree char *how = voc_classes_describe_reading (classes, r);
+
+        printf ("  %u %s %s\n", by_reading[r], by_reading[r] == 1 ? "mask:" : "masks:", how);
+      }
+
+  for (int k = 0; k < state->n_classes; k++)
+    if (pixels[k] == 0)
+      g_ptr_array_add (warnings,
+                       g_strdup_printf ("class “%s” has no pixels in any mask: check how the "
+                                        "masks are read (above), or take it out of the "
+                                        "classes", names[k]));
+  if (pixels[state->n_classes] * 2 > total)
+    g_ptr_array_add (warnings,
+                     g_strdup_printf ("void covers %.1f %% of the pixels: training learns "
+                                      "only from the rest; if the value or colour that covers "
+                                      "most of the masks is a class, say so in classes.txt "
+                                      "(see docs/datasets.md)",
+                                      100.0 * pixels[state->n_classes] / total));
+  if (warnings->len > 0)
+    {
+      printf ("\nWarnings: %u\n", warnings->len);
+      for (guint i = 0; i < warnings->len; i++)
+        printf ("  %s\n", (const char *) g_ptr_array_index (warnings, i));
+    }
+}
+
 static int
 report_dataset (const char *root,
                 const char *only_split)
@@ -314,6 +379,8 @@ report_dataset (const char *root,
         break;
       }
 
+  if (status == UNET_EXIT_OK)
+    report_masks (&state);
   if (status == UNET_EXIT_OK)
     {
       if (state.problems->len == 0)

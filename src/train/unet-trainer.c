@@ -524,7 +524,7 @@ check_options (const UnetTrainOptions  *o,
                    o->input_scale, UNET_MAX_INPUT_SCALE);
       return FALSE;
     }
-  if (o->max_classes < 0 || o->max_classes >= o->model.classes)
+  if (o->max_classes < 0)
     {
       g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
                    "Foreground classes per image %d is out of range: it must be 0 (no limit) to %d",
@@ -617,21 +617,76 @@ setup_sizes (UnetTrainer  *self,
   return TRUE;
 }
 
+/* "3 (background, cell, border)", the first few names of a class list. */
+static char *
+describe_classes (int                n,
+                  const char *const *names)
+{
+  GString *text = g_string_new (NULL);
+
+  g_string_append_printf (text, "%d", n);
+  if (names != NULL)
+    {
+      for (int i = 0; i < n && i < 4; i++)
+        g_string_append_printf (text, "%s%s", i ? ", " : " (", names[i]);
+      g_string_append (text, n > 4 ? ", …)" : ")");
+    }
+  return g_string_free (text, FALSE);
+}
+
+/* The classes of the model (a run's, or an --init model's) against the dataset's. */
+static gboolean
+check_classes (UnetTrainer       *self,
+               const char        *what,
+               int                n,
+               const char *const *names,
+               const char        *advice,
+               GError           **error)
+{
+  int dataset_n = voc_dataset_get_n_classes (self->dataset);
+  g_autofree char *ours = NULL, *theirs = NULL;
+
+  if (n == dataset_n)
+    return TRUE;
+  ours = describe_classes (n, names);
+  theirs = describe_classes (dataset_n, voc_dataset_get_class_names (self->dataset));
+  g_set_error (error, UNET_ERROR, UNET_ERROR_MISMATCH, "%s has %s classes but the dataset %s "
+               "has %s; %s", what, ours, self->options.dataset, theirs, advice);
+  return FALSE;
+}
+
+/* Opens the dataset. A new model (adopt_classes) takes its classes from it; a resumed run's
+ * must be the dataset's. */
 static gboolean
 open_data (UnetTrainer  *self,
+           gboolean      adopt_classes,
            GError      **error)
 {
-  const UnetTrainOptions *o = &self->options;
+  UnetTrainOptions *o = &self->options;
   g_autoptr(GPtrArray) missing = NULL;
 
   self->dataset = voc_dataset_open (o->dataset, error);
   if (self->dataset == NULL)
     return FALSE;
-  if (voc_dataset_get_n_classes (self->dataset) != o->model.classes)
+  if (adopt_classes)
+    o->model.classes = voc_dataset_get_n_classes (self->dataset);
+  else if (!check_classes (self, "The run", o->model.classes, NULL,
+                           "its classes.txt has changed since the run started: restore it, or "
+                           "start a new run", error))
+    return FALSE;
+  if (o->model.classes < 2)
     {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_MISMATCH,
-                   "%s has %d classes but the model has %d", o->dataset,
-                   voc_dataset_get_n_classes (self->dataset), o->model.classes);
+      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
+                   "The dataset %s has only one class, %s: a model needs two at least (add "
+                   "the background, or whatever the rest of the image is, to classes.txt)",
+                   o->dataset, voc_dataset_get_class_names (self->dataset)[0]);
+      return FALSE;
+    }
+  if (o->max_classes >= o->model.classes)
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
+                   "Foreground classes per image %d is out of range: it must be 0 (no limit) to %d",
+                   o->max_classes, o->model.classes - 1);
       return FALSE;
     }
 
@@ -985,7 +1040,7 @@ unet_trainer_new_distributed (const UnetTrainOptions  *options,
                      "folder", options->output_dir, CHECKPOINT_NAME);
     }
   if (local_error == NULL)
-    open_data (self, &local_error);
+    open_data (self, options->init_from == NULL, &local_error);
   /* rank 0 loads the model as a single process would (the same checks, the same messages) */
   if (local_error == NULL && options->init_from != NULL && self->rank == 0)
     {
@@ -1011,6 +1066,17 @@ unet_trainer_new_distributed (const UnetTrainOptions  *options,
         }
       if (self->model != NULL)
         {
+          const UnetConfig *config = unet_model_get_config (self->model);
+          g_autofree char *what = g_strdup_printf ("The model %s", options->init_from);
+
+          if (!check_classes (self, what, config->classes, unet_model_get_class_names (self->model),
+                              "--init takes a model trained on the same classes: train a new "
+                              "model without --init, or make classes.txt list the model's "
+                              "classes", &local_error))
+            g_clear_pointer (&self->model, unet_model_free);
+        }
+      if (self->model != NULL)
+        {
           /* the architecture comes from the file; keep the options telling the truth */
           self->options.model = *unet_model_get_config (self->model);
           if (unet_model_get_input_scale (self->model) != options->input_scale && self->rank == 0)
@@ -1021,7 +1087,8 @@ unet_trainer_new_distributed (const UnetTrainOptions  *options,
     }
   else
     {
-      self->model = unet_model_new (&options->model, &local_error);
+      /* self->options has the dataset's classes */
+      self->model = unet_model_new (&self->options.model, &local_error);
       if (self->model != NULL)
         {
           unet_model_init_weights (self->model, options->seed);
@@ -1162,7 +1229,7 @@ unet_trainer_resume_distributed (const char       *dir,
       restore_state (self, state, path, dir, steps, epochs, &local_error) &&
       (dist == NULL || (unet_distributed_set_step (dist, self->step), TRUE)) &&
       setup_ranks (self, dist, &local_error) &&
-      open_data (self, &local_error))
+      open_data (self, FALSE, &local_error))
     {
       compute_lengths (self);
       if (self->step > self->total_steps)

@@ -26,11 +26,19 @@ struct _VocDataset
   VocLayout        layout;
   char            *root;         /* the VOC2007 folder or the plain root */
   char            *display_root; /* its base name, the prefix of paths in messages */
-  char           **class_names;
-  int              n_classes;
-  guint8           palette[256 * 3];
-  /* Plain layout: id → image file name inside images/, and the sorted ids. */
+  VocClasses      *classes;
+  /* Plain layout: the folders' names (images/ or image/, …), id → image and mask file names
+   * inside them, and the sorted ids. */
+  char            *images_dir;
+  char            *masks_dir;
   GHashTable      *plain_images;
+  GHashTable      *plain_masks;
+  /* Two-class greyscale masks are read as binary (0 and 255) or as class numbers (0 and 1, 255
+   * void): the first mask read each way, so that a dataset whose masks disagree on what 255
+   * means is an error rather than a guess. */
+  GMutex           reading_lock;
+  char            *first_binary;
+  char            *first_numbered;
   GPtrArray       *plain_ids;
   GPtrArray       *layout_problems; /* VocProblem, found while opening */
 };
@@ -140,9 +148,8 @@ read_list_file (const char  *path,
   return TRUE;
 }
 
-/* The lines of a list file, or NULL when it is not one. */
-static char **
-split_list_lines (const char  *contents,
+char **
+_voc_split_list_lines (const char  *contents,
                   gsize        length,
                   const char  *display,
                   GError     **error)
@@ -202,87 +209,6 @@ find_voc_folder (const char *root)
 }
 
 static gboolean
-parse_colour (const char *text,
-              guint8      rgb[3])
-{
-  if (strlen (text) != 7 || text[0] != '#')
-    return FALSE;
-  for (int i = 1; i < 7; i++)
-    if (!g_ascii_isxdigit (text[i]))
-      return FALSE;
-  for (int c = 0; c < 3; c++)
-    rgb[c] = g_ascii_xdigit_value (text[1 + 2 * c]) * 16 + g_ascii_xdigit_value (text[2 + 2 * c]);
-  return TRUE;
-}
-
-/* classes.txt: one class per line, in index order; "name" or "name #rrggbb"; blank lines and
- * lines starting with '#' are skipped. */
-char **
-_voc_parse_class_names (const char  *contents,
-                        gsize        length,
-                        const char  *display,
-                        guint8       palette[256 * 3],
-                        GError     **error)
-{
-  g_auto(GStrv) lines = NULL;
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  guint line_no = 0;
-
-  lines = split_list_lines (contents, length, display, error);
-  if (lines == NULL)
-    return NULL;
-  for (char **l = lines; *l; l++)
-    {
-      char *line = g_strstrip (*l);
-      char *space;
-      guint8 rgb[3];
-      gboolean has_colour = FALSE;
-
-      line_no++;
-      if (line[0] == '\0' || line[0] == '#')
-        continue;
-      space = strrchr (line, ' ');
-      if (space == NULL)
-        space = strrchr (line, '\t');
-      if (space != NULL && parse_colour (space + 1, rgb))
-        {
-          *space = '\0';
-          g_strstrip (line);
-          has_colour = TRUE;
-        }
-      if (line[0] == '\0')
-        {
-          g_set_error (error, VOC_ERROR, VOC_ERROR_CORRUPT, "%s:%u: a colour without a class name",
-                       display, line_no);
-          return NULL;
-        }
-      for (guint i = 0; i < names->len; i++)
-        if (g_strcmp0 (g_ptr_array_index (names, i), line) == 0)
-          {
-            g_set_error (error, VOC_ERROR, VOC_ERROR_CORRUPT, "%s:%u: class “%s” appears twice",
-                         display, line_no, line);
-            return NULL;
-          }
-      if (names->len >= 255)
-        {
-          g_set_error (error, VOC_ERROR, VOC_ERROR_CORRUPT,
-                       "%s:%u: more than 255 classes (255 is the void label)", display, line_no);
-          return NULL;
-        }
-      if (has_colour)
-        memcpy (palette + 3 * names->len, rgb, 3);
-      g_ptr_array_add (names, g_strdup (line));
-    }
-  if (names->len == 0)
-    {
-      g_set_error (error, VOC_ERROR, VOC_ERROR_CORRUPT, "%s: no class names", display);
-      return NULL;
-    }
-  g_ptr_array_add (names, NULL);
-  return (char **) g_ptr_array_free (g_steal_pointer (&names), FALSE);
-}
-
-static gboolean
 load_classes (VocDataset  *self,
               GError     **error)
 {
@@ -293,60 +219,137 @@ load_classes (VocDataset  *self,
 
   if (!read_list_file (path, display, &contents, &length, error))
     return FALSE;
-  self->class_names = _voc_parse_class_names (contents, length, display, self->palette, error);
-  if (self->class_names == NULL)
-    return FALSE;
-  self->n_classes = g_strv_length (self->class_names);
-  return TRUE;
+  self->classes = voc_classes_parse (contents, length, display, error);
+  return self->classes != NULL;
+}
+
+/* The regular, non-hidden files of a folder, sorted by name. */
+static GPtrArray *
+list_folder (VocDataset  *self,
+             const char  *folder,
+             GError     **error)
+{
+  g_autofree char *path = g_build_filename (self->root, folder, NULL);
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GDir) dir = g_dir_open (path, 0, &local_error);
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  if (dir == NULL)
+    {
+      g_autofree char *display = display_path (self, folder);
+
+      g_set_error (error, VOC_ERROR, VOC_ERROR_IO, "%s: %s", display, local_error->message);
+      return NULL;
+    }
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *file = g_build_filename (path, name, NULL);
+
+      if (name[0] != '.' && is_file (file))
+        g_ptr_array_add (files, g_strdup (name));
+    }
+  g_ptr_array_sort (files, compare_strings);
+  return g_steal_pointer (&files);
+}
+
+/* A mask file's id: its name without the extension and without a suffix that mask folders
+ * often add to the image's name ("cell_07_mask.png" is the mask of "cell_07.tif"). */
+static char *
+mask_id (const char *file,
+         GHashTable *images)
+{
+  static const char *const suffixes[] = { "_mask", "-mask", "_masks", "_label", "-label",
+                                          "_labels", "_gt", "_seg", "_segmentation" };
+  const char *dot = strrchr (file, '.');
+  g_autofree char *id = dot ? g_strndup (file, dot - file) : g_strdup (file);
+
+  if (g_hash_table_contains (images, id))
+    return g_steal_pointer (&id);
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    if (g_str_has_suffix (id, suffixes[i]))
+      {
+        g_autofree char *stem = g_strndup (id, strlen (id) - strlen (suffixes[i]));
+
+        if (g_hash_table_contains (images, stem))
+          return g_steal_pointer (&stem);
+      }
+  return g_steal_pointer (&id);
+}
+
+/* id → file name, for the files of `folder`; the first of two files with one id wins and the
+ * other is a layout problem. */
+static GHashTable *
+scan_plain_folder (VocDataset  *self,
+                   const char  *folder,
+                   GHashTable  *images,
+                   GPtrArray   *ids,
+                   GError     **error)
+{
+  g_autoptr(GPtrArray) files = list_folder (self, folder, error);
+  g_autoptr(GHashTable) found = NULL;
+
+  if (files == NULL)
+    return NULL;
+  found = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (guint i = 0; i < files->len; i++)
+    {
+      const char *file = g_ptr_array_index (files, i);
+      g_autofree char *id = NULL;
+
+      if (images != NULL)
+        id = mask_id (file, images);
+      else
+        {
+          const char *dot = strrchr (file, '.');
+
+          id = dot ? g_strndup (file, dot - file) : g_strdup (file);
+        }
+      if (!id_is_valid (id))
+        continue;
+      if (g_hash_table_contains (found, id))
+        {
+          g_ptr_array_add (self->layout_problems,
+                           problem_new (id, VOC_ERROR_LAYOUT,
+                                        g_strdup_printf ("%s/%s/%s: ignored, “%s” already has "
+                                                         "the file %s", self->display_root,
+                                                         folder, file, id,
+                                                         (char *) g_hash_table_lookup (found,
+                                                                                       id))));
+          continue;
+        }
+      g_hash_table_insert (found, g_strdup (id), g_strdup (file));
+      if (ids != NULL)
+        g_ptr_array_add (ids, g_steal_pointer (&id));
+    }
+  return g_steal_pointer (&found);
 }
 
 static gboolean
 scan_plain_images (VocDataset  *self,
                    GError     **error)
 {
-  g_autofree char *images = g_build_filename (self->root, "images", NULL);
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(GDir) dir = g_dir_open (images, 0, &local_error);
-  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
-
-  if (dir == NULL)
-    {
-      g_autofree char *display = display_path (self, "images");
-
-      g_set_error (error, VOC_ERROR, VOC_ERROR_IO, "%s: %s", display, local_error->message);
-      return FALSE;
-    }
-  while ((name = g_dir_read_name (dir)) != NULL)
-    if (name[0] != '.')
-      g_ptr_array_add (files, g_strdup (name));
-  g_ptr_array_sort (files, compare_strings);
-
-  self->plain_images = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->plain_ids = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; i < files->len; i++)
-    {
-      const char *file = g_ptr_array_index (files, i);
-      const char *dot = strrchr (file, '.');
-      g_autofree char *id = dot ? g_strndup (file, dot - file) : g_strdup (file);
-      g_autofree char *path = g_build_filename (images, file, NULL);
+  self->plain_images = scan_plain_folder (self, self->images_dir, NULL, self->plain_ids, error);
+  if (self->plain_images == NULL)
+    return FALSE;
+  self->plain_masks = scan_plain_folder (self, self->masks_dir, self->plain_images, NULL, error);
+  return self->plain_masks != NULL;
+}
 
-      if (!id_is_valid (id) || !is_file (path))
-        continue;
-      if (g_hash_table_contains (self->plain_images, id))
-        {
-          g_ptr_array_add (self->layout_problems,
-                           problem_new (id, VOC_ERROR_LAYOUT,
-                                        g_strdup_printf ("%s/images/%s: ignored, “%s” already "
-                                                         "has the image %s", self->display_root,
-                                                         file, id, (char *) g_hash_table_lookup (
-                                                           self->plain_images, id))));
-          continue;
-        }
-      g_hash_table_insert (self->plain_images, g_strdup (id), g_strdup (file));
-      g_ptr_array_add (self->plain_ids, g_steal_pointer (&id));
-    }
-  return TRUE;
+/* The names people give the two folders of a plain dataset, the usual first. */
+static const char *const image_folders[] = { "images", "image", "imgs", "img", NULL };
+static const char *const mask_folders[] = { "masks", "mask", "labels", "label", "annotations",
+                                            "gt", "groundtruth", NULL };
+
+static const char *
+find_child (const char         *root,
+            const char *const  *names)
+{
+  for (guint i = 0; names[i] != NULL; i++)
+    if (is_dir (root, names[i]))
+      return names[i];
+  return NULL;
 }
 
 VocDataset *
@@ -370,21 +373,20 @@ voc_dataset_open (const char  *root,
   self = g_new0 (VocDataset, 1);
   g_atomic_ref_count_init (&self->ref_count);
   self->layout_problems = g_ptr_array_new_with_free_func ((GDestroyNotify) voc_problem_free);
-  memcpy (self->palette, voc_colormap_table (), sizeof self->palette);
+  g_mutex_init (&self->reading_lock);
 
   if ((voc = find_voc_folder (root)) != NULL)
     {
-      const char *const *names = voc_class_names_default ();
-
       self->layout = VOC_LAYOUT_VOCDEVKIT;
       self->root = voc;
-      self->n_classes = VOC_N_CLASSES;
-      self->class_names = g_strdupv ((char **) names);
+      self->classes = voc_classes_new_voc ();
     }
-  else if (is_dir (root, "images") && is_dir (root, "masks"))
+  else if (find_child (root, image_folders) && find_child (root, mask_folders))
     {
       self->layout = VOC_LAYOUT_PLAIN;
       self->root = g_strdup (root);
+      self->images_dir = g_strdup (find_child (root, image_folders));
+      self->masks_dir = g_strdup (find_child (root, mask_folders));
     }
   else
     {
@@ -427,8 +429,14 @@ voc_dataset_unref (VocDataset *self)
     return;
   g_free (self->root);
   g_free (self->display_root);
-  g_strfreev (self->class_names);
+  g_clear_pointer (&self->classes, voc_classes_unref);
+  g_free (self->images_dir);
+  g_free (self->masks_dir);
+  g_free (self->first_binary);
+  g_free (self->first_numbered);
+  g_mutex_clear (&self->reading_lock);
   g_clear_pointer (&self->plain_images, g_hash_table_unref);
+  g_clear_pointer (&self->plain_masks, g_hash_table_unref);
   g_clear_pointer (&self->plain_ids, g_ptr_array_unref);
   g_clear_pointer (&self->layout_problems, g_ptr_array_unref);
   g_free (self);
@@ -452,21 +460,28 @@ int
 voc_dataset_get_n_classes (VocDataset *self)
 {
   g_return_val_if_fail (self != NULL, 0);
-  return self->n_classes;
+  return voc_classes_get_n (self->classes);
 }
 
 const char *const *
 voc_dataset_get_class_names (VocDataset *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
-  return (const char *const *) self->class_names;
+  return voc_classes_get_names (self->classes);
+}
+
+VocClasses *
+voc_dataset_get_classes (VocDataset *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->classes;
 }
 
 const guint8 *
 voc_dataset_get_palette (VocDataset *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
-  return self->palette;
+  return voc_classes_get_palette (self->classes);
 }
 
 /* --- paths ------------------------------------------------------------------------------- */
@@ -503,10 +518,15 @@ relative_path (VocDataset   *self,
       {
         const char *file = g_hash_table_lookup (self->plain_images, id);
 
-        return file ? g_strdup_printf ("images/%s", file) : NULL;
+        return file ? g_build_filename (self->images_dir, file, NULL) : NULL;
       }
     case VOC_LOAD_LABELS:
-      return g_strdup_printf ("masks/%s.png", id);
+      {
+        const char *file = g_hash_table_lookup (self->plain_masks, id);
+
+        return file ? g_build_filename (self->masks_dir, file, NULL)
+                    : g_strdup_printf ("%s/%s.png", self->masks_dir, id);
+      }
     case VOC_LOAD_INSTANCES:
       return g_strdup_printf ("instances/%s.png", id);
     case VOC_LOAD_ANNOTATION:
@@ -659,7 +679,7 @@ _voc_parse_split_list (const char  *contents,
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   guint line_no = 0;
 
-  lines = split_list_lines (contents, length, display, error);
+  lines = _voc_split_list_lines (contents, length, display, error);
   if (lines == NULL)
     return NULL;
   for (char **l = lines; *l; l++)
@@ -859,25 +879,88 @@ check_size (const char  *display,
   return FALSE;
 }
 
+/* Whether a mask read as class numbers uses 1 for class 1, as a binary mask uses 255. */
 static gboolean
-check_label_values (const guint8  *labels,
-                    int            width,
-                    int            height,
-                    int            n_classes,
-                    const char    *display,
-                    GError       **error)
+uses_value_one (const guint8 *labels,
+                size_t        n)
 {
-  size_t n = (size_t) width * height;
-
   for (size_t i = 0; i < n; i++)
-    if (labels[i] >= n_classes && labels[i] != VOC_VOID)
-      {
-        g_set_error (error, VOC_ERROR, VOC_ERROR_INVALID_VALUE,
-                     "%s: value %d at (%d, %d) is not a class (0–%d) or 255 (void)", display,
-                     labels[i], (int) (i % width), (int) (i / width), n_classes - 1);
-        return FALSE;
-      }
-  return TRUE;
+    if (labels[i] == 1)
+      return TRUE;
+  return FALSE;
+}
+
+/* A class mask: decoded, read as classes.txt says, and checked against the other masks read so
+ * far (see reading_lock). */
+static guint8 *
+read_class_mask (VocDataset      *self,
+                 const char      *id,
+                 const char      *path,
+                 const char      *display,
+                 int             *width,
+                 int             *height,
+                 VocMaskReading  *reading,
+                 GError         **error)
+{
+  g_auto(VocRawMask) raw = { 0 };
+  g_autofree guint8 *labels = NULL;
+  gboolean plain = self->layout == VOC_LAYOUT_PLAIN;
+  VocMaskReading how;
+
+  if (!_voc_mask_load_raw_named (path, display, &raw, error))
+    return NULL;
+  /* known even when the values are wrong: the integrity check reports both */
+  *width = raw.width;
+  *height = raw.height;
+  if (!plain && raw.values == NULL)
+    {
+      g_set_error (error, VOC_ERROR, VOC_ERROR_UNSUPPORTED,
+                   "%s: an RGB PNG is not a VOC mask; SegmentationClass holds 8-bit palette "
+                   "PNGs", display);
+      return NULL;
+    }
+  labels = voc_classes_read_mask (self->classes, &raw, plain, display, &how, error);
+  if (labels == NULL)
+    return NULL;
+
+  if (plain && voc_classes_get_n (self->classes) == 2 && !voc_classes_is_listed (self->classes)
+      && (how == VOC_MASK_READ_BINARY ||
+          (how == VOC_MASK_READ_INDEX && !raw.palette
+           && uses_value_one (labels, (size_t) raw.width * raw.height))))
+    {
+      g_autofree char *other = NULL;
+      const char *const *names = voc_classes_get_names (self->classes);
+
+      g_mutex_lock (&self->reading_lock);
+      if (how == VOC_MASK_READ_BINARY)
+        {
+          if (self->first_binary == NULL)
+            self->first_binary = g_strdup (id);
+          other = g_strdup (self->first_numbered);
+        }
+      else
+        {
+          if (self->first_numbered == NULL)
+            self->first_numbered = g_strdup (id);
+          other = g_strdup (self->first_binary);
+        }
+      g_mutex_unlock (&self->reading_lock);
+      if (other != NULL)
+        {
+          g_set_error (error, VOC_ERROR, VOC_ERROR_INVALID_VALUE,
+                       "%s: the masks disagree on what 255 means: this one has %s, but the "
+                       "mask of “%s” has %s. Say it in classes.txt: “%s = 1 255” if 255 is "
+                       "%s, or “void = 255”", display,
+                       how == VOC_MASK_READ_BINARY ? "only 0 and 255 (binary)" : "0 and 1",
+                       other,
+                       how == VOC_MASK_READ_BINARY ? "the values 0 and 1" : "only 0 and 255 "
+                       "(binary)", names[1], names[1]);
+          return NULL;
+        }
+    }
+  if (reading != NULL)
+    *reading = how;
+  return g_steal_pointer (&labels);
 }
 
 VocSample *
@@ -927,12 +1010,11 @@ voc_dataset_load_sample (VocDataset    *self,
       g_autofree char *display = display_path (self, relative);
       int mw, mh;
 
-      sample->labels = _voc_mask_load_named (path, display, &mw, &mh, error);
+      sample->labels = read_class_mask (self, id, path, display, &mw, &mh, &sample->reading,
+                                        error);
       if (sample->labels == NULL)
         return NULL;
       if (reference != NULL && !check_size (display, "mask", mw, mh, reference, w, h, error))
-        return NULL;
-      if (!check_label_values (sample->labels, mw, mh, self->n_classes, display, error))
         return NULL;
       if (reference == NULL)
         {
@@ -1051,11 +1133,9 @@ check_one (VocDataset *self,
           }
           break;
         case VOC_LOAD_LABELS:
-          labels = _voc_mask_load_named (path, displays[p], &sizes[p][0], &sizes[p][1], &error);
-          have[p] = labels != NULL;
-          if (labels != NULL)
-            check_label_values (labels, sizes[p][0], sizes[p][1], self->n_classes, displays[p],
-                                &error);
+          labels = read_class_mask (self, id, path, displays[p], &sizes[p][0], &sizes[p][1],
+                                    NULL, &error);
+          have[p] = sizes[p][0] > 0;
           break;
         case VOC_LOAD_INSTANCES:
           instances = _voc_mask_load_named (path, displays[p], &sizes[p][0], &sizes[p][1],

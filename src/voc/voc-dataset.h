@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "voc-annotation.h"
+#include "voc-classes.h"
 #include "voc-error.h"
 
 G_BEGIN_DECLS
@@ -20,8 +21,9 @@ typedef enum
    * ImageSets/Segmentation/<split>.txt, JPEGImages/<id>.jpg, SegmentationClass/<id>.png,
    * SegmentationObject/<id>.png, Annotations/<id>.xml. */
   VOC_LAYOUT_VOCDEVKIT,
-  /* ROOT/images/<id>.<any image extension>, ROOT/masks/<id>.png, ROOT/classes.txt, optional
-   * ROOT/instances/<id>.png and ROOT/splits/<split>.txt; see docs/datasets.md. */
+  /* ROOT/images/<id>.<any image extension>, ROOT/masks/<id>[_mask].<ext>, ROOT/classes.txt,
+   * optional ROOT/instances/<id>.png and ROOT/splits/<split>.txt (images/ and masks/ may be
+   * named image/, labels/, …); see docs/datasets.md. */
   VOC_LAYOUT_PLAIN,
 } VocLayout;
 
@@ -51,6 +53,7 @@ typedef struct
   guint8        *instances;   /* [height,width]: 0 background, 1..N instance, 255 void, or NULL */
   VocAnnotation *annotation;  /* or NULL */
   float         *weights;     /* [height,width] from voc_sample_compute_weights(), or NULL */
+  VocMaskReading reading;     /* how the class mask's pixels were read, when labels is set */
 } VocSample;
 
 /* A problem found by voc_dataset_check(): `message` is a whole sentence naming the file. */
@@ -78,6 +81,8 @@ int                 voc_dataset_get_n_classes    (VocDataset    *self);
 const char *const  *voc_dataset_get_class_names  (VocDataset    *self);
 /* 256 × r,g,b: the class colours, then the VOC colormap for the unused indices. */
 const guint8       *voc_dataset_get_palette      (VocDataset    *self);
+/* The classes and how the masks' pixels map onto them (classes.txt, or VOC's). */
+VocClasses         *voc_dataset_get_classes      (VocDataset    *self);
 /* The split names that exist (sorted), NULL-terminated; free with g_strfreev(). */
 char              **voc_dataset_list_splits      (VocDataset    *self);
 

@@ -478,18 +478,27 @@ describe_color_type (int color_type,
 
 /* --- masks in ---------------------------------------------------------------------------- */
 
+/* Decodes a PNG mask into state->pixels. Strict (instance masks, voc_mask_load()): 8-bit
+ * palette or greyscale only, one byte a pixel. Otherwise any PNG: *channels is 1 (palette
+ * indices or grey, 8 or 16 bits a sample, 16 as big-endian byte pairs) or 3 (RGB, 8 bits; 16-bit
+ * colour is cut to 8 and alpha dropped). */
 static gboolean
 mask_read_png (FILE        *fp,
                const char  *display,
                PngState    *state,
+               gboolean     strict,
                int         *width,
                int         *height,
+               int         *channels,
+               int         *sample_bytes,
+               gboolean    *palette,
                GError     **error)
 {
   png_structp png;
   png_infop info;
   png_uint_32 w, h;
   int bit_depth, color_type, interlace;
+  volatile int n_channels = 1, bytes = 1;  /* set after setjmp */
 
   png = png_create_read_struct (PNG_LIBPNG_VER_STRING, state, png_error_cb, png_warning_cb);
   if (png == NULL)
@@ -514,8 +523,8 @@ mask_read_png (FILE        *fp,
   png_read_info (png, info);
   png_get_IHDR (png, info, &w, &h, &bit_depth, &color_type, &interlace, NULL, NULL);
 
-  if ((color_type != PNG_COLOR_TYPE_PALETTE && color_type != PNG_COLOR_TYPE_GRAY)
-      || bit_depth > 8)
+  if (strict && ((color_type != PNG_COLOR_TYPE_PALETTE && color_type != PNG_COLOR_TYPE_GRAY)
+                 || bit_depth > 8))
     {
       png_destroy_read_struct (&png, &info, NULL);
       g_set_error (error, VOC_ERROR, VOC_ERROR_UNSUPPORTED,
@@ -531,15 +540,26 @@ mask_read_png (FILE        *fp,
   /* Indices stay indices: no palette expansion, no rescaling of 1/2/4-bit grey. */
   if (bit_depth < 8)
     png_set_packing (png);
+  if (color_type & PNG_COLOR_MASK_ALPHA)
+    png_set_strip_alpha (png);
+  if (color_type & PNG_COLOR_MASK_COLOR && color_type != PNG_COLOR_TYPE_PALETTE)
+    {
+      png_set_strip_16 (png);
+      n_channels = 3;
+    }
+  else if (bit_depth == 16)
+    bytes = 2;
   png_set_interlace_handling (png);
   png_read_update_info (png, info);
-  if (png_get_rowbytes (png, info) != w)
+  if (png_get_rowbytes (png, info) != (size_t) w * n_channels * bytes)
     png_error (png, "unexpected row size");
 
-  state->pixels = g_malloc ((size_t) w * h);
+  state->pixels = g_try_malloc ((size_t) w * h * n_channels * bytes);
+  if (state->pixels == NULL)
+    png_error (png, "out of memory");
   state->rows = g_new (png_bytep, h);
   for (png_uint_32 y = 0; y < h; y++)
-    state->rows[y] = state->pixels + (size_t) y * w;
+    state->rows[y] = state->pixels + (size_t) y * w * n_channels * bytes;
   png_read_image (png, state->rows);
   png_read_end (png, NULL);
   png_destroy_read_struct (&png, &info, NULL);
@@ -547,22 +567,22 @@ mask_read_png (FILE        *fp,
 
   *width = w;
   *height = h;
+  *channels = n_channels;
+  *sample_bytes = bytes;
+  *palette = color_type == PNG_COLOR_TYPE_PALETTE;
   return TRUE;
 }
 
-guint8 *
-_voc_mask_load_named (const char  *path,
-                      const char  *display,
-                      int         *width,
-                      int         *height,
-                      GError     **error)
+/* Opens a PNG and checks its signature and its size before libpng reads further; NULL (with an
+ * error) when it is not one. */
+static FILE *
+open_png (const char  *path,
+          const char  *display,
+          GError     **error)
 {
-  PngState state = { { 0 }, NULL, NULL };
   guint8 header[8];
   guint8 ihdr[16];
   FILE *fp;
-  int w = 0, h = 0;
-  gboolean ok;
 
   if (!check_regular_file (path, display, error))
     return NULL;
@@ -600,7 +620,114 @@ _voc_mask_load_named (const char  *path,
       g_set_error (error, VOC_ERROR, VOC_ERROR_IO, "%s: %s", display, g_strerror (saved_errno));
       return NULL;
     }
-  ok = mask_read_png (fp, display, &state, &w, &h, error);
+  return fp;
+}
+
+static gboolean
+has_png_signature (const char *path)
+{
+  guint8 header[8];
+  FILE *fp = g_fopen (path, "rb");
+  gboolean png;
+
+  if (fp == NULL)
+    return FALSE;
+  png = fread (header, 1, 8, fp) == 8 && png_sig_cmp (header, 0, 8) == 0;
+  fclose (fp);
+  return png;
+}
+
+gboolean
+_voc_mask_load_raw_named (const char  *path,
+                          const char  *display,
+                          VocRawMask  *raw,
+                          GError     **error)
+{
+  memset (raw, 0, sizeof *raw);
+  if (has_png_signature (path))
+    {
+      PngState state = { { 0 }, NULL, NULL };
+      FILE *fp = open_png (path, display, error);
+      int channels = 1, bytes = 1;
+      gboolean ok;
+      size_t n;
+
+      if (fp == NULL)
+        return FALSE;
+      ok = mask_read_png (fp, display, &state, FALSE, &raw->width, &raw->height, &channels,
+                          &bytes, &raw->palette, error);
+      fclose (fp);
+      if (!ok)
+        return FALSE;
+      n = (size_t) raw->width * raw->height;
+      if (channels == 3)
+        {
+          raw->rgb = g_steal_pointer (&state.pixels);
+          return TRUE;
+        }
+      raw->bits = 8 * bytes;
+      raw->values = g_try_new (guint16, n);
+      if (raw->values == NULL)
+        {
+          g_free (state.pixels);
+          g_set_error (error, VOC_ERROR, VOC_ERROR_TOO_LARGE,
+                       "%s: out of memory for %d×%d pixels", display, raw->width, raw->height);
+          return FALSE;
+        }
+      for (size_t i = 0; i < n; i++)
+        raw->values[i] = bytes == 2 ? (state.pixels[2 * i] << 8) | state.pixels[2 * i + 1]
+                                    : state.pixels[i];
+      g_free (state.pixels);
+      return TRUE;
+    }
+
+  /* TIFF, BMP, GIF, …: what GdkPixbuf reads, as 8-bit RGB */
+  {
+    g_autoptr(GdkPixbuf) pixbuf = load_pixbuf (path, display, error);
+    const guint8 *pixels;
+    int n_channels, rowstride;
+
+    if (pixbuf == NULL)
+      return FALSE;
+    raw->width = gdk_pixbuf_get_width (pixbuf);
+    raw->height = gdk_pixbuf_get_height (pixbuf);
+    n_channels = gdk_pixbuf_get_n_channels (pixbuf);
+    rowstride = gdk_pixbuf_get_rowstride (pixbuf);
+    raw->rgb = g_try_malloc ((size_t) 3 * raw->width * raw->height);
+    if (raw->rgb == NULL)
+      {
+        g_set_error (error, VOC_ERROR, VOC_ERROR_TOO_LARGE, "%s: out of memory for %d×%d pixels",
+                     display, raw->width, raw->height);
+        return FALSE;
+      }
+    pixels = gdk_pixbuf_read_pixels (pixbuf);
+    for (int y = 0; y < raw->height; y++)
+      {
+        const guint8 *row = pixels + (size_t) y * rowstride;
+        guint8 *dst = raw->rgb + (size_t) y * raw->width * 3;
+
+        for (int x = 0; x < raw->width; x++, row += n_channels)
+          memcpy (dst + 3 * x, row, 3);
+      }
+    return TRUE;
+  }
+}
+
+guint8 *
+_voc_mask_load_named (const char  *path,
+                      const char  *display,
+                      int         *width,
+                      int         *height,
+                      GError     **error)
+{
+  PngState state = { { 0 }, NULL, NULL };
+  FILE *fp = open_png (path, display, error);
+  int w = 0, h = 0, channels, bytes;
+  gboolean palette, ok;
+
+  if (fp == NULL)
+    return NULL;
+  ok = mask_read_png (fp, display, &state, TRUE, &w, &h, &channels, &bytes, &palette, error);
   fclose (fp);
   if (!ok)
     return NULL;

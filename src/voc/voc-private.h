@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "voc-annotation.h"
+#include "voc-classes.h"
 
 G_BEGIN_DECLS
 
@@ -37,12 +38,17 @@ GPtrArray     *_voc_parse_split_list      (const char  *contents,
                                            gsize        length,
                                            const char  *display,
                                            GError     **error);
-/* classes.txt: the class names (NULL-terminated, at most 255); the colours given in the file
- * are written into palette (r,g,b per class index), the other entries are left alone. */
-char         **_voc_parse_class_names     (const char  *contents,
+/* The lines of a list file (split at '\n'), or NULL when it is not one (see above). */
+char         **_voc_split_list_lines      (const char  *contents,
                                            gsize        length,
                                            const char  *display,
-                                           guint8       palette[256 * 3],
+                                           GError     **error);
+
+/* Any mask file decoded, before it means classes (voc-classes.h): PNGs of any kind through
+ * libpng (palette indices, 1–16-bit grey, RGB), other formats through GdkPixbuf as RGB. */
+gboolean       _voc_mask_load_raw_named   (const char  *path,
+                                           const char  *display,
+                                           VocRawMask  *raw,
                                            GError     **error);
 
 G_END_DECLS

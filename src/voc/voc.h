@@ -9,6 +9,7 @@
 
 #include "voc-annotation.h"
 #include "voc-augment.h"
+#include "voc-classes.h"
 #include "voc-colormap.h"
 #include "voc-dataset.h"
 #include "voc-error.h"

@@ -444,8 +444,8 @@ test_info_problems (void)
   g_assert_cmpint (run.status, ==, 0);
   g_assert_nonnull (strstr (run.out, "Split “val”: 5 ids, 4 with image and mask, 1 missing"));
   g_assert_nonnull (strstr (run.out, "Problems: 5, in 3 ids"));
-  g_assert_cmpuint (count_lines_with (run.out, "  ", "masks/c.png: value 7"), ==, 1);
-  g_assert_cmpuint (count_lines_with (run.out, "  ", "masks/d.png: value 7"), ==, 1);
+  g_assert_cmpuint (count_lines_with (run.out, "  ", "masks/c.png: pixel (1, 0) has the value 7"), ==, 1);
+  g_assert_cmpuint (count_lines_with (run.out, "  ", "masks/d.png: pixel (1, 0) has the value 7"), ==, 1);
   g_assert_cmpuint (count_lines_with (run.out, "  ", "masks/d.png: class mask is 4×1"), ==, 1);
   g_assert_cmpuint (count_lines_with (run.out, "  ", "images/e.png"), ==, 1);
   g_assert_cmpuint (count_lines_with (run.out, "  id e: missing", NULL), ==, 1);

@@ -196,14 +196,14 @@ test_bad_options (void)
   g_clear_error (&error);
 
   o.batch = 2;
-  o.model.classes = 21;
+  o.max_classes = 3;
   trainer = unet_trainer_new (&o, &error);
   g_assert_null (trainer);
-  g_assert_error (error, UNET_ERROR, UNET_ERROR_MISMATCH);
-  g_assert_nonnull (strstr (error->message, "3 classes"));
+  g_assert_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "it must be 0 (no limit) to 2"));
   g_clear_error (&error);
+  o.max_classes = 0;
 
-  o.model.classes = 3;
   g_free (o.dataset);
   o.dataset = g_build_filename (dataset, "nothing-here", NULL);
   trainer = unet_trainer_new (&o, &error);

@@ -288,7 +288,7 @@ test_broken_copy (void)
 
     g_assert_null (s);
     g_assert_error (error, VOC_ERROR, VOC_ERROR_INVALID_VALUE);
-    g_assert_nonnull (strstr (error->message, "bad2.png: value 42 at (3, 2)"));
+    g_assert_nonnull (strstr (error->message, "bad2.png: pixel (3, 2) has the value 42, which is not a class (0–20)"));
     g_clear_error (&error);
   }
   {
@@ -485,7 +485,7 @@ test_plain (void)
     bad = voc_dataset_load_sample (ds, "img01", VOC_LOAD_TRAIN, &error);
     g_assert_null (bad);
     g_assert_error (error, VOC_ERROR, VOC_ERROR_INVALID_VALUE);
-    g_assert_nonnull (strstr (error->message, "masks/img01.png: value 4 at (5, 0)"));
+    g_assert_nonnull (strstr (error->message, "masks/img01.png: pixel (5, 0) has the value 4, which is not a class"));
     g_assert_nonnull (strstr (error->message, "0–3"));
     g_clear_error (&error);
   }
