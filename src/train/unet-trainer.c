@@ -617,14 +617,14 @@ setup_sizes (UnetTrainer  *self,
   return TRUE;
 }
 
-/* "3 (background, cell, border)", the first few names of a class list. */
+/* "3 classes (background, cell, border)", with the first few names of a class list. */
 static char *
 describe_classes (int                n,
                   const char *const *names)
 {
   GString *text = g_string_new (NULL);
 
-  g_string_append_printf (text, "%d", n);
+  g_string_append_printf (text, "%d classes", n);
   if (names != NULL)
     {
       for (int i = 0; i < n && i < 4; i++)
@@ -650,13 +650,13 @@ check_classes (UnetTrainer       *self,
     return TRUE;
   ours = describe_classes (n, names);
   theirs = describe_classes (dataset_n, voc_dataset_get_class_names (self->dataset));
-  g_set_error (error, UNET_ERROR, UNET_ERROR_MISMATCH, "%s has %s classes but the dataset %s "
-               "has %s; %s", what, ours, self->options.dataset, theirs, advice);
+  g_set_error (error, UNET_ERROR, UNET_ERROR_MISMATCH, "%s has %s but the dataset %s has %s; %s",
+               what, ours, self->options.dataset, theirs, advice);
   return FALSE;
 }
 
-/* Opens the dataset. A new model (adopt_classes) takes its classes from it; a resumed run's
- * must be the dataset's. */
+/* Opens the dataset. A new run (adopt_classes) takes its classes from it (an --init model is
+ * checked against them once loaded); a resumed run's must be the dataset's. */
 static gboolean
 open_data (UnetTrainer  *self,
            gboolean      adopt_classes,
@@ -1040,7 +1040,7 @@ unet_trainer_new_distributed (const UnetTrainOptions  *options,
                      "folder", options->output_dir, CHECKPOINT_NAME);
     }
   if (local_error == NULL)
-    open_data (self, options->init_from == NULL, &local_error);
+    open_data (self, TRUE, &local_error);
   /* rank 0 loads the model as a single process would (the same checks, the same messages) */
   if (local_error == NULL && options->init_from != NULL && self->rank == 0)
     {
