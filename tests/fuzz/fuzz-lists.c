@@ -47,35 +47,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
         }
     }
 
-  return 0;
-}
-
-int
-LLVMFuzzerTestOneInput (const uint8_t *data,
-                        size_t         size)
-{
-  g_autofree char *copy = g_malloc (MAX (size, 1));
-  g_autoptr(GPtrArray) ids = NULL;
-  g_autoptr(VocClasses) classes = NULL;
-
-  if (size > 0)
-    memcpy (copy, data, size);
-
-  /* the same text as both kinds of list */
-  ids = _voc_parse_split_list (copy, size, "fuzz.txt", NULL);
-  if (ids != NULL)
-    {
-      FUZZ_CHECK (ids->len > 0);
-      for (guint i = 0; i < ids->len; i++)
-        {
-          const char *id = g_ptr_array_index (ids, i);
-
-          FUZZ_CHECK (id[0] != '\0' && id[0] != '.' && strchr (id, '/') == NULL &&
-                      strchr (id, '\\') == NULL);
-          FUZZ_CHECK (g_utf8_validate (id, -1, NULL));
-        }
-    }
-
   classes = voc_classes_parse (copy, size, "classes.txt", NULL);
   if (classes != NULL)
     {
@@ -113,34 +84,5 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
             }
         }
     }
-  return 0;
-}
-
-int
-LLVMFuzzerTestOneInput (const uint8_t *data,
-                        size_t         size)
-{
-  g_autofree char *copy = g_malloc (MAX (size, 1));
-  g_autoptr(GPtrArray) ids = NULL;
-  g_autoptr(VocClasses) classes = NULL;
-
-  if (size > 0)
-    memcpy (copy, data, size);
-
-  /* the same text as both kinds of list */
-  ids = _voc_parse_split_list (copy, size, "fuzz.txt", NULL);
-  if (ids != NULL)
-    {
-      FUZZ_CHECK (ids->len > 0);
-      for (guint i = 0; i < ids->len; i++)
-        {
-          const char *id = g_ptr_array_index (ids, i);
-
-          FUZZ_CHECK (id[0] != '\0' && id[0] != '.' && strchr (id, '/') == NULL &&
-                      strchr (id, '\\') == NULL);
-          FUZZ_CHECK (g_utf8_validate (id, -1, NULL));
-        }
-    }
-
   return 0;
 }
