@@ -145,6 +145,8 @@ studio_image_view_measure (GtkWidget      *widget,
     *natural = gdk_texture_get_width (self->texture);
   else
     *natural = gdk_texture_get_height (self->texture);
+  /* an image smaller than the minimum (a 32-pixel tile, an EM crop) is shown zoomed */
+  *natural = MAX (*natural, *minimum);
 }
 
 static void

@@ -32,6 +32,8 @@ struct _StudioViewer
   /* what is browsed: image paths and, for dataset splits, their masks (or NULL) */
   GtkStringList      *paths;
   GPtrArray          *truth_paths;
+  VocClasses         *truth_classes;  /* how the dataset reads them, or NULL */
+  gboolean            truth_binary_allowed;
   GtkSingleSelection *selection;
   GHashTable         *thumbnails;   /* path → GdkTexture */
   GCancellable       *thumbnail_cancellable;
@@ -472,7 +474,9 @@ segment_current (StudioViewer *self)
     return;
   self->pending_serial = studio_worker_segment (self->worker, path,
                                                 position < self->truth_paths->len
-                                                ? self->truth_paths->pdata[position] : NULL);
+                                                ? self->truth_paths->pdata[position] : NULL,
+                                                self->truth_classes,
+                                                self->truth_binary_allowed);
 }
 
 /* --- the list of images -------------------------------------------------------------------- */
@@ -529,15 +533,24 @@ list_folder_images (GFile   *folder,
   return g_steal_pointer (&paths);
 }
 
-/* Replaces what is browsed; truth_paths may be NULL. Takes neither array. */
+/* Replaces what is browsed; truth_paths may be NULL, and so may the dataset they come from.
+ * Takes neither array. */
 static void
 set_images (StudioViewer *self,
             GPtrArray    *paths,
             GPtrArray    *truth_paths,
+            VocDataset   *dataset,
             guint         position)
 {
   g_autoptr(GPtrArray) strings = g_ptr_array_new ();
   guint n_old = g_list_model_get_n_items (G_LIST_MODEL (self->paths));
+
+  g_clear_pointer (&self->truth_classes, voc_classes_unref);
+  if (dataset != NULL)
+    {
+      self->truth_classes = voc_classes_ref (voc_dataset_get_classes (dataset));
+      self->truth_binary_allowed = voc_dataset_get_layout (dataset) == VOC_LAYOUT_PLAIN;
+    }
 
   g_ptr_array_set_size (self->truth_paths, 0);
   for (guint i = 0; i < paths->len; i++)
@@ -610,7 +623,7 @@ studio_viewer_open_files (StudioViewer  *self,
         }
       position = 0;
     }
-  set_images (self, paths, NULL, position);
+  set_images (self, paths, NULL, NULL, position);
 }
 
 gboolean
@@ -634,7 +647,7 @@ studio_viewer_open_folder (StudioViewer  *self,
       return FALSE;
     }
   g_clear_pointer (&self->dataset_title, g_free);
-  set_images (self, paths, NULL, 0);
+  set_images (self, paths, NULL, NULL, 0);
   return TRUE;
 }
 
@@ -712,7 +725,7 @@ studio_viewer_open_dataset (StudioViewer  *self,
   /* Translators: a dataset's folder name and the split shown, e.g. "VOCdevkit, val" */
   self->dataset_title = g_strdup_printf (_("%s, %s"), name, split);
   remember_dataset (self, root);
-  set_images (self, paths, truths, 0);
+  set_images (self, paths, truths, dataset, 0);
   return TRUE;
 }
 
@@ -1423,6 +1436,7 @@ studio_viewer_dispose (GObject *object)
   g_clear_object (&self->export_cancellable);
   g_clear_pointer (&self->thumbnails, g_hash_table_unref);
   g_clear_pointer (&self->truth_paths, g_ptr_array_unref);
+  g_clear_pointer (&self->truth_classes, voc_classes_unref);
   g_clear_pointer (&self->dataset_title, g_free);
 
   G_OBJECT_CLASS (studio_viewer_parent_class)->dispose (object);

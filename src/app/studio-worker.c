@@ -39,6 +39,8 @@ typedef struct
   CommandKind        kind;
   char              *path;
   char              *truth_path;
+  VocClasses        *truth_classes;
+  gboolean           truth_binary_allowed;
   char              *name;
   GBytes            *bytes;
   guint              serial;
@@ -148,6 +150,7 @@ command_free (Command *command)
 {
   g_free (command->path);
   g_free (command->truth_path);
+  g_clear_pointer (&command->truth_classes, voc_classes_unref);
   g_free (command->name);
   g_clear_pointer (&command->bytes, g_bytes_unref);
   unet_train_options_clear (&command->options);
@@ -433,10 +436,12 @@ is_stale (Thread *thread,
 static StudioSegmentation *
 segment_image (Thread      *thread,
                const char  *path,
-               const char  *truth_path,
+               Command     *command,
                guint        serial,
                GError     **error)
 {
+  /* the truth, when the request comes with one (exports do not) */
+  const char *truth_path = command != NULL ? command->truth_path : NULL;
   g_autoptr(GBytes) rgb8 = NULL;
   g_autofree guint8 *classes = NULL;
   g_autofree float *confidence = NULL;
@@ -490,7 +495,13 @@ segment_image (Thread      *thread,
       g_autoptr(GError) local_error = NULL;
       int truth_width, truth_height;
 
-      truth = voc_mask_load (truth_path, &truth_width, &truth_height, &local_error);
+      /* read as the dataset reads it: binary, colour or listed masks too */
+      if (command->truth_classes != NULL)
+        truth = voc_classes_load_mask (command->truth_classes, truth_path,
+                                       command->truth_binary_allowed, &truth_width,
+                                       &truth_height, NULL, &local_error);
+      else
+        truth = voc_mask_load (truth_path, &truth_width, &truth_height, &local_error);
       if (truth == NULL)
         g_warning ("%s", local_error->message);
       else if (truth_width != width || truth_height != height)
@@ -520,7 +531,7 @@ segment (Thread  *thread,
     return;
 
   post_busy (thread->channel, TRUE);
-  segmentation = segment_image (thread, command->path, command->truth_path, command->serial,
+  segmentation = segment_image (thread, command->path, command, command->serial,
                                 &error);
   if (segmentation != NULL)
     {
@@ -871,7 +882,9 @@ studio_worker_get_model_info (StudioWorker *self)
 guint
 studio_worker_segment (StudioWorker *self,
                        const char   *image_path,
-                       const char   *truth_path)
+                       const char   *truth_path,
+                       VocClasses   *truth_classes,
+                       gboolean      truth_binary_allowed)
 {
   Command *command;
   guint serial;
@@ -883,6 +896,8 @@ studio_worker_segment (StudioWorker *self,
   command = command_new (COMMAND_SEGMENT);
   command->path = g_strdup (image_path);
   command->truth_path = g_strdup (truth_path);
+  command->truth_classes = truth_classes ? voc_classes_ref (truth_classes) : NULL;
+  command->truth_binary_allowed = truth_binary_allowed;
   command->serial = serial;
   /* the worker owns (and may already have freed) the command once it is sent */
   send (self, command);

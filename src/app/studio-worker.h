@@ -69,11 +69,15 @@ void             studio_worker_load_model_bytes (StudioWorker          *self,
                                                  const char            *name);
 StudioModelInfo *studio_worker_get_model_info  (StudioWorker           *self);
 
-/* Decodes and segments an image; truth_path (a palette mask) may be NULL. A newer request
- * supersedes older ones still waiting. Returns the request's serial, which the result carries. */
+/* Decodes and segments an image; truth_path (its dataset's mask) may be NULL. With
+ * truth_classes the mask is read as that dataset reads it (binary, colour, listed values; see
+ * voc_classes_load_mask()), else as a palette mask. A newer request supersedes older ones still
+ * waiting. Returns the request's serial, which the result carries. */
 guint            studio_worker_segment         (StudioWorker           *self,
                                                 const char             *image_path,
-                                                const char             *truth_path);
+                                                const char             *truth_path,
+                                                VocClasses             *truth_classes,
+                                                gboolean                truth_binary_allowed);
 gboolean         studio_worker_get_busy        (StudioWorker           *self);
 
 gboolean         studio_worker_train_start     (StudioWorker           *self,

@@ -648,6 +648,34 @@ done:
   return labels;
 }
 
+guint8 *
+voc_classes_load_mask (const VocClasses  *self,
+                       const char        *path,
+                       gboolean           binary_allowed,
+                       int               *width,
+                       int               *height,
+                       VocMaskReading    *reading,
+                       GError           **error)
+{
+  g_autofree char *display = NULL;
+  g_auto(VocRawMask) raw = { 0 };
+  guint8 *labels;
+
+  g_return_val_if_fail (self != NULL && path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  display = g_filename_display_name (path);
+  if (!_voc_mask_load_raw_named (path, display, &raw, error))
+    return NULL;
+  labels = voc_classes_read_mask (self, &raw, binary_allowed, display, reading, error);
+  if (labels != NULL)
+    {
+      *width = raw.width;
+      *height = raw.height;
+    }
+  return labels;
+}
+
 char *
 voc_classes_describe_reading (const VocClasses *self,
                               VocMaskReading    reading)

@@ -77,6 +77,16 @@ guint8             *voc_classes_read_mask    (const VocClasses  *self,
                                               VocMaskReading    *reading,
                                               GError           **error);
 
+/* A mask file read with these classes: voc_classes_read_mask() on the file as decoded (any PNG,
+ * or what GdkPixbuf reads). Free the result with g_free(). */
+guint8             *voc_classes_load_mask    (const VocClasses  *self,
+                                              const char        *path,
+                                              gboolean           binary_allowed,
+                                              int               *width,
+                                              int               *height,
+                                              VocMaskReading    *reading,
+                                              GError           **error);
+
 /* How masks read so are read, for `unet info`: "values 0 and 255, read as membrane and cell". */
 char               *voc_classes_describe_reading (const VocClasses *self,
                                                   VocMaskReading    reading);

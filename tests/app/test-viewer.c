@@ -416,6 +416,67 @@ test_viewer_overlay_thread (void)
   studio_viewer_set_sync_overlay_max_pixels (viewer, STUDIO_VIEWER_SYNC_OVERLAY_MAX_PIXELS);
 }
 
+/* A plain folder of the user's own: masks of 0 and 255 (binary), which the truth view shows as
+ * the two classes, not as class 0 and void. */
+static void
+test_viewer_binary_truth (void)
+{
+  StudioViewer *viewer = get_viewer ();
+  g_autofree char *dir = g_build_filename (tmp_dir, "binary", NULL);
+  g_autofree char *images = g_build_filename (dir, "images", NULL);
+  g_autofree char *masks = g_build_filename (dir, "masks", NULL);
+  g_autofree char *image_path = g_build_filename (images, "slice.png", NULL);
+  g_autofree char *mask_path = g_build_filename (masks, "slice.png", NULL);
+  g_autofree char *classes_path = g_build_filename (dir, "classes.txt", NULL);
+  g_autofree char *image2_path = g_build_filename (images, "slice2.png", NULL);
+  g_autofree char *mask2_path = g_build_filename (masks, "slice2.png", NULL);
+  g_autoptr(GdkPixbuf) image = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 32, 32);
+  g_autoptr(GdkPixbuf) mask = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 32, 32);
+  g_autoptr(GError) error = NULL;
+  StudioSegmentation *segmentation;
+  const guint8 *truth;
+  guint counts[256] = { 0 };
+
+  g_assert_cmpint (g_mkdir_with_parents (images, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (masks, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (classes_path, "membrane\ncell\n", -1, &error));
+  gdk_pixbuf_fill (image, 0x404040ff);
+  gdk_pixbuf_fill (mask, 0x000000ff);
+  {
+    g_autoptr(GdkPixbuf) cell = gdk_pixbuf_new_subpixbuf (mask, 8, 8, 16, 16);
+
+    gdk_pixbuf_fill (cell, 0xffffffff);
+  }
+  /* two images: a plain folder's val split takes a fifth, and at least one of two */
+  g_assert_true (gdk_pixbuf_save (image, image_path, "png", &error, NULL));
+  g_assert_true (gdk_pixbuf_save (mask, mask_path, "png", &error, NULL));
+  g_assert_true (gdk_pixbuf_save (image, image2_path, "png", &error, NULL));
+  g_assert_true (gdk_pixbuf_save (mask, mask2_path, "png", &error, NULL));
+  g_assert_no_error (error);
+
+  studio_viewer_open_dataset (viewer, dir, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_no_error (error);
+  segmentation = wait_for_segmentation (viewer);
+  truth = studio_segmentation_get_truth (segmentation);
+  g_assert_nonnull (truth);
+  for (int i = 0; i < 32 * 32; i++)
+    counts[truth[i]]++;
+  g_assert_cmpuint (counts[1], ==, 16 * 16);
+  g_assert_cmpuint (counts[0], ==, 32 * 32 - 16 * 16);
+  g_assert_cmpuint (counts[255], ==, 0);
+  g_assert_true (studio_viewer_open_dataset (viewer, voc_root (), "val", &error));
+  g_assert_no_error (error);
+  g_remove (image_path);
+  g_remove (mask_path);
+  g_remove (image2_path);
+  g_remove (mask2_path);
+  g_remove (classes_path);
+  g_rmdir (images);
+  g_rmdir (masks);
+  g_rmdir (dir);
+}
+
 static void
 test_viewer_dataset (void)
 {
@@ -759,6 +820,7 @@ main (int   argc,
   g_test_add_func ("/viewer/overlay", test_viewer_overlay);
   g_test_add_func ("/viewer/overlay-thread", test_viewer_overlay_thread);
   g_test_add_func ("/viewer/dataset", test_viewer_dataset);
+  g_test_add_func ("/viewer/binary-truth", test_viewer_binary_truth);
   g_test_add_func ("/viewer/switching", test_viewer_switching);
   g_test_add_func ("/viewer/export", test_viewer_export);
   g_test_add_func ("/viewer/export-folder", test_viewer_export_folder);
