@@ -151,6 +151,49 @@ test_touching_instances (void)
   g_assert_cmpfloat (wm[0], <, 1.5f);
 }
 
+/* The paper's touching cells as binary data has them: two discs of 255 on 0 with a two-pixel
+ * gap, read with a two-class classes.txt, and no instance masks. The connected regions of the
+ * cell class stand for the instances, so the gap gets the same separation weight as with
+ * instance masks drawn by hand. */
+static void
+test_touching_discs_binary (void)
+{
+  enum { W = 48, H = 28 };
+  static const char classes_txt[] = "membrane\ncell\n";
+  g_autoptr(VocClasses) classes = voc_classes_parse (classes_txt, strlen (classes_txt),
+                                                     "classes.txt", NULL);
+  guint16 values[W * H];
+  guint8 instances[W * H] = { 0 };
+  VocRawMask raw = { W, H, FALSE, 8, values, NULL };
+  g_autofree guint8 *labels = NULL;
+  g_autofree float *derived = NULL, *drawn = NULL;
+  VocMaskReading reading;
+
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++)
+      {
+        /* centres 11 px either side of the gap's middle, radius 10: they nearly touch */
+        int left = (x - 13) * (x - 13) + (y - 14) * (y - 14) <= 100 && x <= 22;
+        int right = (x - 34) * (x - 34) + (y - 14) * (y - 14) <= 100 && x >= 25;
+
+        values[y * W + x] = left || right ? 255 : 0;
+        instances[y * W + x] = left ? 1 : right ? 2 : 0;
+      }
+  labels = voc_classes_read_mask (classes, &raw, TRUE, "discs.png", &reading, NULL);
+  g_assert_nonnull (labels);
+  g_assert_cmpint (reading, ==, VOC_MASK_READ_BINARY);
+  derived = voc_weight_map_compute (labels, NULL, W, H, NULL, 2, VOC_WEIGHT_W0, VOC_WEIGHT_SIGMA);
+  drawn = voc_weight_map_compute (labels, instances, W, H, NULL, 2, VOC_WEIGHT_W0,
+                                  VOC_WEIGHT_SIGMA);
+  g_assert_cmpmem (derived, sizeof (float) * W * H, drawn, sizeof (float) * W * H);
+  /* between the discs (membrane, class 0): d1 = 1, d2 = 2 */
+  g_assert_cmpfloat_with_epsilon (derived[14 * W + 23], 1.0 + border (1, 2), 1e-5);
+  g_assert_cmpfloat (derived[14 * W + 23], >, 9.0f);
+  /* inside a cell and far from the gap: the class weight alone */
+  g_assert_cmpfloat (derived[14 * W + 13], ==, 1.0f);
+  g_assert_cmpfloat (derived[0], <, 1.5f);
+}
+
 static void
 test_components (void)
 {
@@ -305,6 +348,7 @@ main (int   argc,
   g_test_add_func ("/voc/weights/hand-calculated", test_hand_calculated);
   g_test_add_func ("/voc/weights/touching", test_touching_instances);
   g_test_add_func ("/voc/weights/components", test_components);
+  g_test_add_func ("/voc/weights/touching-discs-binary", test_touching_discs_binary);
   g_test_add_func ("/voc/weights/median-frequency", test_median_frequency);
   g_test_add_func ("/voc/weights/repeat-factors", test_repeat_factors);
   g_test_add_func ("/voc/weights/weighted-pick", test_weighted_pick);
