@@ -145,7 +145,8 @@ def _element_size(dtype):
 
 class UnetConfig:
     def __init__(self, depth=4, base=64, in_channels=3, classes=21,
-                 padding="valid", norm="none", dropout=0.0):
+                 padding="valid", norm="none", dropout=0.0, class_names=None,
+                 palette=None):
         if padding not in ("valid", "same"):
             raise ValueError(f"padding must be valid or same, not {padding}")
         if norm not in ("none", "batch"):
@@ -157,6 +158,15 @@ class UnetConfig:
         self.padding = padding
         self.norm = norm
         self.dropout = dropout
+        # The classes' names and RGB colours, as a model file stores them; by
+        # default VOC's for 21 classes, "class0", "class1", … otherwise.
+        if class_names is None:
+            class_names = (VOC_CLASSES if classes == 21 else
+                           [f"class{i}" for i in range(classes)])
+        if len(class_names) != classes:
+            raise ValueError(f"{len(class_names)} class names for {classes} classes")
+        self.class_names = list(class_names)
+        self.palette = [list(c) for c in (palette or voc_palette(classes))]
 
     def width(self, level):
         return self.base * 2 ** level
@@ -319,9 +329,8 @@ def model_metadata(config, extra=None):
         "padding": config.padding,
         "norm": config.norm,
         "dropout": f"{config.dropout:g}",
-        "classes": json.dumps(VOC_CLASSES if config.classes == 21 else
-                              [f"class{i}" for i in range(config.classes)]),
-        "palette": json.dumps(voc_palette(config.classes)),
+        "classes": json.dumps(config.class_names, ensure_ascii=False),
+        "palette": json.dumps(config.palette),
         "mean": json.dumps(DEFAULT_MEAN),
         "std": json.dumps(DEFAULT_STD),
     }
@@ -340,7 +349,10 @@ def config_from_metadata(metadata):
         raise ValueError(f"not a {FORMAT_NAME} file "
                          f"(format {metadata.get('format')!r})")
     classes = json.loads(metadata.get("classes", "null"))
+    palette = json.loads(metadata.get("palette", "null"))
     return UnetConfig(
+        class_names=classes,
+        palette=palette if palette and classes and len(palette) == len(classes) else None,
         depth=int(metadata["depth"]),
         base=int(metadata["base"]),
         in_channels=int(metadata.get("in_channels", "3")),

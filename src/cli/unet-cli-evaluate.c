@@ -40,7 +40,42 @@ typedef struct
   guint       n_evaluated;
   guint       n_bad;
   guint       n_missing;
+  /* two-class data: the adapted Rand error of class 1's regions, summed over the images */
+  double      rand_sum;
+  guint       rand_images;
 } EvaluateRun;
+
+/* The mean adapted Rand error over the images, or NAN (not two classes, no regions). */
+static double
+mean_rand_error (const EvaluateRun *run)
+{
+  return run->rand_images > 0 ? run->rand_sum / run->rand_images : NAN;
+}
+
+/* The ISBI 2012 challenge's measure for two-class data: class 1's connected regions (cells
+ * between membranes) in truth and prediction, compared by the foreground-restricted adapted
+ * Rand error. */
+static void
+add_rand_error (EvaluateRun   *run,
+                const guint8  *truth,
+                const guint8  *prediction,
+                int            width,
+                int            height)
+{
+  size_t n = (size_t) width * height;
+  g_autofree guint32 *truth_regions = g_new (guint32, n);
+  g_autofree guint32 *predicted_regions = g_new (guint32, n);
+  double error;
+
+  unet_label_regions (truth, width, height, 1, truth_regions);
+  unet_label_regions (prediction, width, height, 1, predicted_regions);
+  error = unet_adapted_rand_error (truth_regions, predicted_regions, n, NULL, NULL);
+  if (!isnan (error))
+    {
+      run->rand_sum += error;
+      run->rand_images++;
+    }
+}
 
 static void
 add_number_or_null (JsonBuilder *builder,
@@ -104,6 +139,11 @@ print_json (const EvaluateRun   *run,
   add_number_or_null (builder, unet_confusion_pixel_accuracy (confusion));
   json_builder_set_member_name (builder, "mean_class_accuracy");
   add_number_or_null (builder, unet_confusion_mean_class_accuracy (confusion));
+
+  json_builder_set_member_name (builder, "adapted_rand_error");
+  add_number_or_null (builder, mean_rand_error (run));
+  json_builder_set_member_name (builder, "adapted_rand_images");
+  json_builder_add_int_value (builder, run->rand_images);
 
   json_builder_set_member_name (builder, "per_class_iou");
   json_builder_begin_object (builder);
@@ -204,6 +244,9 @@ print_table (const EvaluateRun   *run,
   printf ("\n%-20s", "mean class accuracy");
   print_percent (unet_confusion_mean_class_accuracy (confusion));
   printf ("\n");
+  if (run->rand_images > 0)
+    printf ("%-20s%9.4f  (regions of “%s”, ISBI 2012 foreground-restricted; mean over %u "
+            "images)\n", "adapted Rand error", mean_rand_error (run), names[1], run->rand_images);
 
   /* The matrix only over the classes that occur, or 21 columns would not fit a terminal. */
   for (size_t i = 0; i < (size_t) K * K; i++)
@@ -339,6 +382,8 @@ run_evaluate (const EvaluateOptions *options)
                  ? UNET_EXIT_USAGE : UNET_EXIT_FAILURE;
         }
       unet_confusion_add (confusion, sample->labels, prediction, plane);
+      if (K == 2)
+        add_rand_error (&run, sample->labels, prediction, sample->width, sample->height);
       run.n_evaluated++;
     }
   g_clear_pointer (&progress, unet_cli_progress_free);

@@ -176,3 +176,125 @@ unet_argmax (uint8_t     *classes,
       classes[i] = (uint8_t) best;
     }
 }
+
+guint32
+unet_label_regions (const uint8_t *classes,
+                    int            width,
+                    int            height,
+                    uint8_t        cls,
+                    guint32       *labels)
+{
+  size_t n = (size_t) width * height;
+  g_autofree size_t *stack = NULL;
+  guint32 regions = 0;
+
+  g_return_val_if_fail (classes != NULL && labels != NULL, 0);
+
+  memset (labels, 0, n * sizeof *labels);
+  stack = g_new (size_t, n);
+  for (size_t seed = 0; seed < n; seed++)
+    {
+      size_t top = 0;
+
+      if (classes[seed] != cls || labels[seed] != 0)
+        continue;
+      labels[seed] = ++regions;
+      stack[top++] = seed;
+      while (top > 0)
+        {
+          size_t i = stack[--top];
+          int x = (int) (i % width), y = (int) (i / width);
+          size_t neighbours[4];
+          int k = 0;
+
+          if (x > 0)
+            neighbours[k++] = i - 1;
+          if (x + 1 < width)
+            neighbours[k++] = i + 1;
+          if (y > 0)
+            neighbours[k++] = i - width;
+          if (y + 1 < height)
+            neighbours[k++] = i + width;
+          for (int j = 0; j < k; j++)
+            if (classes[neighbours[j]] == cls && labels[neighbours[j]] == 0)
+              {
+                labels[neighbours[j]] = regions;
+                stack[top++] = neighbours[j];
+              }
+        }
+    }
+  return regions;
+}
+
+/* Σ c(c - 1) over the counts of a table */
+static double
+sum_pairs (GHashTable *counts)
+{
+  GHashTableIter iter;
+  gpointer value;
+  double sum = 0.0;
+
+  g_hash_table_iter_init (&iter, counts);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      double c = (double) *(guint64 *) value;
+
+      sum += c * (c - 1.0);
+    }
+  return sum;
+}
+
+static void
+count (GHashTable *counts,
+       guint64     key)
+{
+  guint64 *value = g_hash_table_lookup (counts, &key);
+
+  if (value == NULL)
+    {
+      guint64 *stored = g_new (guint64, 2);
+
+      stored[0] = key;
+      stored[1] = 0;
+      g_hash_table_insert (counts, stored, stored + 1);
+      value = stored + 1;
+    }
+  (*value)++;
+}
+
+double
+unet_adapted_rand_error (const guint32 *truth,
+                         const guint32 *prediction,
+                         size_t         n,
+                         double        *precision,
+                         double        *recall)
+{
+  g_autoptr(GHashTable) joint = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  g_autoptr(GHashTable) rows = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  g_autoptr(GHashTable) columns = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                                         NULL);
+  double p_ij, a, b, p, r;
+
+  g_return_val_if_fail (truth != NULL && prediction != NULL, NAN);
+
+  for (size_t i = 0; i < n; i++)
+    {
+      if (truth[i] == 0)
+        continue;
+      count (joint, ((guint64) truth[i] << 32) | prediction[i]);
+      count (rows, truth[i]);
+      count (columns, prediction[i]);
+    }
+  p_ij = sum_pairs (joint);
+  a = sum_pairs (rows);
+  b = sum_pairs (columns);
+  if (a <= 0.0 || b <= 0.0)
+    return NAN;
+  p = p_ij / b;
+  r = p_ij / a;
+  if (precision != NULL)
+    *precision = p;
+  if (recall != NULL)
+    *recall = r;
+  return p + r > 0.0 ? 1.0 - 2.0 * p * r / (p + r) : 1.0;
+}

@@ -49,6 +49,28 @@ void           unet_argmax               (uint8_t             *classes,
                                           const float         *scores,
                                           UnetShape            shape);
 
+/* The 4-connected regions of the pixels of class `cls` in classes[height,width]: labels[i] is
+ * 1..N for them, 0 elsewhere. Returns N. */
+guint32        unet_label_regions        (const uint8_t       *classes,
+                                          int                  width,
+                                          int                  height,
+                                          uint8_t              cls,
+                                          guint32             *labels);
+
+/* The ISBI 2012 challenge's foreground-restricted Rand scoring (Arganda-Carreras et al. 2015;
+ * scikit-image's adapted_rand_error): over the pixels whose truth segment is not 0, with n_ij
+ * the pixels in truth segment i and predicted segment j (predicted 0 is a segment like any
+ * other), a_i and b_j the sums of the rows and columns,
+ *   precision = Σ n_ij(n_ij - 1) / Σ b_j(b_j - 1),  recall = Σ n_ij(n_ij - 1) / Σ a_i(a_i - 1),
+ * and the error is 1 - 2·precision·recall / (precision + recall): 0 when the segmentations
+ * agree, near 1 when everything is merged or split. NAN when the truth has no segment pixels,
+ * or no pixel pair. The precision and recall may be NULL. */
+double         unet_adapted_rand_error   (const guint32       *truth,
+                                          const guint32       *prediction,
+                                          size_t               n,
+                                          double              *precision,
+                                          double              *recall);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (UnetConfusion, unet_confusion_free)
 
 G_END_DECLS

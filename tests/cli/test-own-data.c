@@ -108,6 +108,16 @@ test_binary_end_to_end (void)
   g_assert_no_error (error);
   g_assert_nonnull (strstr (run.out, "\"membrane\""));
   g_assert_nonnull (strstr (run.out, "\"cell\""));
+  {
+    JsonObject *result = json_node_get_object (json_parser_get_root (parser));
+    JsonNode *rand_error = json_object_get_member (result, "adapted_rand_error");
+
+    /* two classes: the ISBI measure of the cells' regions, over the val images that have any */
+    g_assert_nonnull (rand_error);
+    g_assert_cmpint (json_object_get_int_member (result, "adapted_rand_images"), >=, 1);
+    g_assert_cmpfloat (json_node_get_double (rand_error), >=, 0.0);
+    g_assert_cmpfloat (json_node_get_double (rand_error), <=, 1.0);
+  }
   run_clear (&run);
 
   run_unet (&run, "predict", "--model", model_path, "-o", out, "--threads", "1", "-q", image,

@@ -321,6 +321,51 @@ test_argmax_random (void)
     g_assert_cmpuint (hist[k], >, 0);
 }
 
+/* The adapted Rand error worked out by hand, and the regions it is computed on. */
+static void
+test_adapted_rand (void)
+{
+  /* two truth cells, predicted as one: n_11 = n_21 = 2, a = (2, 2), b = (4);
+   * Σ n(n-1) = 4, Σ a(a-1) = 4, Σ b(b-1) = 12: precision 1/3, recall 1, F 1/2 */
+  const guint32 truth[6] = { 1, 1, 2, 2, 0, 0 };
+  const guint32 merged[6] = { 5, 5, 5, 5, 7, 8 };
+  const guint32 same[6] = { 3, 3, 9, 9, 0, 0 };
+  /* split: one truth cell of 4 predicted as 2 + 2 (and the background as 0): recall 1/3 */
+  const guint32 one[4] = { 1, 1, 1, 1 };
+  const guint32 halves[4] = { 1, 1, 2, 2 };
+  const guint32 none[3] = { 0, 0, 0 };
+  double precision, recall;
+  const guint8 classes[4 * 3] = {
+    1, 1, 0, 1,
+    0, 255, 0, 1,
+    1, 0, 1, 1,
+  };
+  guint32 labels[12];
+
+  g_assert_cmpfloat_with_epsilon (unet_adapted_rand_error (truth, merged, 6, &precision, &recall),
+                                  0.5, 1e-12);
+  g_assert_cmpfloat_with_epsilon (precision, 1.0 / 3.0, 1e-12);
+  g_assert_cmpfloat_with_epsilon (recall, 1.0, 1e-12);
+  g_assert_cmpfloat (unet_adapted_rand_error (truth, same, 6, NULL, NULL), ==, 0.0);
+  g_assert_cmpfloat_with_epsilon (unet_adapted_rand_error (one, halves, 4, &precision, &recall),
+                                  0.5, 1e-12);
+  g_assert_cmpfloat_with_epsilon (recall, 1.0 / 3.0, 1e-12);
+  g_assert_true (isnan (unet_adapted_rand_error (none, none, 3, NULL, NULL)));
+
+  /* regions of class 1, 4-connected: the corner pair, the right column with the bottom pair
+   * joined to it, the lone bottom-left pixel */
+  g_assert_cmpuint (unet_label_regions (classes, 4, 3, 1, labels), ==, 3);
+  g_assert_cmpuint (labels[0], ==, labels[1]);
+  g_assert_cmpuint (labels[3], ==, labels[7]);
+  g_assert_cmpuint (labels[7], ==, labels[11]);
+  g_assert_cmpuint (labels[10], ==, labels[11]);
+  g_assert_cmpuint (labels[8], !=, labels[0]);
+  g_assert_cmpuint (labels[8], !=, labels[3]);
+  g_assert_cmpuint (labels[0], !=, labels[3]);
+  g_assert_cmpuint (labels[2], ==, 0);
+  g_assert_cmpuint (labels[5], ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -336,6 +381,8 @@ main (int   argc,
   g_test_add_func ("/metrics/confusion/large", test_confusion_large);
   g_test_add_func ("/metrics/argmax/by-hand", test_argmax);
   g_test_add_func ("/metrics/argmax/random", test_argmax_random);
+
+  g_test_add_func ("/metrics/adapted-rand", test_adapted_rand);
 
   return g_test_run ();
 }
