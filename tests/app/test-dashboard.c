@@ -23,6 +23,7 @@ typedef struct
   StudioDashboard *dashboard;
   char            *tmp_dir;
   char            *voc_root;       /* the VOCdevkit the runs use */
+  int              n_classes;      /* the dataset's */
 
   /* what the worker reported */
   gint64           last_step;
@@ -103,6 +104,7 @@ fixture_setup (Fixture       *f,
 
   f->tmp_dir = g_dir_make_tmp ("test-dashboard-XXXXXX", &error);
   g_assert_no_error (error);
+  f->n_classes = VOC_N_CLASSES;
 
   f->worker = studio_worker_new ();
   f->settings = g_settings_new (APPLICATION_ID);
@@ -408,7 +410,64 @@ check_plots (Fixture *f)
   g_assert_cmpuint (n_points (f, STUDIO_DASHBOARD_PLOT_LOSS), ==, f->last_step);
   g_assert_cmpuint (n_points (f, STUDIO_DASHBOARD_PLOT_MIOU), ==, f->n_evaluated);
   if (f->n_evaluated > 0)
-    g_assert_cmpuint (studio_plot_get_n_bars (bars), ==, VOC_N_CLASSES);
+    g_assert_cmpuint (studio_plot_get_n_bars (bars), ==, f->n_classes);
+}
+
+/* A user's own two classes: binary masks (0 and 255), "membrane" and "cell" in classes.txt.
+ * The dashboard trains a two-class model, its bars are the two classes, and the model it
+ * ends with carries their names. */
+static void
+test_two_classes (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_auto(UnetTrainOptions) o = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UnetModel) model = NULL;
+  g_autofree char *root = g_build_filename (f->tmp_dir, "em", NULL);
+  g_autofree char *images = g_build_filename (root, "images", NULL);
+  g_autofree char *masks = g_build_filename (root, "masks", NULL);
+  g_autofree char *classes = g_build_filename (root, "classes.txt", NULL);
+  const char *const names[] = { "membrane", "cell", NULL };
+
+  g_assert_cmpint (g_mkdir_with_parents (images, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (masks, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (classes, "membrane\ncell\n", -1, &error));
+  for (int n = 0; n < 5; n++)
+    {
+      g_autoptr(GdkPixbuf) image = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 64, 64);
+      g_autoptr(GdkPixbuf) mask = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 64, 64);
+      g_autofree char *name = g_strdup_printf ("slice%d.png", n);
+      g_autofree char *image_path = g_build_filename (images, name, NULL);
+      g_autofree char *mask_path = g_build_filename (masks, name, NULL);
+      g_autoptr(GdkPixbuf) cell_image = NULL, cell_mask = NULL;
+
+      gdk_pixbuf_fill (image, 0x303030ff);
+      gdk_pixbuf_fill (mask, 0x000000ff);
+      cell_image = gdk_pixbuf_new_subpixbuf (image, 4 * n, 8, 24, 30);
+      cell_mask = gdk_pixbuf_new_subpixbuf (mask, 4 * n, 8, 24, 30);
+      gdk_pixbuf_fill (cell_image, 0xc0c0c0ff);
+      gdk_pixbuf_fill (cell_mask, 0xffffffff);
+      g_assert_true (gdk_pixbuf_save (image, image_path, "png", &error, NULL));
+      g_assert_true (gdk_pixbuf_save (mask, mask_path, "png", &error, NULL));
+      g_assert_no_error (error);
+    }
+
+  tiny_options (f, &o, "two-classes", 4);
+  g_free (o.dataset);
+  o.dataset = g_strdup (root);
+  f->n_classes = 2;
+  studio_dashboard_set_options (f->dashboard, &o);
+  f->run_going = TRUE;
+  g_assert_true (studio_dashboard_start (f->dashboard, &error));
+  g_assert_no_error (error);
+  g_assert_true (wait_until (f, has_ended, 120));
+  g_assert_cmpuint (f->n_evaluated, >=, 1);
+  check_plots (f);
+  g_assert_nonnull (f->ended_model);
+  model = unet_model_load (f->ended_model, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (unet_model_get_config (model)->classes, ==, 2);
+  g_assert_cmpstrv (unet_model_get_class_names (model), names);
 }
 
 /* Start, pause, continue, stop, resume the stopped run from its folder, finish. */
@@ -518,6 +577,8 @@ main (int   argc,
               fixture_teardown);
   g_test_add ("/dashboard/memory", Fixture, NULL, fixture_setup, test_memory, fixture_teardown);
   g_test_add ("/dashboard/run", Fixture, NULL, fixture_setup, test_run, fixture_teardown);
+  g_test_add ("/dashboard/two-classes", Fixture, NULL, fixture_setup, test_two_classes,
+              fixture_teardown);
 
   return g_test_run ();
 }
