@@ -71,6 +71,21 @@ parse_value (const char *text,
   return TRUE;
 }
 
+/* "FIRST-LAST", both values, FIRST < LAST */
+static gboolean
+parse_range (const char *text,
+             guint      *first,
+             guint      *last)
+{
+  const char *dash = strchr (text, '-');
+  g_autofree char *head = NULL;
+
+  if (dash == NULL)
+    return FALSE;
+  head = g_strndup (text, dash - text);
+  return parse_value (head, first) && parse_value (dash + 1, last) && *first < *last;
+}
+
 static const char *
 class_label (VocClasses *self,
              guint       cls)
@@ -154,7 +169,7 @@ parse_listed (Parser     *parser,
   for (char **t = tokens; *t; t++)
     {
       guint8 rgb[3];
-      guint value;
+      guint value, last;
 
       if (**t == '\0')
         continue;
@@ -169,11 +184,18 @@ parse_listed (Parser     *parser,
           if (!claim_value (parser, value, cls, line, error))
             return FALSE;
         }
+      else if (parse_range (*t, &value, &last))
+        {
+          /* instance-label masks (1, 2, 3, … one number per object) as one class */
+          for (guint v = value; v <= last; v++)
+            if (!claim_value (parser, v, cls, line, error))
+              return FALSE;
+        }
       else
         {
           g_set_error (error, VOC_ERROR, VOC_ERROR_CORRUPT,
-                       "%s:%u: “%s” is neither a mask value (0–65535) nor a colour (#rrggbb)",
-                       parser->display, line, *t);
+                       "%s:%u: “%s” is neither a mask value (0–65535), a range of them "
+                       "(1-65535) nor a colour (#rrggbb)", parser->display, line, *t);
           return FALSE;
         }
     }
@@ -534,6 +556,14 @@ read_values (const VocClasses  *self,
                          "list; add it after a class's “=” (e.g. “%s = %u”) or to the void "
                          "line (“void = %u”)", display, (int) (i % width), (int) (i / width),
                          v, example, v, v);
+          else if (self->n_classes == 2)
+            /* two classes and a value above 1: most likely one number per object */
+            g_set_error (error, VOC_ERROR, VOC_ERROR_INVALID_VALUE,
+                         "%s: pixel (%d, %d) has the value %u, which is not a class (0–1) or "
+                         "255 (void); if the masks number their objects, say in classes.txt "
+                         "that every number is “%s”: “%s = 1-65535”; if only %u stands for "
+                         "a class, “%s = %u”, or “void = %u”", display, (int) (i % width),
+                         (int) (i / width), v, example, example, v, example, v, v);
           else
             g_set_error (error, VOC_ERROR, VOC_ERROR_INVALID_VALUE,
                          "%s: pixel (%d, %d) has the value %u, which is not a class (0–%d) or "
@@ -700,36 +730,51 @@ voc_classes_describe_reading (const VocClasses *self,
       break;
     case VOC_MASK_READ_LISTED:
     case VOC_MASK_READ_COLOUR:
-      g_string_append (text, reading == VOC_MASK_READ_LISTED ? "values as classes.txt lists them: "
-                                                             : "colours: ");
-      for (int c = 0; c <= self->n_classes; c++)
+      {
+        g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+
+        g_string_append (text, reading == VOC_MASK_READ_LISTED
+                               ? "values as classes.txt lists them: " : "colours: ");
+        for (int c = 0; c <= self->n_classes; c++)
+          {
+            guint cls = c == self->n_classes ? VOID_CLASS : (guint) c;
+            GString *part = g_string_new (NULL);
+
+            if (reading == VOC_MASK_READ_LISTED)
+              {
+                /* runs of values as ranges: "1-65535" for numbered objects */
+                for (guint v = 0; v < N_VALUES; v++)
+                  if (self->value_class[v] == cls)
+                    {
+                      guint end = v;
+
+                      while (end + 1 < N_VALUES && self->value_class[end + 1] == cls)
+                        end++;
+                      g_string_append_printf (part, end > v + 1 ? "%s%u-%u" : "%s%u",
+                                              part->len ? " " : "", v, end);
+                      if (end == v + 1)
+                        g_string_append_printf (part, " %u", end);
+                      v = end;
+                    }
+              }
+            else if (cls != VOID_CLASS)
+              g_string_append_printf (part, "#%02x%02x%02x", self->palette[3 * cls],
+                                      self->palette[3 * cls + 1], self->palette[3 * cls + 2]);
+            if (part->len > 0)
+              {
+                g_string_append_printf (part, " %s", class_label ((VocClasses *) self, cls));
+                g_ptr_array_add (parts, g_string_free (part, FALSE));
+              }
+            else
+              g_string_free (part, TRUE);
+          }
+        g_ptr_array_add (parts, NULL);
         {
-          guint cls = c == self->n_classes ? VOID_CLASS : (guint) c;
-          gboolean first = TRUE;
+          g_autofree char *joined = g_strjoinv (", ", (char **) parts->pdata);
 
-          if (reading == VOC_MASK_READ_LISTED)
-            {
-              for (guint v = 0; v < N_VALUES; v++)
-                if (self->value_class[v] == cls)
-                  {
-                    g_string_append_printf (text, "%s%u", first ? "" : " ", v);
-                    first = FALSE;
-                  }
-            }
-          else
-            {
-              const guint8 *rgb = cls == VOID_CLASS ? NULL : self->palette + 3 * cls;
-
-              if (rgb != NULL)
-                {
-                  g_string_append_printf (text, "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
-                  first = FALSE;
-                }
-            }
-          if (!first)
-            g_string_append_printf (text, " %s%s", class_label ((VocClasses *) self, cls),
-                                    c < self->n_classes ? ", " : "");
+          g_string_append (text, joined);
         }
+      }
       break;
     default:
       g_assert_not_reached ();

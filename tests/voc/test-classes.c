@@ -183,8 +183,10 @@ test_parse (void)
   listed = voc_classes_describe_reading (classes, VOC_MASK_READ_LISTED);
   g_assert_cmpstr (listed, ==, "values as classes.txt lists them: 0 membrane, 255 cell, 128 void");
 
-  assert_parse_error ("a\nb = 1 x\n", "c/classes.txt:2: “x” is neither a mask value (0–65535) "
-                      "nor a colour (#rrggbb)");
+  assert_parse_error ("a\nb = 1 x\n", "c/classes.txt:2: “x” is neither a mask value (0–65535), "
+                      "a range of them (1-65535) nor a colour (#rrggbb)");
+  assert_parse_error ("a\nb = 5-3\n", "“5-3” is neither a mask value");
+  assert_parse_error ("a = 0-10\nb = 10-20\n", "c/classes.txt:2: value 10 already stands for “a”");
   assert_parse_error ("a = 3\nb = 3\n", "c/classes.txt:2: value 3 already stands for “a” "
                       "(line 1)");
   assert_parse_error ("a = 1\nb\n", "c/classes.txt:2: “b” stands for the value 1, its index, "
@@ -279,8 +281,23 @@ test_binary (Fixture       *f,
   g_assert_error (error, VOC_ERROR, VOC_ERROR_INVALID_VALUE);
   g_assert_cmpstr (error->message, ==,
                    "cells/masks/a.png: pixel (2, 0) has the value 64, which is not a class (0–1) "
-                   "or 255 (void); if it stands for a class, say so in classes.txt, e.g. "
+                   "or 255 (void); if the masks number their objects, say in classes.txt that "
+                   "every number is “cell”: “cell = 1-65535”; if only 64 stands for a class, "
                    "“cell = 64”, or “void = 64”");
+  g_clear_error (&error);
+
+  /* … which reads instance-label masks (one number per cell) as the two classes */
+  labels = load_labels (f, "membrane\ncell = 1-65535\n", "a", &reading, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (reading, ==, VOC_MASK_READ_LISTED);
+  g_assert_cmpmem (labels, 6, "\0\0\1\1\0\0", 6);
+  {
+    static const char text[] = "membrane\ncell = 1-65535\n";
+    g_autoptr(VocClasses) classes = voc_classes_parse (text, strlen (text), "c", NULL);
+    g_autofree char *described = voc_classes_describe_reading (classes, VOC_MASK_READ_LISTED);
+
+    g_assert_cmpstr (described, ==, "values as classes.txt lists them: 0 membrane, 1-65535 cell");
+  }
 }
 
 static void
