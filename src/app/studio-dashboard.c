@@ -943,7 +943,7 @@ apply_options (StudioDashboard        *self,
   gtk_spin_button_set_value (self->momentum_spin, options->momentum);
   gtk_spin_button_set_value (self->weight_decay_spin, options->weight_decay);
   gtk_spin_button_set_value (self->seed_spin, (double) options->seed);
-  gtk_spin_button_set_value (self->val_every_spin, MAX (options->val_every, 1));
+  gtk_spin_button_set_value (self->val_every_spin, MAX (options->val_every, 0));
 
   gtk_switch_set_active (self->weighted_switch, options->weighted_loss);
   adw_expander_row_set_enable_expansion (self->augment_row, options->augment);
@@ -1872,6 +1872,40 @@ studio_dashboard_finalize (GObject *object)
   G_OBJECT_CLASS (studio_dashboard_parent_class)->finalize (object);
 }
 
+/* The validation interval's 0 reads "Automatic" (UNET_VAL_EVERY_AUTO). */
+static gboolean
+on_val_every_output (GtkSpinButton *spin)
+{
+  int value = gtk_spin_button_get_value_as_int (spin);
+  g_autofree char *text = value == UNET_VAL_EVERY_AUTO
+                          ? g_strdup (_("Automatic"))
+                          : g_strdup_printf ("%d", value);
+
+  if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (spin)), text) != 0)
+    gtk_editable_set_text (GTK_EDITABLE (spin), text);
+  return TRUE;
+}
+
+static int
+on_val_every_input (GtkSpinButton *spin,
+                    double        *value)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (spin));
+  char *end = NULL;
+  gint64 number;
+
+  if (g_utf8_collate (text, _("Automatic")) == 0)
+    {
+      *value = UNET_VAL_EVERY_AUTO;
+      return TRUE;
+    }
+  number = g_ascii_strtoll (text, &end, 10);
+  if (end == text || *end != '\0')
+    return GTK_INPUT_ERROR;
+  *value = (double) number;
+  return TRUE;
+}
+
 static void
 studio_dashboard_class_init (StudioDashboardClass *klass)
 {
@@ -1914,6 +1948,8 @@ studio_dashboard_class_init (StudioDashboardClass *klass)
   gtk_widget_class_bind_template_child (widget_class, StudioDashboard, val_split_row);
   gtk_widget_class_bind_template_child (widget_class, StudioDashboard, val_split_model);
   gtk_widget_class_bind_template_child (widget_class, StudioDashboard, val_every_spin);
+  gtk_widget_class_bind_template_callback (widget_class, on_val_every_output);
+  gtk_widget_class_bind_template_callback (widget_class, on_val_every_input);
   gtk_widget_class_bind_template_child (widget_class, StudioDashboard, skip_bad_switch);
   gtk_widget_class_bind_template_child (widget_class, StudioDashboard, start_from_row);
   gtk_widget_class_bind_template_child (widget_class, StudioDashboard, init_row);

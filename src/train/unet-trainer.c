@@ -49,6 +49,7 @@ struct _UnetTrainer
   gint64              step;
   gint64              total_steps;
   gint64              steps_per_epoch;
+  gint64              val_interval;   /* steps between validations (options.val_every epochs) */
   double              best_miou;
 
   float              *batch_input;
@@ -108,7 +109,7 @@ unet_train_options_init_default (UnetTrainOptions *options)
   options->w0 = VOC_WEIGHT_W0;
   options->sigma = VOC_WEIGHT_SIGMA;
   options->seed = 1;
-  options->val_every = 1;
+  options->val_every = UNET_VAL_EVERY_AUTO;
 }
 
 void
@@ -531,11 +532,11 @@ check_options (const UnetTrainOptions  *o,
                    o->max_classes, o->model.classes - 1);
       return FALSE;
     }
-  if (o->val_every < 1)
+  if (o->val_every < 0)
     {
       g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
-                   "Validation interval %d is out of range: it must be at least 1 epoch",
-                   o->val_every);
+                   "Validation interval %d is out of range: it must be at least 1 epoch (or "
+                   "0, automatic)", o->val_every);
       return FALSE;
     }
   if (o->warmup_steps < 0 || o->checkpoint_every < 0 || o->threads < 0)
@@ -735,6 +736,15 @@ compute_lengths (UnetTrainer *self)
 
   self->steps_per_epoch = MAX (((gint64) self->train_ids->len + o->batch - 1) / o->batch, 1);
   self->total_steps = o->steps > 0 ? o->steps : o->epochs * self->steps_per_epoch;
+  /* Automatic: whole epochs, at least UNET_VAL_MIN_STEPS steps apart. On a small dataset an
+   * epoch is a few steps, and validating (with the batch-norm estimate before it) after each
+   * took more time than the training itself. */
+  if (o->val_every > 0)
+    self->val_interval = self->steps_per_epoch * o->val_every;
+  else
+    self->val_interval = self->steps_per_epoch *
+                         MAX ((UNET_VAL_MIN_STEPS + self->steps_per_epoch - 1) /
+                              self->steps_per_epoch, 1);
   unet_schedule_init (&self->schedule, o->schedule, o->lr, self->total_steps);
   self->schedule.warmup_steps = o->warmup_steps;
 }
@@ -1707,8 +1717,7 @@ unet_trainer_step (UnetTrainer  *self,
   event.eta_seconds = (self->total_steps - self->step) * o->batch / MAX (self->images_per_s, 1e-9);
   emit (self, &event);
 
-  epoch_end = (self->step % (self->steps_per_epoch * o->val_every) == 0 ||
-               self->step == self->total_steps);
+  epoch_end = (self->step % self->val_interval == 0 || self->step == self->total_steps);
   if (epoch_end && !unet_trainer_validate (self, error))
     return FALSE;
 

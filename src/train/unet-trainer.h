@@ -15,6 +15,10 @@
 
 G_BEGIN_DECLS
 
+/* UnetTrainOptions.val_every: choose by the dataset's size (the default) */
+#define UNET_VAL_EVERY_AUTO 0
+#define UNET_VAL_MIN_STEPS  100
+
 /* Everything a training run is made of. A run's options are stored in its checkpoints, so
  * `--resume` needs nothing but the run's folder. */
 typedef struct
@@ -68,7 +72,10 @@ typedef struct
                                         * the machine shared by its ranks there) */
   char              *output_dir;
   gint64             checkpoint_every; /* steps; 0 = only at the end and when stopped */
-  int                val_every;        /* validate every this many epochs (and at the end); 1 */
+  int                val_every;        /* validate every this many epochs (and at the end);
+                                        * UNET_VAL_EVERY_AUTO: every epoch on a dataset of
+                                        * UNET_VAL_MIN_STEPS steps an epoch or more, else every
+                                        * few epochs, at least that many steps apart */
 } UnetTrainOptions;
 
 void      unet_train_options_init_default (UnetTrainOptions       *options);

@@ -1211,7 +1211,7 @@ test_plot_training_run (void)
   /* 20 usable images in batches of 2: an epoch is 10 steps, validated at 10 and at the end */
   run_unet (&run, "train", "--dataset", root, "-o", output, "--skip-bad", "--padding", "same",
             "--depth", "2", "--base", "4", "--tile", "64", "--batch", "2", "--steps", "12",
-            "--threads", "2", NULL);
+            "--val-every", "1", "--threads", "2", NULL);
   g_assert_cmpint (run.status, ==, 0);
   run_clear (&run);
 

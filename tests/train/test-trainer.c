@@ -373,6 +373,7 @@ test_learns (void)
   o.batch = 4;
   o.lr = 0.1;
   o.augment_options.elastic_sigma = 0.0;
+  o.val_every = 1;
   trainer = unet_trainer_new (&o, &error);
   g_assert_no_error (error);
   unet_trainer_set_event_func (trainer, count_event, &seen);
@@ -396,6 +397,26 @@ test_learns (void)
   g_assert_true (unet_trainer_run (trainer, &error));
   g_assert_cmpint (seen.n_evaluated, ==, 5);
   g_assert_cmpint (seen.n_finished, ==, 1);
+
+  /* automatic (the default): epochs of 2 steps, validations at least 100 steps apart, so in
+   * 30 steps only the last one */
+  {
+    Seen automatic = { 0 };
+    g_autofree char *other = g_strconcat (output, "-auto", NULL);
+
+    g_clear_pointer (&trainer, unet_trainer_free);
+    g_free (o.output_dir);
+    o.output_dir = g_strdup (other);
+    o.val_every = UNET_VAL_EVERY_AUTO;
+    trainer = unet_trainer_new (&o, &error);
+    g_assert_no_error (error);
+    unet_trainer_set_event_func (trainer, count_event, &automatic);
+    g_assert_true (unet_trainer_run (trainer, &error));
+    g_assert_cmpint (automatic.n_progress, ==, 30);
+    g_assert_cmpint (automatic.n_evaluated, ==, 1);
+    remove_tree (other);
+    o.val_every = 3;
+  }
   g_test_message ("mean loss of the first 10 steps %.3f, of the last 10 %.3f; final val mIoU %.3f",
                   seen.first_losses / 10, seen.last_losses / 10, seen.last_miou);
   g_assert_cmpfloat (seen.last_losses, <, 0.7 * seen.first_losses);
