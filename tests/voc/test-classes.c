@@ -149,6 +149,24 @@ load_labels (Fixture         *f,
   return g_steal_pointer (&sample->labels);
 }
 
+/* Reads `id`'s mask with classes_txt: read as `expected`, its first row `first_row`. */
+static void
+assert_read_as (Fixture        *f,
+                const char     *classes_txt,
+                const char     *id,
+                VocMaskReading  expected,
+                const char     *first_row)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *labels = NULL;
+  VocMaskReading reading;
+
+  labels = load_labels (f, classes_txt, id, &reading, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (reading, ==, expected);
+  g_assert_cmpmem (labels, SIDE, first_row, SIDE);
+}
+
 /* --- classes.txt -------------------------------------------------------------------------- */
 
 static void
@@ -219,29 +237,17 @@ test_binary (Fixture       *f,
 
   fill_values (values, "001100", 255);
   write_png (a, values, NULL, 8);
-  labels = load_labels (f, "membrane\ncell\n", "a", &reading, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (reading, ==, VOC_MASK_READ_BINARY);
-  g_assert_cmpmem (labels, 6, "\0\0\1\1\0\0", 6);
-  g_clear_pointer (&labels, g_free);
+  assert_read_as (f, "membrane\ncell\n", "a", VOC_MASK_READ_BINARY, "\0\0\1\1\0\0");
 
   /* 0/1 in a 1-bit PNG, as PIL saves a mode "1" image */
   fill_values (values, "011000", 1);
   write_png (a, values, NULL, 1);
-  labels = load_labels (f, "membrane\ncell\n", "a", &reading, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (reading, ==, VOC_MASK_READ_INDEX);
-  g_assert_cmpmem (labels, 6, "\0\1\1\0\0\0", 6);
-  g_clear_pointer (&labels, g_free);
+  assert_read_as (f, "membrane\ncell\n", "a", VOC_MASK_READ_INDEX, "\0\1\1\0\0\0");
 
   /* a third class: 255 is void again, and a binary reading is never guessed */
   fill_values (values, "001100", 255);
   write_png (a, values, NULL, 8);
-  labels = load_labels (f, "membrane\ncell\nother\n", "a", &reading, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (reading, ==, VOC_MASK_READ_INDEX);
-  g_assert_cmpmem (labels, 6, "\0\0\xff\xff\0\0", 6);
-  g_clear_pointer (&labels, g_free);
+  assert_read_as (f, "membrane\ncell\nother\n", "a", VOC_MASK_READ_INDEX, "\0\0\xff\xff\0\0");
 
   /* one dataset, two conventions: a (0/255) then b (0/1 with 255 void) */
   fill_values (values, "011005", 51);
@@ -267,11 +273,7 @@ test_binary (Fixture       *f,
     g_clear_error (&error);
   }
   /* … which classes.txt settles */
-  labels = load_labels (f, "membrane\ncell\nvoid = 255\n", "b", &reading, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (reading, ==, VOC_MASK_READ_LISTED);
-  g_assert_cmpmem (labels, 6, "\0\1\1\0\0\xff", 6);
-  g_clear_pointer (&labels, g_free);
+  assert_read_as (f, "membrane\ncell\nvoid = 255\n", "b", VOC_MASK_READ_LISTED, "\0\1\1\0\0\xff");
 
   /* a value that is no class: the file, the pixel, the value and the line to add */
   fill_values (values, "001200", 64);
@@ -287,10 +289,7 @@ test_binary (Fixture       *f,
   g_clear_error (&error);
 
   /* … which reads instance-label masks (one number per cell) as the two classes */
-  labels = load_labels (f, "membrane\ncell = 1-65535\n", "a", &reading, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (reading, ==, VOC_MASK_READ_LISTED);
-  g_assert_cmpmem (labels, 6, "\0\0\1\1\0\0", 6);
+  assert_read_as (f, "membrane\ncell = 1-65535\n", "a", VOC_MASK_READ_LISTED, "\0\0\1\1\0\0");
   {
     static const char text[] = "membrane\ncell = 1-65535\n";
     g_autoptr(VocClasses) classes = voc_classes_parse (text, strlen (text), "c", NULL);
@@ -315,11 +314,7 @@ test_listed (Fixture       *f,
   for (int i = 0; i < SIDE * SIDE; i++)
     values[i] = (guint16[]) { 0, 128, 255 }[values[i]];
   write_png (a, values, NULL, 8);
-  labels = load_labels (f, "membrane = 0\ncell = 255\nvoid = 128\n", "a", &reading, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (reading, ==, VOC_MASK_READ_LISTED);
-  g_assert_cmpmem (labels, 6, "\0\xff\1\1\xff\0", 6);
-  g_clear_pointer (&labels, g_free);
+  assert_read_as (f, "membrane = 0\ncell = 255\nvoid = 128\n", "a", VOC_MASK_READ_LISTED, "\0\xff\1\1\xff\0");
 
   labels = load_labels (f, "membrane = 0\ncell = 255\n", "a", &reading, &error);
   g_assert_null (labels);
@@ -342,11 +337,7 @@ test_sixteen_bit (Fixture       *f,
 
   fill_values (values, "012210", 1);
   write_png (a, values, NULL, 16);
-  labels = load_labels (f, "background\ncell\nborder\n", "a", &reading, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (reading, ==, VOC_MASK_READ_INDEX);
-  g_assert_cmpmem (labels, 6, "\0\1\2\2\1\0", 6);
-  g_clear_pointer (&labels, g_free);
+  assert_read_as (f, "background\ncell\nborder\n", "a", VOC_MASK_READ_INDEX, "\0\1\2\2\1\0");
 
   values[3] = 1000;
   write_png (a, values, NULL, 16);
@@ -376,11 +367,7 @@ test_colour (Fixture       *f,
   for (int i = 0; i < SIDE * SIDE; i++)
     memcpy (rgb + 3 * i, colours[(i % SIDE) % 4], 3);
   write_png (a, NULL, rgb, 8);
-  labels = load_labels (f, classes_txt, "a", &reading, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (reading, ==, VOC_MASK_READ_COLOUR);
-  g_assert_cmpmem (labels, 6, "\0\1\2\xff\0\1", 6);
-  g_clear_pointer (&labels, g_free);
+  assert_read_as (f, classes_txt, "a", VOC_MASK_READ_COLOUR, "\0\1\2\xff\0\1");
 
   rgb[3 * 4] = 7;
   write_png (a, NULL, rgb, 8);
@@ -407,8 +394,6 @@ test_folders_and_tiff (Fixture       *f,
   g_autofree char *tiff = g_build_filename (label, "b_mask.tif", NULL);
   g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, SIDE, SIDE);
   g_autoptr(GError) error = NULL;
-  g_autofree guint8 *labels = NULL;
-  VocMaskReading reading;
 
   g_assert_cmpint (g_rename (f->masks, label), ==, 0);
   gdk_pixbuf_fill (pixbuf, 0x000000ff);
@@ -422,10 +407,7 @@ test_folders_and_tiff (Fixture       *f,
       g_test_skip ("GdkPixbuf cannot write TIFF here");
       return;
     }
-  labels = load_labels (f, "background\ncell\n", "b", &reading, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (reading, ==, VOC_MASK_READ_BINARY);
-  g_assert_cmpmem (labels, 6, "\1\1\0\0\0\0", 6);
+  assert_read_as (f, "background\ncell\n", "b", VOC_MASK_READ_BINARY, "\1\1\0\0\0\0");
 }
 
 int
