@@ -27,6 +27,11 @@ typedef struct
   /* the pace after the first step (which also fills the sample cache) */
   gint64    first_step, last_step;
   gint64    first_time, last_time;
+  /* --time-limit: the run stops, with its checkpoint, after this much wall clock */
+  UnetTrainer *trainer;
+  gint64    start_time;
+  double    time_limit_minutes;
+  gboolean  time_up;
 } Progress;
 
 static UnetTrainer *running_trainer;
@@ -88,6 +93,13 @@ on_event (const UnetTrainEvent *event,
         }
       progress->last_step = event->step;
       progress->last_time = g_get_monotonic_time ();
+      if (progress->time_limit_minutes > 0 && !progress->time_up &&
+          progress->last_time - progress->start_time >=
+          progress->time_limit_minutes * 60 * G_USEC_PER_SEC)
+        {
+          progress->time_up = TRUE;
+          unet_trainer_request_stop (progress->trainer);
+        }
       format_duration (eta, sizeof eta, event->eta_seconds);
       if (progress->terminal)
         {
@@ -199,7 +211,7 @@ unet_cli_train (int    argc,
   gboolean no_augment = FALSE, no_elastic = FALSE, no_rotation = FALSE, no_flip = FALSE;
   gboolean no_color = FALSE, no_validation = FALSE;
   gboolean distributed = FALSE, no_overlap = FALSE;
-  double dropout = -1.0, mpi_timeout = 120.0;
+  double dropout = -1.0, mpi_timeout = 120.0, time_limit = 0.0;
   int max_classes = G_MININT;
   gboolean no_bn_estimate = FALSE;
   gint64 seed = -1, epochs = 0, steps = 0;
@@ -212,6 +224,7 @@ unet_cli_train (int    argc,
   {
     GOptionEntry entries[] = {
       { "dataset", 0, 0, G_OPTION_ARG_FILENAME, &dataset, "VOCdevkit, VOC2007 or plain dataset folder", "DIR" },
+      { "time-limit", 0, 0, G_OPTION_ARG_DOUBLE, &time_limit, "Stop after this many minutes of wall clock, with a checkpoint to --resume from (exit 0)", "MINUTES" },
       { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Folder for checkpoints, models and logs", "DIR" },
       { "resume", 0, 0, G_OPTION_ARG_FILENAME, &resume, "Continue the run saved in DIR with its own options (--steps or --epochs may extend it)", "DIR" },
       { "init", 0, 0, G_OPTION_ARG_FILENAME, &init, "Start from the weights (and architecture) of this model or checkpoint; its input scale gives way to --input-scale", "FILE" },
@@ -435,6 +448,14 @@ unet_cli_train (int    argc,
                  size, o->batch, o->batch / size, o->batch / size + 1);
     }
 
+  if (!(time_limit >= 0.0 && time_limit <= 1e6))
+    {
+      unet_cli_error ("train", "--time-limit must be a number of minutes, 0 (none) or more");
+      return UNET_EXIT_USAGE;
+    }
+  progress.trainer = trainer;
+  progress.start_time = g_get_monotonic_time ();
+  progress.time_limit_minutes = time_limit;
   progress.terminal = isatty (fileno (stderr));
   progress.line_every = MAX (unet_trainer_get_total_steps (trainer) / 100, 1);
   progress.last_line_step = unet_trainer_get_step (trainer);
@@ -450,7 +471,17 @@ unet_cli_train (int    argc,
     signal (SIGUSR1, on_stop_signal);
 
   status = UNET_EXIT_OK;
-  if (!unet_trainer_run (trainer, &error))
+  if (!unet_trainer_run (trainer, &error) && progress.time_up &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      /* the stop the user asked for by --time-limit: the run is saved, nothing failed */
+      end_line (&progress);
+      if (rank == 0)
+        fprintf (stderr, "unet train: the time limit (%g min) ended the run after step %"
+                 G_GINT64_FORMAT "; continue it with --resume %s\n", time_limit,
+                 unet_trainer_get_step (trainer), unet_trainer_get_options (trainer)->output_dir);
+    }
+  else if (error != NULL)
     {
       end_line (&progress);
       /* A failure only this rank knows of leaves the others waiting for it: tell them and end

@@ -181,6 +181,35 @@ test_info_warnings (void)
   voc_test_rm_rf (dir);
 }
 
+/* "Train for 10 minutes": --time-limit stops the run with its checkpoint and exit 0. */
+static void
+test_time_limit (void)
+{
+  g_autofree char *dir = voc_test_tmpdir ();
+  g_autofree char *data = make_binary_dataset (dir, "membrane\ncell\n");
+  g_autofree char *run_dir = g_build_filename (dir, "run", NULL);
+  g_autofree char *checkpoint = g_build_filename (run_dir, "last.safetensors", NULL);
+  g_autofree char *expected = g_strdup_printf ("; continue it with --resume %s\n", run_dir);
+  g_auto(Run) run = { 0 };
+  gint64 start = g_get_monotonic_time ();
+
+  run_unet (&run, "train", "--dataset", data, "-o", run_dir, SMALL, "--steps", "1000000",
+            "--time-limit", "0.02", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.err, "unet train: the time limit (0.02 min) ended the run after "
+                                     "step "));
+  g_assert_nonnull (strstr (run.err, expected));
+  g_assert_true (g_file_test (checkpoint, G_FILE_TEST_IS_REGULAR));
+  /* 1.2 s, and the step, validation and checkpoint under way */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 60 * G_USEC_PER_SEC);
+  run_clear (&run);
+
+  run_unet (&run, "train", "--resume", run_dir, "--time-limit", "-1", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "--time-limit must be a number of minutes"));
+  voc_test_rm_rf (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -189,6 +218,7 @@ main (int    argc,
 
   g_test_add_func ("/cli/own-data/binary", test_binary_end_to_end);
   g_test_add_func ("/cli/own-data/info-warnings", test_info_warnings);
+  g_test_add_func ("/cli/own-data/time-limit", test_time_limit);
 
   return g_test_run ();
 }
