@@ -263,6 +263,23 @@ make_voc_subset (Fixture *f)
 }
 
 /* The form starts at the laptop defaults and gives back what it was given. */
+/* Whether a spin button below root shows `text`. */
+static gboolean
+has_spin_showing (GtkWidget  *root,
+                  const char *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_SPIN_BUTTON (child) &&
+          g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (child)), text) == 0)
+        return TRUE;
+      if (has_spin_showing (child, text))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 test_options (Fixture       *f,
               gconstpointer  data)
@@ -315,6 +332,16 @@ test_options (Fixture       *f,
   g_assert_cmpfloat (read.augment_options.elastic_sigma, ==, 4.0);
   g_assert_cmpuint (read.seed, ==, 42);
   g_assert_cmpint (read.val_every, ==, 3);
+
+  /* the automatic validation interval, the default, reads "Automatic" and comes back as 0 */
+  {
+    g_auto(UnetTrainOptions) automatic = { 0 };
+    given.val_every = UNET_VAL_EVERY_AUTO;
+    studio_dashboard_set_options (f->dashboard, &given);
+    studio_dashboard_get_options (f->dashboard, &automatic);
+    g_assert_cmpint (automatic.val_every, ==, UNET_VAL_EVERY_AUTO);
+    g_assert_true (has_spin_showing (GTK_WIDGET (f->dashboard), "Automatic"));
+  }
 }
 
 static void
