@@ -302,6 +302,12 @@ unet_cli_train (int    argc,
       unet_cli_error ("train", "unexpected argument “%s”", argv[1]);
       return UNET_EXIT_USAGE;
     }
+  /* before anything is opened or created */
+  if (!(time_limit >= 0.0 && time_limit <= 1e6))
+    {
+      unet_cli_error ("train", "--time-limit must be a number of minutes, 0 (none) or more");
+      return UNET_EXIT_USAGE;
+    }
   if (threads < -1 || !(mpi_timeout > 0.0) || bucket_kb < 1 || bucket_kb > 1024 * 1024)
     {
       unet_cli_error ("train", "--threads, --mpi-timeout and --mpi-bucket-kb must be positive");
@@ -448,11 +454,6 @@ unet_cli_train (int    argc,
                  size, o->batch, o->batch / size, o->batch / size + 1);
     }
 
-  if (!(time_limit >= 0.0 && time_limit <= 1e6))
-    {
-      unet_cli_error ("train", "--time-limit must be a number of minutes, 0 (none) or more");
-      return UNET_EXIT_USAGE;
-    }
   progress.trainer = trainer;
   progress.start_time = g_get_monotonic_time ();
   progress.time_limit_minutes = time_limit;

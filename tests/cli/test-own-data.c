@@ -50,7 +50,8 @@ make_binary_dataset (const char *dir,
         for (int x = 0; x < SIDE; x++)
           {
             gboolean cell = (x - cx) * (x - cx) + (y - cy) * (y - cy) < r * r;
-            guint8 *p = gdk_pixbuf_get_pixels (image) + y * gdk_pixbuf_get_rowstride (image) + 3 * x;
+            guint8 *p = gdk_pixbuf_get_pixels (image) + y * gdk_pixbuf_get_rowstride (image)
+                        + 3 * x;
             guint8 *m = gdk_pixbuf_get_pixels (mask) + y * gdk_pixbuf_get_rowstride (mask) + 3 * x;
 
             p[0] = p[1] = p[2] = (cell ? 170 : 60) + g_rand_int_range (rand, 0, 40);
@@ -135,9 +136,9 @@ test_binary_end_to_end (void)
   run_unet (&run, "train", "--resume", run_dir, "--steps", "6", NULL);
   g_assert_cmpint (run.status, !=, 0);
   g_assert_nonnull (strstr (run.err, "The run has 2 classes but the dataset "));
-  g_assert_nonnull (strstr (run.err, "has 3 classes (membrane, cell, mitochondrion); its classes.txt has "
-                                     "changed since the run started: restore it, or start a "
-                                     "new run\n"));
+  g_assert_nonnull (strstr (run.err, "has 3 classes (membrane, cell, mitochondrion); its "
+                                     "classes.txt has changed since the run started: restore "
+                                     "it, or start a new run\n"));
   run_clear (&run);
 
   /* a model of other classes is no start for this data */
@@ -207,6 +208,16 @@ test_time_limit (void)
   run_unet (&run, "train", "--resume", run_dir, "--time-limit", "-1", NULL);
   g_assert_cmpint (run.status, ==, 2);
   g_assert_nonnull (strstr (run.err, "--time-limit must be a number of minutes"));
+  run_clear (&run);
+
+  /* refused before anything is created */
+  {
+    g_autofree char *other = g_build_filename (dir, "other", NULL);
+
+    run_unet (&run, "train", "--dataset", data, "-o", other, SMALL, "--time-limit", "-1", NULL);
+    g_assert_cmpint (run.status, ==, 2);
+    g_assert_false (g_file_test (other, G_FILE_TEST_EXISTS));
+  }
   voc_test_rm_rf (dir);
 }
 
