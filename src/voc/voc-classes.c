@@ -577,19 +577,26 @@ read_values (const VocClasses  *self,
   return g_steal_pointer (&labels);
 }
 
+static gboolean
+is_all_grey (const VocRawMask *raw)
+{
+  size_t n = (size_t) raw->width * raw->height;
+
+  for (size_t i = 0; i < n; i++)
+    if (raw->rgb[3 * i] != raw->rgb[3 * i + 1] || raw->rgb[3 * i] != raw->rgb[3 * i + 2])
+      return FALSE;
+  return TRUE;
+}
+
 static guint8 *
 read_colours (const VocClasses  *self,
               const VocRawMask  *raw,
-              gboolean          *all_grey,
               GError           **error)
 {
   size_t n = (size_t) raw->width * raw->height;
   g_autofree guint8 *labels = g_malloc (n);
   guint last_rgb = G_MAXUINT, last_class = 0;
 
-  *all_grey = TRUE;
-  for (size_t i = 0; i < n; i++)
-    *all_grey &= raw->rgb[3 * i] == raw->rgb[3 * i + 1] && raw->rgb[3 * i] == raw->rgb[3 * i + 2];
   for (size_t i = 0; i < n; i++)
     {
       const guint8 *p = raw->rgb + 3 * i;
@@ -601,14 +608,13 @@ read_colours (const VocClasses  *self,
 
           if (found == NULL)
             {
-              if (error != NULL)
-                g_set_error (error, VOC_ERROR, VOC_ERROR_INVALID_VALUE,
-                             "pixel (%d, %d) has the colour #%02x%02x%02x, which is no class's "
-                             "colour in classes.txt; give it to a class (e.g. “%s = "
-                             "#%02x%02x%02x”) or to void (“void = #%02x%02x%02x”)",
-                             (int) (i % raw->width), (int) (i / raw->width), p[0], p[1], p[2],
-                             self->names[self->n_classes - 1], p[0], p[1], p[2], p[0], p[1],
-                             p[2]);
+              g_set_error (error, VOC_ERROR, VOC_ERROR_INVALID_VALUE,
+                           "pixel (%d, %d) has the colour #%02x%02x%02x, which is no class's "
+                           "colour in classes.txt; give it to a class (e.g. “%s = "
+                           "#%02x%02x%02x”) or to void (“void = #%02x%02x%02x”)",
+                           (int) (i % raw->width), (int) (i / raw->width), p[0], p[1], p[2],
+                           self->names[self->n_classes - 1], p[0], p[1], p[2], p[0], p[1],
+                           p[2]);
               return NULL;
             }
           last_rgb = rgb;
@@ -637,17 +643,17 @@ voc_classes_read_mask (const VocClasses  *self,
     {
       g_autoptr(GError) colour_error = NULL;
       g_autofree guint16 *grey = NULL;
-      gboolean all_grey;
       size_t n = (size_t) raw->width * raw->height;
       VocRawMask as_grey = *raw;
 
-      labels = read_colours (self, raw, &all_grey, &colour_error);
+      labels = read_colours (self, raw, &colour_error);
       if (labels != NULL)
         {
-          how = VOC_MASK_READ_COLOUR;
-          goto done;
+          if (reading != NULL)
+            *reading = VOC_MASK_READ_COLOUR;
+          return labels;
         }
-      if (!all_grey)
+      if (!is_all_grey (raw))
         {
           g_set_error (error, VOC_ERROR, VOC_ERROR_INVALID_VALUE, "%s: %s", display,
                        colour_error->message);
@@ -670,10 +676,7 @@ voc_classes_read_mask (const VocClasses  *self,
     how = self->listed ? VOC_MASK_READ_LISTED : VOC_MASK_READ_INDEX;
   labels = read_values (self, raw->values, raw->width, raw->height, how == VOC_MASK_READ_BINARY,
                         display, error);
-  if (labels == NULL)
-    return NULL;
-done:
-  if (reading != NULL)
+  if (labels != NULL && reading != NULL)
     *reading = how;
   return labels;
 }

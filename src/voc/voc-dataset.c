@@ -253,6 +253,15 @@ list_folder (VocDataset  *self,
   return g_steal_pointer (&files);
 }
 
+/* An image file's id: its name without the last extension. */
+static char *
+file_id (const char *file)
+{
+  const char *dot = strrchr (file, '.');
+
+  return dot ? g_strndup (file, dot - file) : g_strdup (file);
+}
+
 /* A mask file's id: its name without the extension and without a suffix that mask folders
  * often add to the image's name ("cell_07_mask.png" is the mask of "cell_07.tif"). */
 static char *
@@ -261,8 +270,7 @@ mask_id (const char *file,
 {
   static const char *const suffixes[] = { "_mask", "-mask", "_masks", "_label", "-label",
                                           "_labels", "_gt", "_seg", "_segmentation" };
-  const char *dot = strrchr (file, '.');
-  g_autofree char *id = dot ? g_strndup (file, dot - file) : g_strdup (file);
+  g_autofree char *id = file_id (file);
 
   if (g_hash_table_contains (images, id))
     return g_steal_pointer (&id);
@@ -295,16 +303,8 @@ scan_plain_folder (VocDataset  *self,
   for (guint i = 0; i < files->len; i++)
     {
       const char *file = g_ptr_array_index (files, i);
-      g_autofree char *id = NULL;
+      g_autofree char *id = images != NULL ? mask_id (file, images) : file_id (file);
 
-      if (images != NULL)
-        id = mask_id (file, images);
-      else
-        {
-          const char *dot = strrchr (file, '.');
-
-          id = dot ? g_strndup (file, dot - file) : g_strdup (file);
-        }
       if (!id_is_valid (id))
         continue;
       if (g_hash_table_contains (found, id))
@@ -358,6 +358,7 @@ voc_dataset_open (const char  *root,
 {
   g_autoptr(VocDataset) self = NULL;
   g_autofree char *display = NULL;
+  const char *images_dir, *masks_dir;
   char *voc;
 
   g_return_val_if_fail (root != NULL, NULL);
@@ -381,12 +382,13 @@ voc_dataset_open (const char  *root,
       self->root = voc;
       self->classes = voc_classes_new_voc ();
     }
-  else if (find_child (root, image_folders) && find_child (root, mask_folders))
+  else if ((images_dir = find_child (root, image_folders)) != NULL &&
+           (masks_dir = find_child (root, mask_folders)) != NULL)
     {
       self->layout = VOC_LAYOUT_PLAIN;
       self->root = g_strdup (root);
-      self->images_dir = g_strdup (find_child (root, image_folders));
-      self->masks_dir = g_strdup (find_child (root, mask_folders));
+      self->images_dir = g_strdup (images_dir);
+      self->masks_dir = g_strdup (masks_dir);
     }
   else
     {

@@ -376,6 +376,36 @@ voc_image_load_rgb (const char  *path,
   return _voc_image_load_rgb_named (path, display, width, height, error);
 }
 
+/* A decoded image's pixels copied as packed 8-bit RGB [height,width,3], alpha dropped; NULL with
+ * an error when there is no memory for them. */
+static guint8 *
+pack_rgb8 (GdkPixbuf   *pixbuf,
+           const char  *display,
+           GError     **error)
+{
+  int w = gdk_pixbuf_get_width (pixbuf), h = gdk_pixbuf_get_height (pixbuf);
+  int n_channels = gdk_pixbuf_get_n_channels (pixbuf);
+  int rowstride = gdk_pixbuf_get_rowstride (pixbuf);
+  const guint8 *pixels = gdk_pixbuf_read_pixels (pixbuf);
+  guint8 *packed = g_try_malloc ((size_t) 3 * w * h);
+
+  if (packed == NULL)
+    {
+      g_set_error (error, VOC_ERROR, VOC_ERROR_TOO_LARGE, "%s: out of memory for %d×%d pixels",
+                   display, w, h);
+      return NULL;
+    }
+  for (int y = 0; y < h; y++)
+    {
+      const guint8 *row = pixels + (size_t) y * rowstride;
+      guint8 *dst = packed + (size_t) y * w * 3;
+
+      for (int x = 0; x < w; x++, row += n_channels)
+        memcpy (dst + 3 * x, row, 3);
+    }
+  return packed;
+}
+
 GBytes *
 voc_image_load_rgb8 (const char  *path,
                      int         *width,
@@ -384,7 +414,6 @@ voc_image_load_rgb8 (const char  *path,
 {
   g_autofree char *display = NULL;
   g_autoptr(GdkPixbuf) pixbuf = NULL;
-  const guint8 *pixels;
   guint8 *packed;
   int w, h, n_channels, rowstride;
 
@@ -409,27 +438,8 @@ voc_image_load_rgb8 (const char  *path,
   if (n_channels == 3 && rowstride == 3 * w)
     return gdk_pixbuf_read_pixel_bytes (pixbuf);
 
-  packed = g_try_malloc ((size_t) 3 * w * h);
-  if (packed == NULL)
-    {
-      g_set_error (error, VOC_ERROR, VOC_ERROR_TOO_LARGE, "%s: out of memory for %d×%d pixels",
-                   display, w, h);
-      return NULL;
-    }
-  pixels = gdk_pixbuf_read_pixels (pixbuf);
-  for (int y = 0; y < h; y++)
-    {
-      const guint8 *row = pixels + (size_t) y * rowstride;
-      guint8 *dst = packed + (size_t) y * w * 3;
-
-      for (int x = 0; x < w; x++, row += n_channels)
-        {
-          dst[3 * x] = row[0];
-          dst[3 * x + 1] = row[1];
-          dst[3 * x + 2] = row[2];
-        }
-    }
-  return g_bytes_new_take (packed, (size_t) 3 * w * h);
+  packed = pack_rgb8 (pixbuf, display, error);
+  return packed ? g_bytes_new_take (packed, (size_t) 3 * w * h) : NULL;
 }
 
 /* --- libpng plumbing --------------------------------------------------------------------- */
@@ -684,32 +694,13 @@ _voc_mask_load_raw_named (const char  *path,
   /* TIFF, BMP, GIF, …: what GdkPixbuf reads, as 8-bit RGB */
   {
     g_autoptr(GdkPixbuf) pixbuf = load_pixbuf (path, display, error);
-    const guint8 *pixels;
-    int n_channels, rowstride;
 
     if (pixbuf == NULL)
       return FALSE;
     raw->width = gdk_pixbuf_get_width (pixbuf);
     raw->height = gdk_pixbuf_get_height (pixbuf);
-    n_channels = gdk_pixbuf_get_n_channels (pixbuf);
-    rowstride = gdk_pixbuf_get_rowstride (pixbuf);
-    raw->rgb = g_try_malloc ((size_t) 3 * raw->width * raw->height);
-    if (raw->rgb == NULL)
-      {
-        g_set_error (error, VOC_ERROR, VOC_ERROR_TOO_LARGE, "%s: out of memory for %d×%d pixels",
-                     display, raw->width, raw->height);
-        return FALSE;
-      }
-    pixels = gdk_pixbuf_read_pixels (pixbuf);
-    for (int y = 0; y < raw->height; y++)
-      {
-        const guint8 *row = pixels + (size_t) y * rowstride;
-        guint8 *dst = raw->rgb + (size_t) y * raw->width * 3;
-
-        for (int x = 0; x < raw->width; x++, row += n_channels)
-          memcpy (dst + 3 * x, row, 3);
-      }
-    return TRUE;
+    raw->rgb = pack_rgb8 (pixbuf, display, error);
+    return raw->rgb != NULL;
   }
 }
 

@@ -204,7 +204,8 @@ test_parse (void)
   assert_parse_error ("a\nb = 1 x\n", "c/classes.txt:2: “x” is neither a mask value (0–65535), "
                       "a range of them (1-65535) nor a colour (#rrggbb)");
   assert_parse_error ("a\nb = 5-3\n", "“5-3” is neither a mask value");
-  assert_parse_error ("a = 0-10\nb = 10-20\n", "c/classes.txt:2: value 10 already stands for “a”");
+  assert_parse_error ("a = 0-10\nb = 10-20\n",
+                      "c/classes.txt:2: value 10 already stands for “a”");
   assert_parse_error ("a = 3\nb = 3\n", "c/classes.txt:2: value 3 already stands for “a” "
                       "(line 1)");
   assert_parse_error ("a = 1\nb\n", "c/classes.txt:2: “b” stands for the value 1, its index, "
@@ -314,7 +315,8 @@ test_listed (Fixture       *f,
   for (int i = 0; i < SIDE * SIDE; i++)
     values[i] = (guint16[]) { 0, 128, 255 }[values[i]];
   write_png (a, values, NULL, 8);
-  assert_read_as (f, "membrane = 0\ncell = 255\nvoid = 128\n", "a", VOC_MASK_READ_LISTED, "\0\xff\1\1\xff\0");
+  assert_read_as (f, "membrane = 0\ncell = 255\nvoid = 128\n", "a", VOC_MASK_READ_LISTED,
+                  "\0\xff\1\1\xff\0");
 
   labels = load_labels (f, "membrane = 0\ncell = 255\n", "a", &reading, &error);
   g_assert_null (labels);
