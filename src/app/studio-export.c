@@ -39,14 +39,19 @@ full_palette (const guint8 *palette,
 gboolean
 studio_export_mask (StudioSegmentation  *segmentation,
                     const char          *path,
+                    const guint8        *palette,
                     GError             **error)
 {
+  guint8 colours[768];
+
   g_return_val_if_fail (STUDIO_IS_SEGMENTATION (segmentation), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
-  return voc_mask_save_png (path, studio_segmentation_get_classes (segmentation),
-                            studio_segmentation_get_width (segmentation),
-                            studio_segmentation_get_height (segmentation), error);
+  full_palette (palette, studio_segmentation_get_n_classes (segmentation), colours);
+  return voc_mask_save_png_with_palette (path, studio_segmentation_get_classes (segmentation),
+                                         studio_segmentation_get_width (segmentation),
+                                         studio_segmentation_get_height (segmentation),
+                                         colours, error);
 }
 
 gboolean
@@ -175,7 +180,7 @@ studio_export_segmentation (StudioSegmentation  *segmentation,
       g_autofree char *name = g_strconcat (stem, ".png", NULL);
       g_autofree char *path = g_build_filename (out_dir, name, NULL);
 
-      if (!studio_export_mask (segmentation, path, error))
+      if (!studio_export_mask (segmentation, path, palette, error))
         return FALSE;
     }
   if (flags & STUDIO_EXPORT_OVERLAY)

@@ -22,10 +22,12 @@ typedef enum
 /* Every file is written atomically (a temporary file, then a rename), so an existing file is
  * either replaced whole or left as it was. palette is n_classes × 3 bytes. */
 
-/* The class of every pixel as its value, with the PASCAL VOC colormap as the PNG's palette (as
- * SegmentationClass/ in VOCdevkit): tools read the indices, viewers show the colours. */
+/* The class of every pixel as its value, with the model's class colours as the PNG's palette
+ * (VOC's for a VOC model, as SegmentationClass/ in VOCdevkit): tools read the indices, viewers
+ * show the colours. */
 gboolean studio_export_mask          (StudioSegmentation  *segmentation,
                                       const char          *path,
+                                      const guint8        *palette,
                                       GError             **error);
 gboolean studio_export_overlay       (StudioSegmentation  *segmentation,
                                       const char          *path,

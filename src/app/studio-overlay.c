@@ -61,8 +61,9 @@ studio_overlay_render (StudioSegmentation       *segmentation,
         {
           guint8 t = truth[i];
 
-          /* background stays clear; void (255) shows in VOC's cream so people see the borders */
-          if (t == 0 || (t < n_classes && !style->visible[t]))
+          /* black classes (VOC's background) stay clear; void (255) shows in VOC's cream so
+           * people see the borders */
+          if (t < n_classes && (!style->visible[t] || voc_colour_is_clear (style->palette + t * 3)))
             continue;
           memcpy (rgba + i * 4, t < n_classes ? style->palette + t * 3
                                               : voc_colormap_table () + t * 3, 3);
@@ -109,7 +110,7 @@ studio_overlay_render (StudioSegmentation       *segmentation,
         {
           guint8 c = classes[i];
 
-          if (c == 0 || c >= n_classes || !style->visible[c])
+          if (c >= n_classes || !style->visible[c] || voc_colour_is_clear (style->palette + c * 3))
             continue;
           memcpy (rgba + i * 4, style->palette + c * 3, 3);
           rgba[i * 4 + 3] = 255;

@@ -22,5 +22,7 @@ gboolean studio_viewer_is_drawing_overlay          (StudioViewer *self);
  * tests set 0 to draw every overlay on a thread. */
 void     studio_viewer_set_sync_overlay_max_pixels (StudioViewer *self,
                                                     gsize         max_pixels);
+/* The colours the overlay, the legend and the exports use: the model's, under the user's. */
+const guint8 *studio_viewer_get_palette            (StudioViewer *self);
 
 G_END_DECLS

@@ -953,6 +953,14 @@ studio_viewer_set_view_mode (StudioViewer   *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIEW_MODE]);
 }
 
+const guint8 *
+studio_viewer_get_palette (StudioViewer *self)
+{
+  g_return_val_if_fail (STUDIO_IS_VIEWER (self), NULL);
+
+  return self->palette;
+}
+
 StudioSegmentation *
 studio_viewer_get_segmentation (StudioViewer *self)
 {
@@ -1207,8 +1215,8 @@ on_export_response (GtkNativeDialog *dialog,
   switch (data->kind)
     {
     case STUDIO_EXPORT_KIND_MASK:
-      ok = studio_export_mask (data->segmentation, path, &error);
-      message = g_strdup (_("Saved the class mask: each pixel’s value is its class number, shown in the PASCAL VOC colours"));
+      ok = studio_export_mask (data->segmentation, path, self->palette, &error);
+      message = g_strdup (_("Saved the class mask: each pixel’s value is its class number, shown in the class colours"));
       break;
     case STUDIO_EXPORT_KIND_OVERLAY:
       ok = studio_export_overlay (data->segmentation, path, self->palette,
@@ -1288,7 +1296,7 @@ studio_viewer_export (StudioViewer     *self,
     {
     case STUDIO_EXPORT_KIND_MASK:
       /* Users of other tools open index masks and see black: say what the file holds. */
-      title = _("Export Class Mask — pixel values are class numbers (0 = background), coloured with the VOC palette");
+      title = _("Export Class Mask — pixel values are class numbers, coloured with the class colours");
       name = g_strconcat (stem, ".png", NULL);
       gtk_file_filter_set_name (filter, _("Palette PNG, value = class number"));
       gtk_file_filter_add_suffix (filter, "png");

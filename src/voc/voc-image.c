@@ -957,7 +957,7 @@ blend (float        value,
 {
   float v = CLAMP (value, 0.0f, 1.0f) * 255.0f;
 
-  if (k != 0 && k != VOC_VOID)
+  if (k != VOC_VOID && !voc_colour_is_clear (colour))
     v = (1.0f - a) * v + a * colour[c];
   return (guint8) (v + 0.5f);
 }

@@ -418,44 +418,71 @@ test_viewer_overlay_thread (void)
 
 /* A plain folder of the user's own: masks of 0 and 255 (binary), which the truth view shows as
  * the two classes, not as class 0 and void. */
-static void
-test_viewer_binary_truth (void)
+/* A plain folder of two 32×32 grey slices whose binary masks (0 and 255) hold a 16×16 cell in
+ * the middle, with classes.txt naming membrane and cell. */
+static char *
+write_binary_folder (void)
 {
-  StudioViewer *viewer = get_viewer ();
-  g_autofree char *dir = g_build_filename (tmp_dir, "binary", NULL);
+  char *dir = g_build_filename (tmp_dir, "binary", NULL);
   g_autofree char *images = g_build_filename (dir, "images", NULL);
   g_autofree char *masks = g_build_filename (dir, "masks", NULL);
-  g_autofree char *image_path = g_build_filename (images, "slice.png", NULL);
-  g_autofree char *mask_path = g_build_filename (masks, "slice.png", NULL);
   g_autofree char *classes_path = g_build_filename (dir, "classes.txt", NULL);
-  g_autofree char *image2_path = g_build_filename (images, "slice2.png", NULL);
-  g_autofree char *mask2_path = g_build_filename (masks, "slice2.png", NULL);
   g_autoptr(GdkPixbuf) image = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 32, 32);
   g_autoptr(GdkPixbuf) mask = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 32, 32);
+  g_autoptr(GdkPixbuf) cell = NULL;
   g_autoptr(GError) error = NULL;
-  StudioSegmentation *segmentation;
-  const guint8 *truth;
-  guint counts[256] = { 0 };
 
   g_assert_cmpint (g_mkdir_with_parents (images, 0755), ==, 0);
   g_assert_cmpint (g_mkdir_with_parents (masks, 0755), ==, 0);
   g_assert_true (g_file_set_contents (classes_path, "membrane\ncell\n", -1, &error));
   gdk_pixbuf_fill (image, 0x404040ff);
   gdk_pixbuf_fill (mask, 0x000000ff);
-  {
-    g_autoptr(GdkPixbuf) cell = gdk_pixbuf_new_subpixbuf (mask, 8, 8, 16, 16);
-
-    gdk_pixbuf_fill (cell, 0xffffffff);
-  }
+  cell = gdk_pixbuf_new_subpixbuf (mask, 8, 8, 16, 16);
+  gdk_pixbuf_fill (cell, 0xffffffff);
   /* two images: a plain folder's val split takes a fifth, and at least one of two */
-  g_assert_true (gdk_pixbuf_save (image, image_path, "png", &error, NULL));
-  g_assert_true (gdk_pixbuf_save (mask, mask_path, "png", &error, NULL));
-  g_assert_true (gdk_pixbuf_save (image, image2_path, "png", &error, NULL));
-  g_assert_true (gdk_pixbuf_save (mask, mask2_path, "png", &error, NULL));
-  g_assert_no_error (error);
+  for (int i = 0; i < 2; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("slice%d.png", i);
+      g_autofree char *image_path = g_build_filename (images, name, NULL);
+      g_autofree char *mask_path = g_build_filename (masks, name, NULL);
+
+      g_assert_true (gdk_pixbuf_save (image, image_path, "png", &error, NULL));
+      g_assert_true (gdk_pixbuf_save (mask, mask_path, "png", &error, NULL));
+      g_assert_no_error (error);
+    }
+  return dir;
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_remove (child);
+    }
+  g_rmdir (path);
+}
+
+/* The truth masks of a plain folder with binary masks read as its two classes. */
+static void
+test_viewer_binary_truth (void)
+{
+  StudioViewer *viewer = get_viewer ();
+  g_autofree char *dir = write_binary_folder ();
+  g_autoptr(GError) error = NULL;
+  StudioSegmentation *segmentation;
+  const guint8 *truth;
+  guint counts[256] = { 0 };
 
   studio_viewer_open_dataset (viewer, dir, NULL, &error);
-  g_assert_no_error (error);
   g_assert_no_error (error);
   segmentation = wait_for_segmentation (viewer);
   truth = studio_segmentation_get_truth (segmentation);
@@ -467,14 +494,164 @@ test_viewer_binary_truth (void)
   g_assert_cmpuint (counts[255], ==, 0);
   g_assert_true (studio_viewer_open_dataset (viewer, voc_root (), "val", &error));
   g_assert_no_error (error);
-  g_remove (image_path);
-  g_remove (mask_path);
-  g_remove (image2_path);
-  g_remove (mask2_path);
-  g_remove (classes_path);
-  g_rmdir (images);
-  g_rmdir (masks);
-  g_rmdir (dir);
+  remove_tree (dir);
+}
+
+static gboolean model_loaded;
+
+static void
+on_model_loaded (StudioWorker *worker)
+{
+  model_loaded = TRUE;
+}
+
+static void
+load_model (const char *path)
+{
+  StudioWorker *worker = studio_application_get_worker (app);
+  gulong id = g_signal_connect (worker, "model-loaded", G_CALLBACK (on_model_loaded), NULL);
+
+  model_loaded = FALSE;
+  studio_worker_load_model (worker, path);
+  g_assert_true (studio_test_wait_for (&model_loaded, 60));
+  g_signal_handler_disconnect (worker, id);
+}
+
+/* A model with the user's two classes, names and colours: the overlay, the hover text, the
+ * legend and every export use them, never VOC's. */
+static void
+test_viewer_two_class_model (void)
+{
+  StudioViewer *viewer = get_viewer ();
+  StudioImageView *view = STUDIO_IMAGE_VIEW (studio_test_find_child (GTK_WIDGET (viewer), STUDIO_TYPE_IMAGE_VIEW));
+  GtkWidget *hover = find_by_css_class (GTK_WIDGET (viewer), "hover-label");
+  const char *const names[] = { "membrane", "cell", NULL };
+  const guint8 colours[6] = { 250, 20, 200, 30, 220, 90 };
+  g_autofree char *dir = write_binary_folder ();
+  g_autofree char *model_path = g_build_filename (tmp_dir, "two-classes.safetensors", NULL);
+  g_autofree char *out = g_build_filename (tmp_dir, "two-class-export", NULL);
+  g_autofree char *legend_png = g_build_filename (out, "legend.png", NULL);
+  g_autofree char *stem = NULL, *mask_path = NULL, *overlay_path = NULL;
+  g_autoptr(UnetModel) model = NULL;
+  g_autoptr(GdkPixbuf) mask_pixbuf = NULL, overlay_pixbuf = NULL, legend_pixbuf = NULL;
+  StudioLegend *legend = STUDIO_LEGEND (studio_test_find_child (GTK_WIDGET (viewer), STUDIO_TYPE_LEGEND));
+  g_autoptr(GError) error = NULL;
+  StudioSegmentation *segmentation;
+  const guint8 *classes, *palette;
+  const guint64 *counts;
+  UnetConfig config;
+  int n_class_masks = 0;
+
+  unet_config_init_default (&config);
+  config.depth = 2;
+  config.base = 8;
+  config.classes = 2;
+  config.padding = UNET_PADDING_SAME;
+  config.dropout = 0.0f;
+  model = unet_model_new (&config, &error);
+  g_assert_no_error (error);
+  unet_model_init_weights (model, 11);
+  unet_model_set_classes (model, names, colours);
+  g_assert_true (unet_model_save (model, model_path, &error));
+  g_assert_no_error (error);
+
+  load_model (model_path);
+  palette = studio_viewer_get_palette (viewer);
+  g_assert_cmpmem (palette, 6, colours, 6);
+  g_assert_true (studio_viewer_open_dataset (viewer, dir, NULL, &error));
+  g_assert_no_error (error);
+  segmentation = wait_for_segmentation (viewer);
+  g_assert_cmpint (studio_segmentation_get_n_classes (segmentation), ==, 2);
+  g_assert_cmpstrv (studio_segmentation_get_class_names (segmentation), names);
+  classes = studio_segmentation_get_classes (segmentation);
+  counts = studio_segmentation_get_counts (segmentation);
+
+  /* hovering the cell in the middle names the model's class there and the truth's */
+  g_signal_emit_by_name (view, "hover", 16, 16);
+  {
+    g_autofree char *expected = g_strdup_printf ("%s · %.0f %% (truth: cell)", names[classes[16 * 32 + 16]],
+                                                 studio_segmentation_get_probability (segmentation, 16, 16, -1) * 100.0);
+
+    g_assert_true (gtk_widget_get_visible (hover));
+    g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (hover)), ==, expected);
+  }
+  g_signal_emit_by_name (view, "hover", 0, 0);
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (hover)), "(truth: membrane)"));
+  g_signal_emit_by_name (view, "hover", -1, -1);
+
+  /* the exports, as the viewer makes them: at full opacity the overlay is the class colours */
+  g_assert_true (studio_export_segmentation (segmentation, out,
+                                             STUDIO_EXPORT_MASK | STUDIO_EXPORT_OVERLAY |
+                                             STUDIO_EXPORT_CLASS_MASKS | STUDIO_EXPORT_LEGEND,
+                                             palette, 1.0, &error));
+  g_assert_no_error (error);
+  stem = studio_export_stem (studio_segmentation_get_image_path (segmentation));
+  mask_path = g_strdup_printf ("%s/%s.png", out, stem);
+  overlay_path = g_strdup_printf ("%s/%s-overlay.png", out, stem);
+  /* the mask holds class numbers, its palette the model's colours (what a viewer shows) */
+  {
+    g_autofree guint8 *values = NULL;
+    int width, height;
+
+    values = voc_mask_load (mask_path, &width, &height, &error);
+    g_assert_no_error (error);
+    g_assert_cmpmem (values, 32 * 32, classes, 32 * 32);
+  }
+  mask_pixbuf = gdk_pixbuf_new_from_file (mask_path, &error);
+  g_assert_no_error (error);
+  overlay_pixbuf = gdk_pixbuf_new_from_file (overlay_path, &error);
+  g_assert_no_error (error);
+  for (int y = 0; y < 32; y++)
+    for (int x = 0; x < 32; x++)
+      {
+        const guint8 *expected = colours + 3 * classes[y * 32 + x];
+        const guint8 *shown = gdk_pixbuf_read_pixels (mask_pixbuf) +
+                              y * gdk_pixbuf_get_rowstride (mask_pixbuf) +
+                              x * gdk_pixbuf_get_n_channels (mask_pixbuf);
+        const guint8 *blended = gdk_pixbuf_read_pixels (overlay_pixbuf) +
+                                y * gdk_pixbuf_get_rowstride (overlay_pixbuf) +
+                                x * gdk_pixbuf_get_n_channels (overlay_pixbuf);
+
+        g_assert_cmpmem (shown, 3, expected, 3);
+        g_assert_cmpmem (blended, 3, expected, 3);
+      }
+  /* a mask per class present, named by the model's class */
+  for (int c = 0; c < 2; c++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/%s-%s.png", out, stem, names[c]);
+
+      g_assert_cmpint (g_file_test (path, G_FILE_TEST_EXISTS), ==, counts[c] > 0);
+      n_class_masks += counts[c] > 0;
+    }
+  g_assert_cmpint (n_class_masks, >, 0);
+  /* the legend lists the classes present and draws their colours */
+  g_assert_true (studio_export_legend (segmentation, legend_png, palette, &error));
+  g_assert_no_error (error);
+  legend_pixbuf = gdk_pixbuf_new_from_file (legend_png, &error);
+  g_assert_no_error (error);
+  for (int c = 0; c < 2; c++)
+    {
+      int width = gdk_pixbuf_get_width (legend_pixbuf);
+      int height = gdk_pixbuf_get_height (legend_pixbuf);
+      int channels = gdk_pixbuf_get_n_channels (legend_pixbuf);
+      int stride = gdk_pixbuf_get_rowstride (legend_pixbuf);
+      const guint8 *pixels = gdk_pixbuf_read_pixels (legend_pixbuf);
+      int swatch = 0;
+
+      for (int y = 0; y < height; y++)
+        for (int x = 0; x < width; x++)
+          swatch += memcmp (pixels + y * stride + x * channels, colours + 3 * c, 3) == 0;
+      g_assert_cmpint (swatch > 20, ==, counts[c] > 0);
+    }
+  g_assert_cmpuint (studio_legend_get_n_rows (legend), ==, (counts[0] > 0) + (counts[1] > 0));
+
+  /* back to the default model and VOC for the tests after this one */
+  load_model (g_getenv ("UNET_DEFAULT_MODEL"));
+  g_assert_true (studio_viewer_open_dataset (viewer, voc_root (), "val", &error));
+  g_assert_no_error (error);
+  wait_for_segmentation (viewer);
+  remove_tree (dir);
+  remove_tree (out);
 }
 
 static void
@@ -821,6 +998,7 @@ main (int   argc,
   g_test_add_func ("/viewer/overlay-thread", test_viewer_overlay_thread);
   g_test_add_func ("/viewer/dataset", test_viewer_dataset);
   g_test_add_func ("/viewer/binary-truth", test_viewer_binary_truth);
+  g_test_add_func ("/viewer/two-class-model", test_viewer_two_class_model);
   g_test_add_func ("/viewer/switching", test_viewer_switching);
   g_test_add_func ("/viewer/export", test_viewer_export);
   g_test_add_func ("/viewer/export-folder", test_viewer_export_folder);
