@@ -116,7 +116,9 @@ studio_export_class_masks (StudioSegmentation  *segmentation,
         continue;
       for (gsize i = 0; i < n_pixels; i++)
         binary[i] = classes[i] == c ? 255 : 0;
+      /* a class name is free text (classes.txt, a model's metadata): never a path */
       name = g_strdup_printf ("%s-%s.png", stem, names[c]);
+      g_strdelimit (name, "/\\", '_');
       path = g_build_filename (dir, name, NULL);
       if (!voc_mask_save_png_with_palette (path, binary, width, height, grey, error))
         return FALSE;
