@@ -517,20 +517,22 @@ load_model (const char *path)
   g_signal_handler_disconnect (worker, id);
 }
 
-/* A model with the user's two classes, names and colours: the overlay, the hover text, the
- * legend and every export use them, never VOC's. */
+/* A model with the user's classes (two or three), names and colours: the overlay, the hover
+ * text, the legend and every export use them, never VOC's. */
 static void
-test_viewer_two_class_model (void)
+test_viewer_own_model (gconstpointer data)
 {
+  int n = GPOINTER_TO_INT (data);
   StudioViewer *viewer = get_viewer ();
   StudioImageView *view = STUDIO_IMAGE_VIEW (studio_test_find_child (GTK_WIDGET (viewer), STUDIO_TYPE_IMAGE_VIEW));
   GtkWidget *hover = find_by_css_class (GTK_WIDGET (viewer), "hover-label");
   /* a slash in a name must not make the class mask's file name a path */
-  const char *const names[] = { "membrane", "cell/wall", NULL };
-  const guint8 colours[6] = { 250, 20, 200, 30, 220, 90 };
+  const char *const all_names[] = { "membrane", "cell/wall", "mitochondrion", NULL };
+  const guint8 colours[9] = { 250, 20, 200, 30, 220, 90, 20, 40, 240 };
+  g_auto(GStrv) names = g_strdupv ((char **) all_names);
   g_autofree char *dir = write_binary_folder ();
-  g_autofree char *model_path = g_build_filename (tmp_dir, "two-classes.safetensors", NULL);
-  g_autofree char *out = g_build_filename (tmp_dir, "two-class-export", NULL);
+  g_autofree char *model_path = g_build_filename (tmp_dir, "own-classes.safetensors", NULL);
+  g_autofree char *out = g_build_filename (tmp_dir, "own-classes-export", NULL);
   g_autofree char *legend_png = g_build_filename (out, "legend.png", NULL);
   g_autofree char *stem = NULL, *mask_path = NULL, *overlay_path = NULL;
   g_autoptr(UnetModel) model = NULL;
@@ -546,24 +548,25 @@ test_viewer_two_class_model (void)
   unet_config_init_default (&config);
   config.depth = 2;
   config.base = 8;
-  config.classes = 2;
+  config.classes = n;
   config.padding = UNET_PADDING_SAME;
   config.dropout = 0.0f;
   model = unet_model_new (&config, &error);
   g_assert_no_error (error);
   unet_model_init_weights (model, 11);
-  unet_model_set_classes (model, names, colours);
+  g_clear_pointer (&names[n], g_free);
+  unet_model_set_classes (model, (const char *const *) names, colours);
   g_assert_true (unet_model_save (model, model_path, &error));
   g_assert_no_error (error);
 
   load_model (model_path);
   palette = studio_viewer_get_palette (viewer);
-  g_assert_cmpmem (palette, 6, colours, 6);
+  g_assert_cmpmem (palette, 3 * n, colours, 3 * n);
   g_assert_true (studio_viewer_open_dataset (viewer, dir, NULL, &error));
   g_assert_no_error (error);
   segmentation = wait_for_segmentation (viewer);
-  g_assert_cmpint (studio_segmentation_get_n_classes (segmentation), ==, 2);
-  g_assert_cmpstrv (studio_segmentation_get_class_names (segmentation), names);
+  g_assert_cmpint (studio_segmentation_get_n_classes (segmentation), ==, n);
+  g_assert_cmpstrv (studio_segmentation_get_class_names (segmentation), (const char *const *) names);
   classes = studio_segmentation_get_classes (segmentation);
   counts = studio_segmentation_get_counts (segmentation);
 
@@ -617,9 +620,10 @@ test_viewer_two_class_model (void)
         g_assert_cmpmem (blended, 3, expected, 3);
       }
   /* a mask per class present, named by the model's class */
-  for (int c = 0; c < 2; c++)
+  for (int c = 0; c < n; c++)
     {
-      g_autofree char *path = g_strdup_printf ("%s/%s-%s.png", out, stem, c == 0 ? "membrane" : "cell_wall");
+      const char *const file_names[] = { "membrane", "cell_wall", "mitochondrion" };
+      g_autofree char *path = g_strdup_printf ("%s/%s-%s.png", out, stem, file_names[c]);
 
       g_assert_cmpint (g_file_test (path, G_FILE_TEST_EXISTS), ==, counts[c] > 0);
       n_class_masks += counts[c] > 0;
@@ -630,7 +634,7 @@ test_viewer_two_class_model (void)
   g_assert_no_error (error);
   legend_pixbuf = gdk_pixbuf_new_from_file (legend_png, &error);
   g_assert_no_error (error);
-  for (int c = 0; c < 2; c++)
+  for (int c = 0; c < n; c++)
     {
       int width = gdk_pixbuf_get_width (legend_pixbuf);
       int height = gdk_pixbuf_get_height (legend_pixbuf);
@@ -644,7 +648,13 @@ test_viewer_two_class_model (void)
           swatch += memcmp (pixels + y * stride + x * channels, colours + 3 * c, 3) == 0;
       g_assert_cmpint (swatch > 20, ==, counts[c] > 0);
     }
-  g_assert_cmpuint (studio_legend_get_n_rows (legend), ==, (counts[0] > 0) + (counts[1] > 0));
+  {
+    guint present = 0;
+
+    for (int c = 0; c < n; c++)
+      present += counts[c] > 0;
+    g_assert_cmpuint (studio_legend_get_n_rows (legend), ==, present);
+  }
 
   /* back to the default model and VOC for the tests after this one */
   load_model (g_getenv ("UNET_DEFAULT_MODEL"));
@@ -999,7 +1009,8 @@ main (int   argc,
   g_test_add_func ("/viewer/overlay-thread", test_viewer_overlay_thread);
   g_test_add_func ("/viewer/dataset", test_viewer_dataset);
   g_test_add_func ("/viewer/binary-truth", test_viewer_binary_truth);
-  g_test_add_func ("/viewer/two-class-model", test_viewer_two_class_model);
+  g_test_add_data_func ("/viewer/own-model/2-classes", GINT_TO_POINTER (2), test_viewer_own_model);
+  g_test_add_data_func ("/viewer/own-model/3-classes", GINT_TO_POINTER (3), test_viewer_own_model);
   g_test_add_func ("/viewer/switching", test_viewer_switching);
   g_test_add_func ("/viewer/export", test_viewer_export);
   g_test_add_func ("/viewer/export-folder", test_viewer_export_folder);
