@@ -1104,8 +1104,12 @@ update_progress (StudioDashboard      *self,
   g_autofree char *step = g_strdup_printf ("%" G_GINT64_FORMAT, event->step);
   g_autofree char *total = g_strdup_printf ("%" G_GINT64_FORMAT, event->total_steps);
 
-  /* Translators: "Step 120 of 2000" */
-  g_string_append_printf (text, _("Step %s of %s"), step, total);
+  if (event->total_steps > 0)
+    /* Translators: "Step 120 of 2000" */
+    g_string_append_printf (text, _("Step %s of %s"), step, total);
+  else
+    /* Translators: a run as long as its time limit: "Step 120" */
+    g_string_append_printf (text, _("Step %s"), step);
   if (event->n_epochs > 0)
     {
       g_string_append (text, " · ");
@@ -1117,18 +1121,14 @@ update_progress (StudioDashboard      *self,
       g_string_append (text, " · ");
       g_string_append_printf (text, _("%.1f images/s"), event->images_per_s);
     }
-  if (event->step < event->total_steps && event->images_per_s > 0.0 &&
-      isfinite (event->eta_seconds))
+  if (event->progress < 1.0 && event->images_per_s > 0.0 && isfinite (event->eta_seconds))
     {
       g_autofree char *left = format_time_left (event->eta_seconds);
 
       g_string_append (text, " · ");
       g_string_append (text, left);
     }
-  gtk_progress_bar_set_fraction (self->progress_bar,
-                                 event->total_steps > 0
-                                 ? CLAMP ((double) event->step / event->total_steps, 0.0, 1.0)
-                                 : 0.0);
+  gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (event->progress, 0.0, 1.0));
   gtk_progress_bar_set_text (self->progress_bar, text->str);
 }
 

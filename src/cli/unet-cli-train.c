@@ -27,11 +27,6 @@ typedef struct
   /* the pace after the first step (which also fills the sample cache) */
   gint64    first_step, last_step;
   gint64    first_time, last_time;
-  /* --time-limit: the run stops, with its checkpoint, after this much wall clock */
-  UnetTrainer *trainer;
-  gint64    start_time;
-  double    time_limit_minutes;
-  gboolean  time_up;
 } Progress;
 
 static UnetTrainer *running_trainer;
@@ -66,6 +61,19 @@ format_duration (char   *buffer,
     g_snprintf (buffer, size, "%dm%02ds", (int) (s / 60), (int) (s % 60));
 }
 
+/* "step 120/700  epoch 20/117", or for a run as long as its time limit "step 120  epoch 20" */
+static void
+format_counts (char                 *buffer,
+               gsize                 size,
+               const UnetTrainEvent *event)
+{
+  if (event->total_steps > 0)
+    g_snprintf (buffer, size, "step %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "  epoch %d/%d",
+                event->step, event->total_steps, event->epoch, event->n_epochs);
+  else
+    g_snprintf (buffer, size, "step %" G_GINT64_FORMAT "  epoch %d", event->step, event->epoch);
+}
+
 static void
 end_line (Progress *progress)
 {
@@ -81,7 +89,7 @@ on_event (const UnetTrainEvent *event,
           gpointer              user_data)
 {
   Progress *progress = user_data;
-  char eta[32];
+  char eta[32], counts[96];
 
   switch (event->kind)
     {
@@ -93,29 +101,19 @@ on_event (const UnetTrainEvent *event,
         }
       progress->last_step = event->step;
       progress->last_time = g_get_monotonic_time ();
-      if (progress->time_limit_minutes > 0 && !progress->time_up &&
-          progress->last_time - progress->start_time >=
-          progress->time_limit_minutes * 60 * G_USEC_PER_SEC)
-        {
-          progress->time_up = TRUE;
-          unet_trainer_request_stop (progress->trainer);
-        }
       format_duration (eta, sizeof eta, event->eta_seconds);
+      format_counts (counts, sizeof counts, event);
       if (progress->terminal)
         {
-          fprintf (stderr, "\r\033[Kstep %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "  epoch %d/%d  "
-                   "loss %.4f  lr %.3g  %.2f img/s  ETA %s",
-                   event->step, event->total_steps, event->epoch, event->n_epochs,
-                   event->loss, event->lr, event->images_per_s, eta);
+          fprintf (stderr, "\r\033[K%s  loss %.4f  lr %.3g  %.2f img/s  ETA %s",
+                   counts, event->loss, event->lr, event->images_per_s, eta);
           progress->line_open = TRUE;
         }
       else if (event->step - progress->last_line_step >= progress->line_every ||
-               event->step == event->total_steps)
+               event->progress >= 1.0)
         {
-          fprintf (stderr, "step %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT " epoch %d/%d loss %.4f "
-                   "lr %.3g %.2f img/s ETA %s\n",
-                   event->step, event->total_steps, event->epoch, event->n_epochs,
-                   event->loss, event->lr, event->images_per_s, eta);
+          fprintf (stderr, "%s loss %.4f lr %.3g %.2f img/s ETA %s\n",
+                   counts, event->loss, event->lr, event->images_per_s, eta);
           progress->last_line_step = event->step;
         }
       break;
@@ -224,7 +222,7 @@ unet_cli_train (int    argc,
   {
     GOptionEntry entries[] = {
       { "dataset", 0, 0, G_OPTION_ARG_FILENAME, &dataset, "VOCdevkit, VOC2007 or plain dataset folder", "DIR" },
-      { "time-limit", 0, 0, G_OPTION_ARG_DOUBLE, &time_limit, "Stop after this many minutes of wall clock, with a checkpoint to --resume from (exit 0)", "MINUTES" },
+      { "time-limit", 0, 0, G_OPTION_ARG_DOUBLE, &time_limit, "Train for at most this many minutes of wall clock, the learning-rate schedule spread over them; alone (without --steps or --epochs) the run lasts just that long. With --resume, a new limit counting the time already trained", "MINUTES" },
       { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Folder for checkpoints, models and logs", "DIR" },
       { "resume", 0, 0, G_OPTION_ARG_FILENAME, &resume, "Continue the run saved in DIR with its own options (--steps or --epochs may extend it)", "DIR" },
       { "init", 0, 0, G_OPTION_ARG_FILENAME, &init, "Start from the weights (and architecture) of this model or checkpoint; its input scale gives way to --input-scale", "FILE" },
@@ -339,10 +337,13 @@ unet_cli_train (int    argc,
       if (dataset || output || init || input_scale)
         {
           unet_cli_error ("train", "--resume takes the run's own dataset, output, model and "
-                          "input scale; only --steps or --epochs may be given with it");
+                          "input scale; only --steps, --epochs or --time-limit may be given "
+                          "with it");
           return UNET_EXIT_USAGE;
         }
       trainer = unet_trainer_resume_distributed (resume, steps, epochs, dist, &error);
+      if (trainer != NULL && time_limit > 0.0)
+        unet_trainer_set_time_limit (trainer, time_limit * 60.0);
     }
   else
     {
@@ -368,6 +369,10 @@ unet_cli_train (int    argc,
         options.steps = steps;
       if (epochs > 0)
         options.epochs = epochs;
+      options.time_limit = time_limit * 60.0;
+      /* "train for ten minutes": the time is the run's length, not a cap on the default's */
+      if (time_limit > 0.0 && steps == 0 && epochs == 0)
+        options.epochs = 0;
       if (steps < 0 || epochs < 0)
         {
           unet_cli_error ("train", "--steps and --epochs must be positive");
@@ -454,11 +459,11 @@ unet_cli_train (int    argc,
                  size, o->batch, o->batch / size, o->batch / size + 1);
     }
 
-  progress.trainer = trainer;
-  progress.start_time = g_get_monotonic_time ();
-  progress.time_limit_minutes = time_limit;
   progress.terminal = isatty (fileno (stderr));
-  progress.line_every = MAX (unet_trainer_get_total_steps (trainer) / 100, 1);
+  /* about a hundred lines a run; under a time limit alone, every 20 steps */
+  progress.line_every = unet_trainer_get_options (trainer)->steps == 0 &&
+                        unet_trainer_get_options (trainer)->epochs == 0
+                        ? 20 : MAX (unet_trainer_get_total_steps (trainer) / 100, 1);
   progress.last_line_step = unet_trainer_get_step (trainer);
   /* the other ranks train in silence */
   if (rank == 0)
@@ -472,17 +477,7 @@ unet_cli_train (int    argc,
     signal (SIGUSR1, on_stop_signal);
 
   status = UNET_EXIT_OK;
-  if (!unet_trainer_run (trainer, &error) && progress.time_up &&
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      /* the stop the user asked for by --time-limit: the run is saved, nothing failed */
-      end_line (&progress);
-      if (rank == 0)
-        fprintf (stderr, "unet train: the time limit (%g min) ended the run after step %"
-                 G_GINT64_FORMAT "; continue it with --resume %s\n", time_limit,
-                 unet_trainer_get_step (trainer), unet_trainer_get_options (trainer)->output_dir);
-    }
-  else if (error != NULL)
+  if (!unet_trainer_run (trainer, &error))
     {
       end_line (&progress);
       /* A failure only this rank knows of leaves the others waiting for it: tell them and end

@@ -23,6 +23,10 @@
  * each time they are drawn. The 20 VOC images of a small run take about 50 MB. */
 #define SAMPLE_CACHE_BUDGET ((gsize) 2 << 30)
 
+/* total_steps of a run that lasts as long as its time limit: never reached, and far from
+ * overflowing the arithmetic on it */
+#define UNBOUNDED_STEPS ((gint64) G_MAXINT32)
+
 #define CHECKPOINT_NAME "last.safetensors"
 #define BEST_MODEL_NAME "best.safetensors"
 #define LOG_CSV_NAME "log.csv"
@@ -47,8 +51,10 @@ struct _UnetTrainer
 
   int                 in_size, out_size;
   gint64              step;
-  gint64              total_steps;
+  gint64              total_steps;    /* UNBOUNDED_STEPS: until the time limit */
   gint64              steps_per_epoch;
+  double              trained_seconds; /* before this process took the run over */
+  gint64              session_start;  /* monotonic µs this process's part of the run began */
   gint64              val_interval;   /* steps between validations (options.val_every epochs) */
   double              best_miou;
 
@@ -215,6 +221,7 @@ unet_train_options_to_json (const UnetTrainOptions *o)
   add_int (builder, "batch", o->batch);
   add_int (builder, "epochs", o->epochs);
   add_int (builder, "steps", o->steps);
+  add_double (builder, "time_limit", o->time_limit);
   add_string (builder, "schedule", unet_schedule_kind_to_string (o->schedule));
   add_double (builder, "lr", o->lr);
   add_int (builder, "warmup_steps", o->warmup_steps);
@@ -399,6 +406,7 @@ unet_train_options_from_json (UnetTrainOptions  *o,
   read_int32 (&r, "batch", &o->batch);
   read_int (&r, "epochs", &o->epochs);
   read_int (&r, "steps", &o->steps);
+  read_double (&r, "time_limit", &o->time_limit);
   read_string (&r, "schedule", &schedule);
   read_double (&r, "lr", &o->lr);
   read_int (&r, "warmup_steps", &o->warmup_steps);
@@ -472,10 +480,16 @@ check_options (const UnetTrainOptions  *o,
                    "Tile %d is out of range: it must be 1 to 8192 pixels", o->tile);
       return FALSE;
     }
-  if (o->steps < 0 || o->epochs < 0 || (o->steps == 0 && o->epochs == 0))
+  if (!(o->time_limit >= 0.0 && o->time_limit <= 1e9))
     {
       g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
-                   "The run needs a positive number of steps or epochs");
+                   "Time limit %g s is out of range", o->time_limit);
+      return FALSE;
+    }
+  if (o->steps < 0 || o->epochs < 0 || (o->steps == 0 && o->epochs == 0 && o->time_limit == 0.0))
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
+                   "The run needs a positive number of steps or epochs, or a time limit");
       return FALSE;
     }
   if (!(o->lr > 0.0 && o->lr < 100.0))
@@ -735,7 +749,9 @@ compute_lengths (UnetTrainer *self)
   const UnetTrainOptions *o = &self->options;
 
   self->steps_per_epoch = MAX (((gint64) self->train_ids->len + o->batch - 1) / o->batch, 1);
-  self->total_steps = o->steps > 0 ? o->steps : o->epochs * self->steps_per_epoch;
+  self->total_steps = o->steps > 0 ? o->steps
+                     : o->epochs > 0 ? o->epochs * self->steps_per_epoch
+                     : UNBOUNDED_STEPS;
   /* Automatic: whole epochs, at least UNET_VAL_MIN_STEPS steps apart. On a small dataset an
    * epoch is a few steps, and validating (with the batch-norm estimate before it) after each
    * took more time than the training itself. */
@@ -745,8 +761,12 @@ compute_lengths (UnetTrainer *self)
     self->val_interval = self->steps_per_epoch *
                          MAX ((UNET_VAL_MIN_STEPS + self->steps_per_epoch - 1) /
                               self->steps_per_epoch, 1);
-  unet_schedule_init (&self->schedule, o->schedule, o->lr, self->total_steps);
+  unet_schedule_init (&self->schedule, o->schedule, o->lr,
+                      self->total_steps == UNBOUNDED_STEPS ? 0 : self->total_steps);
   self->schedule.warmup_steps = o->warmup_steps;
+  /* a resumed run whose time is up has nothing left to do */
+  if (o->time_limit > 0.0 && self->trained_seconds >= o->time_limit)
+    self->total_steps = MIN (self->total_steps, self->step);
 }
 
 /* Copy-paste sources drawn by repeat factor: each training sample's classes, from the class
@@ -1128,6 +1148,8 @@ unet_trainer_new_distributed (const UnetTrainOptions  *options,
     return NULL;
 
   attach_distributed (self);
+  /* a time limit counts from here, the set-up done: the first epoch's decoding is part of it */
+  self->session_start = g_get_monotonic_time ();
   return g_steal_pointer (&self);
 }
 
@@ -1191,6 +1213,14 @@ restore_state (UnetTrainer  *self,
     }
   value = g_hash_table_lookup (state, "best_miou");
   self->best_miou = value ? g_ascii_strtod (value, NULL) : -1.0;
+  /* checkpoints before time limits have none */
+  value = g_hash_table_lookup (state, "seconds");
+  self->trained_seconds = value ? g_ascii_strtod (value, NULL) : 0.0;
+  if (!(self->trained_seconds >= 0.0 && self->trained_seconds <= 1e12))
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_CORRUPT, "%s: bad “seconds”", path);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -1266,6 +1296,8 @@ unet_trainer_resume_distributed (const char       *dir,
     }
 
   attach_distributed (self);
+  /* a time limit counts from here, the set-up done: the first epoch's decoding is part of it */
+  self->session_start = g_get_monotonic_time ();
   return g_steal_pointer (&self);
 }
 
@@ -1364,6 +1396,17 @@ unet_trainer_set_threads (UnetTrainer *self,
   unet_set_threads (threads);
 }
 
+void
+unet_trainer_set_time_limit (UnetTrainer *self,
+                             double       seconds)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (seconds >= 0.0);
+
+  self->options.time_limit = seconds;
+  compute_lengths (self);
+}
+
 gboolean
 unet_trainer_is_finished (UnetTrainer *self)
 {
@@ -1380,14 +1423,41 @@ unet_trainer_request_stop (UnetTrainer *self)
 
 /* --- one step ------------------------------------------------------------------------------- */
 
+/* Seconds the run has trained, over every process that took part in it. */
+static double
+run_seconds (UnetTrainer *self)
+{
+  if (self->session_start == 0)
+    return self->trained_seconds;
+  return self->trained_seconds + (g_get_monotonic_time () - self->session_start) / 1e6;
+}
+
+/* How far the run is, by steps or by its time limit: whichever ends it first. */
+static double
+run_progress (UnetTrainer *self,
+              double       seconds)
+{
+  double progress = self->total_steps == UNBOUNDED_STEPS
+                    ? 0.0 : (double) self->step / MAX (self->total_steps, 1);
+
+  if (self->options.time_limit > 0.0)
+    progress = MAX (progress, seconds / self->options.time_limit);
+  return CLAMP (progress, 0.0, 1.0);
+}
+
 static void
 emit (UnetTrainer    *self,
       UnetTrainEvent *event)
 {
+  gboolean unbounded = self->total_steps == UNBOUNDED_STEPS;
+
   event->step = self->step;
-  event->total_steps = self->total_steps;
+  event->total_steps = unbounded ? 0 : self->total_steps;
   event->epoch = (int) ((MAX (self->step, 1) - 1) / self->steps_per_epoch) + 1;
-  event->n_epochs = (int) ((self->total_steps + self->steps_per_epoch - 1) / self->steps_per_epoch);
+  event->n_epochs = unbounded ? 0 : (int) ((self->total_steps + self->steps_per_epoch - 1) /
+                                           self->steps_per_epoch);
+  if (event->kind != UNET_TRAIN_EVENT_PROGRESS)
+    event->progress = run_progress (self, run_seconds (self));
   if (self->event_func)
     self->event_func (event, self->event_data);
 }
@@ -1616,13 +1686,15 @@ write_train_log (UnetTrainer *self,
 static gboolean
 distributed_train_step (UnetTrainer  *self,
                         double       *loss,
+                        double       *seconds,
                         GError      **error)
 {
   const UnetTrainOptions *o = &self->options;
   g_autoptr(GError) local_error = NULL;
   size_t out_plane = (size_t) self->out_size * self->out_size;
   gboolean stop = g_atomic_int_get (&self->stop_requested);
-  double counted[1] = { 0.0 }, loss_sum;
+  /* the labels to count, and rank 0's clock, which every rank's schedule and end follow */
+  double counted[2] = { 0.0, self->rank == 0 ? *seconds : 0.0 }, loss_sum;
   const float *logits;
 
   unet_distributed_set_step (self->dist, self->step + 1);
@@ -1632,10 +1704,11 @@ distributed_train_step (UnetTrainer  *self,
     counted[0] = (double) unet_count_labels (self->batch_labels, self->batch_local * out_plane,
                                              o->model.classes);
   /* also where a stop asked for on any rank reaches them all */
-  if (!unet_distributed_agree (self->dist, "the start", local_error, counted, 1,
+  if (!unet_distributed_agree (self->dist, "the start", local_error, counted, 2,
                                &stop, error))
     return FALSE;
   self->stop_agreed = stop;
+  *seconds = counted[1];
 
   /* the masks one process would draw for the whole batch: skip those of the earlier ranks */
   unet_rng_seed (unet_model_get_rng (self->model), step_seed (o->seed, self->step, 0));
@@ -1663,7 +1736,7 @@ unet_trainer_step (UnetTrainer  *self,
   const UnetTrainOptions *o;
   UnetTrainEvent event = { 0 };
   gint64 started;
-  double loss, lr, seconds;
+  double loss, lr, seconds, run_time, progress;
   gboolean epoch_end;
 
   g_return_val_if_fail (self != NULL, FALSE);
@@ -1673,9 +1746,10 @@ unet_trainer_step (UnetTrainer  *self,
 
   o = &self->options;
   started = g_get_monotonic_time ();
+  run_time = run_seconds (self);
   if (self->dist != NULL)
     {
-      if (!distributed_train_step (self, &loss, error))
+      if (!distributed_train_step (self, &loss, &run_time, error))
         return FALSE;
     }
   else
@@ -1689,7 +1763,16 @@ unet_trainer_step (UnetTrainer  *self,
       loss = unet_model_train_step (self->model, self->batch_input, self->batch_labels,
                                     self->batch_weights);
     }
-  lr = unet_schedule_lr (&self->schedule, self->step);
+  /* Under a time limit the schedule follows the clock when that is the further along, so a
+   * run of ten minutes anneals to the end of its ten minutes; the step that starts past the
+   * limit is the run's last. */
+  progress = run_progress (self, run_time);
+  if (o->time_limit > 0.0 && progress > (double) self->step / MAX (self->total_steps, 1))
+    lr = unet_schedule_lr_at_progress (&self->schedule, self->step, progress);
+  else
+    lr = unet_schedule_lr (&self->schedule, self->step);
+  if (o->time_limit > 0.0 && run_time >= o->time_limit)
+    self->total_steps = MIN (self->total_steps, self->step + 1);
   unet_optimizer_step (self->optimizer, self->model, lr);
   self->step++;
 
@@ -1715,6 +1798,9 @@ unet_trainer_step (UnetTrainer  *self,
   event.lr = lr;
   event.images_per_s = self->images_per_s;
   event.eta_seconds = (self->total_steps - self->step) * o->batch / MAX (self->images_per_s, 1e-9);
+  if (o->time_limit > 0.0)
+    event.eta_seconds = CLAMP (o->time_limit - run_time, 0.0, event.eta_seconds);
+  event.progress = self->step >= self->total_steps ? 1.0 : run_progress (self, run_time);
   emit (self, &event);
 
   epoch_end = (self->step % self->val_interval == 0 || self->step == self->total_steps);
@@ -2108,6 +2194,9 @@ unet_trainer_save_checkpoint (UnetTrainer  *self,
   g_hash_table_insert (state, "best_miou",
                        g_strdup (g_ascii_formatd (number, sizeof number, "%.17g", self->best_miou)));
   g_hash_table_insert (state, "ranks", g_strdup_printf ("%d", self->n_ranks));
+  g_hash_table_insert (state, "seconds",
+                       g_strdup (g_ascii_formatd (number, sizeof number, "%.3f",
+                                                  run_seconds (self))));
   set_model_info (self, self->best_miou);
 
   path = output_path (self, CHECKPOINT_NAME);

@@ -46,6 +46,10 @@ typedef struct
                                         * over its ranks */
   gint64             epochs;           /* used when steps == 0 */
   gint64             steps;            /* total SGD steps; 0 = epochs × steps per epoch */
+  double             time_limit;       /* seconds of training (steps and validations, over
+                                        * every resumption) after which the run ends, with the
+                                        * learning-rate schedule spread over them; 0 = none.
+                                        * With steps and epochs 0 the run lasts just that long */
   UnetScheduleKind   schedule;
   double             lr;
   gint64             warmup_steps;
@@ -101,13 +105,14 @@ typedef struct
 {
   UnetTrainEventKind  kind;
   gint64              step;          /* steps done */
-  gint64              total_steps;
+  gint64              total_steps;   /* 0: as many as the time limit allows */
   int                 epoch;         /* 1-based epoch the last step belonged to */
   int                 n_epochs;
   double              loss;
   double              lr;
   double              images_per_s;
   double              eta_seconds;
+  double              progress;      /* 0 to 1, by steps or by the time limit, the further */
 
   /* EVALUATED */
   double              val_loss;
@@ -166,6 +171,10 @@ const UnetTrainOptions *unet_trainer_get_options (UnetTrainer        *self);
 UnetModel        *unet_trainer_get_model      (UnetTrainer            *self);
 gint64            unet_trainer_get_step       (UnetTrainer            *self);
 gint64            unet_trainer_get_total_steps (UnetTrainer           *self);
+/* A new time limit for the run (seconds, counting those it has trained; 0 = none): for a
+ * resumed run, which otherwise keeps its own. */
+void              unet_trainer_set_time_limit (UnetTrainer            *self,
+                                               double                  seconds);
 gboolean          unet_trainer_is_finished    (UnetTrainer            *self);
 /* Threads for the rest of the run (0 = every core), also stored in its checkpoints. */
 void              unet_trainer_set_threads    (UnetTrainer            *self,

@@ -41,6 +41,17 @@ unet_schedule_init (UnetSchedule     *schedule,
   };
 }
 
+/* momentum 0.99 makes the first steps very large; a short ramp keeps them stable */
+static double
+warm_up (const UnetSchedule *schedule,
+         gint64              step,
+         double              lr)
+{
+  if (schedule->warmup_steps > 0 && step < schedule->warmup_steps)
+    lr *= (double) (step + 1) / schedule->warmup_steps;
+  return lr;
+}
+
 double
 unet_schedule_lr (const UnetSchedule *schedule,
                   gint64              step)
@@ -67,12 +78,33 @@ unet_schedule_lr (const UnetSchedule *schedule,
     default:
       break;
     }
+  return warm_up (schedule, step, lr);
+}
 
-  /* momentum 0.99 makes the first steps very large; a short ramp keeps them stable */
-  if (schedule->warmup_steps > 0 && step < schedule->warmup_steps)
-    lr *= (double) (step + 1) / schedule->warmup_steps;
+double
+unet_schedule_lr_at_progress (const UnetSchedule *schedule,
+                              gint64              step,
+                              double              progress)
+{
+  double lr;
 
-  return lr;
+  g_return_val_if_fail (schedule != NULL, 0.0);
+
+  progress = CLAMP (progress, 0.0, 1.0);
+  lr = schedule->base_lr;
+  switch (schedule->kind)
+    {
+    case UNET_SCHEDULE_POLY:
+      lr *= pow (1.0 - progress, schedule->power);
+      break;
+    case UNET_SCHEDULE_STEP:
+      lr *= pow (schedule->gamma, floor (MIN (progress, 0.999999) * 3.0));
+      break;
+    case UNET_SCHEDULE_CONSTANT:
+    default:
+      break;
+    }
+  return warm_up (schedule, step, lr);
 }
 
 const char *

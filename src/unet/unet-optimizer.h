@@ -37,6 +37,12 @@ void         unet_schedule_init            (UnetSchedule       *schedule,
                                             gint64              total_steps);
 double       unet_schedule_lr              (const UnetSchedule *schedule,
                                             gint64              step);
+/* The rate when the run is `progress` (0 to 1) of the way through by another measure than
+ * steps (a time budget): poly decays by progress, step drops at its thirds; warm-up still
+ * counts steps. */
+double       unet_schedule_lr_at_progress  (const UnetSchedule *schedule,
+                                            gint64              step,
+                                            double              progress);
 const char  *unet_schedule_kind_to_string  (UnetScheduleKind    kind);
 gboolean     unet_schedule_kind_from_string (const char        *string,
                                              UnetScheduleKind  *kind,

@@ -182,27 +182,92 @@ test_info_warnings (void)
   voc_test_rm_rf (dir);
 }
 
-/* "Train for 10 minutes": --time-limit stops the run with its checkpoint and exit 0. */
+/* The learning rates of a run's log.csv, one per step. */
+static GArray *
+read_logged_rates (const char *run_dir)
+{
+  g_autofree char *path = g_build_filename (run_dir, "log.csv", NULL);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  GArray *rates = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, &error));
+  g_assert_no_error (error);
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit (lines[i], ",", -1);
+
+      /* step,epoch,loss,lr,…; validation rows leave the loss empty */
+      if (g_strv_length (fields) > 3 && fields[2][0] != '\0')
+        {
+          double lr = g_ascii_strtod (fields[3], NULL);
+
+          g_array_append_val (rates, lr);
+        }
+    }
+  return rates;
+}
+
+/* "Train for 10 minutes": --time-limit alone makes the run that long, the schedule annealed over
+ * the time, and it ends as a finished run (best model, exit 0); with --steps, whichever ends
+ * first; --resume takes a new limit. */
 static void
 test_time_limit (void)
 {
   g_autofree char *dir = voc_test_tmpdir ();
   g_autofree char *data = make_binary_dataset (dir, "membrane\ncell\n");
   g_autofree char *run_dir = g_build_filename (dir, "run", NULL);
-  g_autofree char *checkpoint = g_build_filename (run_dir, "last.safetensors", NULL);
-  g_autofree char *expected = g_strdup_printf ("; continue it with --resume %s\n", run_dir);
+  g_autofree char *best = g_build_filename (run_dir, "best.safetensors", NULL);
+  g_autoptr(GArray) rates = NULL;
   g_auto(Run) run = { 0 };
   gint64 start = g_get_monotonic_time ();
+  guint first_steps;
 
-  run_unet (&run, "train", "--dataset", data, "-o", run_dir, SMALL, "--steps", "1000000",
-            "--time-limit", "0.02", NULL);
+  run_unet (&run, "train", "--dataset", data, "-o", run_dir, SMALL, "--time-limit", "0.03", NULL);
   g_assert_cmpint (run.status, ==, 0);
-  g_assert_nonnull (strstr (run.err, "unet train: the time limit (0.02 min) ended the run after "
-                                     "step "));
-  g_assert_nonnull (strstr (run.err, expected));
-  g_assert_true (g_file_test (checkpoint, G_FILE_TEST_IS_REGULAR));
-  /* 1.2 s, and the step, validation and checkpoint under way */
+  g_assert_nonnull (strstr (run.err, "finished after "));
+  g_assert_true (g_file_test (best, G_FILE_TEST_IS_REGULAR));
+  /* 1.8 s, the set-up, final validation and saving around them */
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 1.8 * G_USEC_PER_SEC);
   g_assert_cmpint (g_get_monotonic_time () - start, <, 60 * G_USEC_PER_SEC);
+  /* poly from the full rate down to 0 at the last step, by the clock */
+  rates = read_logged_rates (run_dir);
+  first_steps = rates->len;
+  g_assert_cmpuint (first_steps, >=, 3);
+  g_assert_cmpfloat (g_array_index (rates, double, 0), >, 0.009);
+  g_assert_cmpfloat (g_array_index (rates, double, rates->len - 1), ==, 0.0);
+  for (guint i = 1; i < rates->len; i++)
+    g_assert_cmpfloat (g_array_index (rates, double, i), <=, g_array_index (rates, double, i - 1));
+  g_clear_pointer (&rates, g_array_unref);
+  run_clear (&run);
+
+  /* its time is up: resumed as it is, there is nothing to do */
+  run_unet (&run, "train", "--resume", run_dir, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  rates = read_logged_rates (run_dir);
+  g_assert_cmpuint (rates->len, ==, first_steps);
+  g_clear_pointer (&rates, g_array_unref);
+  run_clear (&run);
+
+  /* a new limit counts the time trained: 1.8 s more, from the rate the clock gives */
+  run_unet (&run, "train", "--resume", run_dir, "--time-limit", "0.06", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.err, "finished after "));
+  rates = read_logged_rates (run_dir);
+  g_assert_cmpuint (rates->len, >, first_steps);
+  g_assert_cmpfloat (g_array_index (rates, double, first_steps), <, 0.01 * 0.7);
+  g_assert_cmpfloat (g_array_index (rates, double, rates->len - 1), ==, 0.0);
+  g_clear_pointer (&rates, g_array_unref);
+  run_clear (&run);
+
+  /* with --steps, whichever comes first: here the steps */
+  voc_test_rm_rf (run_dir);
+  run_unet (&run, "train", "--dataset", data, "-o", run_dir, SMALL, "--steps", "4",
+            "--time-limit", "30", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.err, "finished after 4 steps"));
   run_clear (&run);
 
   run_unet (&run, "train", "--resume", run_dir, "--time-limit", "-1", NULL);

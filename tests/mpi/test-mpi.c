@@ -548,6 +548,29 @@ test_resume (void)
   voc_test_rm_rf (dir);
 }
 
+/* A time limit over two ranks: rank 0's clock sets every rank's learning rate and last step,
+ * so they end together on the same weights (which the checkpoint's save checks). */
+static void
+test_time_limit (void)
+{
+  g_autofree char *dir = voc_test_tmpdir ();
+  g_autofree char *data = make_dataset (dir);
+  g_autofree char *out = g_build_filename (dir, "timed", NULL);
+  g_auto(Run) run = { 0 };
+  g_auto(Checkpoint) saved = { 0 };
+  const char *seconds;
+
+  run_unet (&run, 2, "train", "--dataset", data, "-o", out, SMALL, "--norm", "batch",
+            "--batch", "2", "--time-limit", "0.03", NULL);
+  assert_exit_status (run.status, 0, run.err);
+  g_assert_nonnull (strstr (run.err, "finished after "));
+  load_checkpoint (&saved, out);
+  seconds = g_hash_table_lookup (saved.state, "seconds");
+  g_assert_nonnull (seconds);
+  g_assert_cmpfloat (g_ascii_strtod (seconds, NULL), >=, 1.8);
+  voc_test_rm_rf (dir);
+}
+
 /* The last validation line of a run's log.jsonl. */
 static JsonObject *
 last_validation (const char *run,
@@ -951,6 +974,7 @@ main (int    argc,
   g_test_add_func ("/mpi/equivalence", test_equivalence);
   g_test_add_func ("/mpi/equivalence-batch-norm", test_equivalence_batch_norm);
   g_test_add_func ("/mpi/resume", test_resume);
+  g_test_add_func ("/mpi/time-limit", test_time_limit);
   g_test_add_func ("/mpi/validation", test_validation);
   g_test_add_func ("/mpi/start-failure", test_start_failure);
   g_test_add_func ("/mpi/stop-signal", test_stop_signal);

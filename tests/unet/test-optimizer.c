@@ -409,6 +409,38 @@ test_schedule_step (void)
   assert_near (unet_schedule_lr (&schedule, 12), 0.0125, 1e-15, "gamma 0.5 at 12");
 }
 
+/* By another measure of progress (a time budget): the same curves, whatever the step. */
+static void
+test_schedule_progress (void)
+{
+  UnetSchedule schedule;
+
+  unet_schedule_init (&schedule, UNET_SCHEDULE_POLY, 0.01, 0);
+  g_assert_cmpfloat (unet_schedule_lr_at_progress (&schedule, 7, 0.0), ==, 0.01);
+  assert_near (unet_schedule_lr_at_progress (&schedule, 7, 0.5), 0.01 * 0.5358867313, 1e-12,
+               "poly half-way");
+  assert_near (unet_schedule_lr_at_progress (&schedule, 100000, 0.99), 0.01 * 0.01584893192,
+               1e-12, "poly at 99 %");
+  g_assert_cmpfloat (unet_schedule_lr_at_progress (&schedule, 3, 1.0), ==, 0.0);
+  g_assert_cmpfloat (unet_schedule_lr_at_progress (&schedule, 3, 1.5), ==, 0.0);
+  /* the same rate as by steps when progress is steps */
+  unet_schedule_init (&schedule, UNET_SCHEDULE_POLY, 0.01, 100);
+  assert_near (unet_schedule_lr_at_progress (&schedule, 37, 0.37),
+               unet_schedule_lr (&schedule, 37), 1e-15, "poly by steps");
+
+  unet_schedule_init (&schedule, UNET_SCHEDULE_STEP, 0.1, 0);
+  assert_near (unet_schedule_lr_at_progress (&schedule, 5, 0.33), 0.1, 1e-15, "step at 33 %");
+  assert_near (unet_schedule_lr_at_progress (&schedule, 5, 0.34), 0.01, 1e-15, "step at 34 %");
+  assert_near (unet_schedule_lr_at_progress (&schedule, 5, 0.67), 0.001, 1e-15, "step at 67 %");
+  assert_near (unet_schedule_lr_at_progress (&schedule, 5, 1.0), 0.001, 1e-15, "step at the end");
+
+  unet_schedule_init (&schedule, UNET_SCHEDULE_CONSTANT, 0.05, 0);
+  g_assert_cmpfloat (unet_schedule_lr_at_progress (&schedule, 5, 0.9), ==, 0.05);
+  /* warm-up counts steps, not progress */
+  schedule.warmup_steps = 4;
+  assert_near (unet_schedule_lr_at_progress (&schedule, 1, 0.9), 0.025, 1e-15, "warm-up");
+}
+
 static void
 test_schedule_warmup (void)
 {
@@ -499,6 +531,7 @@ main (int   argc,
   g_test_add_func ("/optimizer/schedule/poly", test_schedule_poly);
   g_test_add_func ("/optimizer/schedule/step", test_schedule_step);
   g_test_add_func ("/optimizer/schedule/warmup", test_schedule_warmup);
+  g_test_add_func ("/optimizer/schedule/progress", test_schedule_progress);
   g_test_add_func ("/optimizer/schedule/kind-strings", test_schedule_kind_strings);
 
   return g_test_run ();
