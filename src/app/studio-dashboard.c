@@ -94,6 +94,7 @@ struct _StudioDashboard
   AdwComboRow           *val_split_row;
   GtkStringList         *val_split_model;
   GtkSpinButton         *val_every_spin;
+  GtkSpinButton         *time_limit_spin;
   GtkSwitch             *skip_bad_switch;
   AdwComboRow           *start_from_row;
   AdwActionRow          *init_row;
@@ -938,6 +939,7 @@ apply_options (StudioDashboard        *self,
   gtk_spin_button_set_value (self->tile_spin, options->tile);
   gtk_spin_button_set_value (self->batch_spin, options->batch);
   gtk_spin_button_set_value (self->epochs_spin, options->epochs);
+  gtk_spin_button_set_value (self->time_limit_spin, options->time_limit / 60.0);
   gtk_spin_button_set_value (self->lr_spin, options->lr);
   adw_combo_row_set_selected (self->schedule_row, options->schedule);
   gtk_spin_button_set_value (self->momentum_spin, options->momentum);
@@ -1001,6 +1003,7 @@ read_form (StudioDashboard  *self,
   options->tile = gtk_spin_button_get_value_as_int (self->tile_spin);
   options->batch = gtk_spin_button_get_value_as_int (self->batch_spin);
   options->epochs = gtk_spin_button_get_value_as_int (self->epochs_spin);
+  options->time_limit = 60.0 * gtk_spin_button_get_value (self->time_limit_spin);
   options->lr = gtk_spin_button_get_value (self->lr_spin);
   options->schedule = (UnetScheduleKind) MIN (adw_combo_row_get_selected (self->schedule_row),
                                               UNET_SCHEDULE_STEP);
@@ -1872,14 +1875,13 @@ studio_dashboard_finalize (GObject *object)
   G_OBJECT_CLASS (studio_dashboard_parent_class)->finalize (object);
 }
 
-/* The validation interval's 0 reads "Automatic" (UNET_VAL_EVERY_AUTO). */
+/* A spin button whose 0 reads as a word ("Automatic", "None"). */
 static gboolean
-on_val_every_output (GtkSpinButton *spin)
+show_zero_as (GtkSpinButton *spin,
+              const char    *word)
 {
   int value = gtk_spin_button_get_value_as_int (spin);
-  g_autofree char *text = value == UNET_VAL_EVERY_AUTO
-                          ? g_strdup (_("Automatic"))
-                          : g_strdup_printf ("%d", value);
+  g_autofree char *text = value == 0 ? g_strdup (word) : g_strdup_printf ("%d", value);
 
   if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (spin)), text) != 0)
     gtk_editable_set_text (GTK_EDITABLE (spin), text);
@@ -1887,16 +1889,17 @@ on_val_every_output (GtkSpinButton *spin)
 }
 
 static int
-on_val_every_input (GtkSpinButton *spin,
-                    double        *value)
+read_zero_as (GtkSpinButton *spin,
+              const char    *word,
+              double        *value)
 {
   const char *text = gtk_editable_get_text (GTK_EDITABLE (spin));
   char *end = NULL;
   gint64 number;
 
-  if (g_utf8_collate (text, _("Automatic")) == 0)
+  if (g_utf8_collate (text, word) == 0)
     {
-      *value = UNET_VAL_EVERY_AUTO;
+      *value = 0;
       return TRUE;
     }
   number = g_ascii_strtoll (text, &end, 10);
@@ -1904,6 +1907,35 @@ on_val_every_input (GtkSpinButton *spin,
     return GTK_INPUT_ERROR;
   *value = (double) number;
   return TRUE;
+}
+
+/* The validation interval's 0 is UNET_VAL_EVERY_AUTO. */
+static gboolean
+on_val_every_output (GtkSpinButton *spin)
+{
+  G_STATIC_ASSERT (UNET_VAL_EVERY_AUTO == 0);
+  return show_zero_as (spin, _("Automatic"));
+}
+
+static int
+on_val_every_input (GtkSpinButton *spin,
+                    double        *value)
+{
+  return read_zero_as (spin, _("Automatic"), value);
+}
+
+static gboolean
+on_time_limit_output (GtkSpinButton *spin)
+{
+  /* Translators: no time limit */
+  return show_zero_as (spin, C_("time limit", "None"));
+}
+
+static int
+on_time_limit_input (GtkSpinButton *spin,
+                     double        *value)
+{
+  return read_zero_as (spin, C_("time limit", "None"), value);
 }
 
 static void
@@ -1949,6 +1981,9 @@ studio_dashboard_class_init (StudioDashboardClass *klass)
   gtk_widget_class_bind_template_child (widget_class, StudioDashboard, val_split_model);
   gtk_widget_class_bind_template_child (widget_class, StudioDashboard, val_every_spin);
   gtk_widget_class_bind_template_callback (widget_class, on_val_every_output);
+  gtk_widget_class_bind_template_child (widget_class, StudioDashboard, time_limit_spin);
+  gtk_widget_class_bind_template_callback (widget_class, on_time_limit_output);
+  gtk_widget_class_bind_template_callback (widget_class, on_time_limit_input);
   gtk_widget_class_bind_template_callback (widget_class, on_val_every_input);
   gtk_widget_class_bind_template_child (widget_class, StudioDashboard, skip_bad_switch);
   gtk_widget_class_bind_template_child (widget_class, StudioDashboard, start_from_row);

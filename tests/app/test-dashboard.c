@@ -310,6 +310,7 @@ test_options (Fixture       *f,
   given.augment_options.elastic_sigma = 4.0;
   given.seed = 42;
   given.val_every = 3;
+  given.time_limit = 600.0;
   studio_dashboard_set_options (f->dashboard, &given);
   studio_dashboard_get_options (f->dashboard, &read);
 
@@ -332,6 +333,7 @@ test_options (Fixture       *f,
   g_assert_cmpfloat (read.augment_options.elastic_sigma, ==, 4.0);
   g_assert_cmpuint (read.seed, ==, 42);
   g_assert_cmpint (read.val_every, ==, 3);
+  g_assert_cmpfloat (read.time_limit, ==, 600.0);
 
   /* the automatic validation interval, the default, reads "Automatic" and comes back as 0 */
   {
@@ -341,6 +343,15 @@ test_options (Fixture       *f,
     studio_dashboard_get_options (f->dashboard, &automatic);
     g_assert_cmpint (automatic.val_every, ==, UNET_VAL_EVERY_AUTO);
     g_assert_true (has_spin_showing (GTK_WIDGET (f->dashboard), "Automatic"));
+  }
+  /* no time limit, the default, reads "None" */
+  {
+    g_auto(UnetTrainOptions) unlimited = { 0 };
+    given.time_limit = 0.0;
+    studio_dashboard_set_options (f->dashboard, &given);
+    studio_dashboard_get_options (f->dashboard, &unlimited);
+    g_assert_cmpfloat (unlimited.time_limit, ==, 0.0);
+    g_assert_true (has_spin_showing (GTK_WIDGET (f->dashboard), "None"));
   }
 }
 
