@@ -14,6 +14,7 @@
 
 #include "studio-dashboard.h"
 #include "studio-test-util.h"
+#include "voc-test-util.h"
 
 typedef struct
 {
@@ -125,25 +126,6 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      /* links lead to the shared dataset: remove the link, never what it points to */
-      if (!g_file_test (child, G_FILE_TEST_IS_SYMLINK) && g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
@@ -157,7 +139,7 @@ fixture_teardown (Fixture       *f,
   g_assert_finalize_object (f->worker);
   g_assert_finalize_object (f->settings);
 
-  remove_tree (f->tmp_dir);
+  voc_test_rm_rf (f->tmp_dir);
   g_free (f->tmp_dir);
   g_free (f->voc_root);
   g_free (f->ended_model);

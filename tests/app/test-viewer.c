@@ -21,6 +21,7 @@
 #include "studio-viewer-private.h"
 #include "studio-window.h"
 #include "studio-test-util.h"
+#include "voc-test-util.h"
 
 static StudioApplication *app;
 static StudioWindow *window;
@@ -453,24 +454,6 @@ write_binary_folder (void)
   return dir;
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_remove (child);
-    }
-  g_rmdir (path);
-}
-
 /* The truth masks of a plain folder with binary masks read as its two classes. */
 static void
 test_viewer_binary_truth (void)
@@ -494,7 +477,7 @@ test_viewer_binary_truth (void)
   g_assert_cmpuint (counts[255], ==, 0);
   g_assert_true (studio_viewer_open_dataset (viewer, voc_root (), "val", &error));
   g_assert_no_error (error);
-  remove_tree (dir);
+  voc_test_rm_rf (dir);
 }
 
 static gboolean model_loaded;
@@ -661,8 +644,8 @@ test_viewer_own_model (gconstpointer data)
   g_assert_true (studio_viewer_open_dataset (viewer, voc_root (), "val", &error));
   g_assert_no_error (error);
   wait_for_segmentation (viewer);
-  remove_tree (dir);
-  remove_tree (out);
+  voc_test_rm_rf (dir);
+  voc_test_rm_rf (out);
 }
 
 static void

@@ -182,34 +182,6 @@ test_info_warnings (void)
   voc_test_rm_rf (dir);
 }
 
-/* The learning rates of a run's log.csv, one per step. */
-static GArray *
-read_logged_rates (const char *run_dir)
-{
-  g_autofree char *path = g_build_filename (run_dir, "log.csv", NULL);
-  g_autofree char *text = NULL;
-  g_auto(GStrv) lines = NULL;
-  GArray *rates = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (g_file_get_contents (path, &text, NULL, &error));
-  g_assert_no_error (error);
-  lines = g_strsplit (text, "\n", -1);
-  for (guint i = 1; lines[i] != NULL; i++)
-    {
-      g_auto(GStrv) fields = g_strsplit (lines[i], ",", -1);
-
-      /* step,epoch,loss,lr,…; validation rows leave the loss empty */
-      if (g_strv_length (fields) > 3 && fields[2][0] != '\0')
-        {
-          double lr = g_ascii_strtod (fields[3], NULL);
-
-          g_array_append_val (rates, lr);
-        }
-    }
-  return rates;
-}
-
 /* "Train for 10 minutes": --time-limit alone makes the run that long, the schedule annealed over
  * the time, and it ends as a finished run (best model, exit 0); with --steps, whichever ends
  * first; --resume takes a new limit. */
@@ -233,7 +205,7 @@ test_time_limit (void)
   g_assert_cmpint (g_get_monotonic_time () - start, >=, 1.8 * G_USEC_PER_SEC);
   g_assert_cmpint (g_get_monotonic_time () - start, <, 60 * G_USEC_PER_SEC);
   /* poly from the full rate down to 0 at the last step, by the clock */
-  rates = read_logged_rates (run_dir);
+  rates = voc_test_read_log_column (run_dir, 3);
   first_steps = rates->len;
   g_assert_cmpuint (first_steps, >=, 3);
   g_assert_cmpfloat (g_array_index (rates, double, 0), >, 0.009);
@@ -246,7 +218,7 @@ test_time_limit (void)
   /* its time is up: resumed as it is, there is nothing to do */
   run_unet (&run, "train", "--resume", run_dir, NULL);
   g_assert_cmpint (run.status, ==, 0);
-  rates = read_logged_rates (run_dir);
+  rates = voc_test_read_log_column (run_dir, 3);
   g_assert_cmpuint (rates->len, ==, first_steps);
   g_clear_pointer (&rates, g_array_unref);
   run_clear (&run);
@@ -255,7 +227,7 @@ test_time_limit (void)
   run_unet (&run, "train", "--resume", run_dir, "--time-limit", "0.06", NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_nonnull (strstr (run.err, "finished after "));
-  rates = read_logged_rates (run_dir);
+  rates = voc_test_read_log_column (run_dir, 3);
   g_assert_cmpuint (rates->len, >, first_steps);
   g_assert_cmpfloat (g_array_index (rates, double, first_steps), <, 0.01 * 0.7);
   g_assert_cmpfloat (g_array_index (rates, double, rates->len - 1), ==, 0.0);

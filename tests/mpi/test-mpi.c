@@ -350,39 +350,13 @@ compare_runs (const char *a_dir,
   return worst;
 }
 
-/* The training losses of log.csv, one per step. */
-static GArray *
-read_losses (const char *run)
-{
-  g_autofree char *path = g_build_filename (run, "log.csv", NULL);
-  g_autofree char *text = NULL;
-  g_auto(GStrv) lines = NULL;
-  GArray *losses = g_array_new (FALSE, FALSE, sizeof (double));
-
-  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-  lines = g_strsplit (text, "\n", -1);
-  for (guint i = 1; lines[i] != NULL && lines[i][0] != '\0'; i++)
-    {
-      g_auto(GStrv) fields = g_strsplit (lines[i], ",", -1);
-
-      if (fields[2][0] == '\0')
-        continue;
-      g_assert_cmpint (g_ascii_strtoll (fields[0], NULL, 10), ==, losses->len + 1);
-      {
-        double loss = g_ascii_strtod (fields[2], NULL);
-        g_array_append_val (losses, loss);
-      }
-    }
-  return losses;
-}
-
 static void
 assert_same_losses (const char *a_dir,
                     const char *b_dir,
                     double      tolerance)
 {
-  g_autoptr(GArray) a = read_losses (a_dir);
-  g_autoptr(GArray) b = read_losses (b_dir);
+  g_autoptr(GArray) a = voc_test_read_log_column (a_dir, 2);
+  g_autoptr(GArray) b = voc_test_read_log_column (b_dir, 2);
 
   g_assert_cmpuint (a->len, ==, b->len);
   for (guint i = 0; i < a->len; i++)

@@ -94,3 +94,31 @@ voc_test_rm_rf (const char *path)
       g_rmdir (path);
     }
 }
+
+/* One column of a training run's log.csv (step,epoch,loss,lr,…), a value per step: the
+ * validation rows, which leave the loss empty, are left out. */
+static inline GArray *
+voc_test_read_log_column (const char *run_dir,
+                          guint       column)
+{
+  g_autofree char *path = g_build_filename (run_dir, "log.csv", NULL);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  GArray *values = g_array_new (FALSE, FALSE, sizeof (double));
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 1; lines[i] != NULL && lines[i][0] != '\0'; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit (lines[i], ",", -1);
+      double value;
+
+      g_assert_cmpuint (g_strv_length (fields), >, column);
+      if (fields[2][0] == '\0')
+        continue;
+      g_assert_cmpint (g_ascii_strtoll (fields[0], NULL, 10), ==, values->len + 1);
+      value = g_ascii_strtod (fields[column], NULL);
+      g_array_append_val (values, value);
+    }
+  return values;
+}
