@@ -648,6 +648,11 @@ unet_maxpool_backward (float       *din,
     }
 }
 
+/* Batch norm's sums run over float blocks of this many values, each added to a double: the
+ * blocks vectorise (OpenMP's simd reduction may reorder within one), the double keeps a sum of
+ * millions accurate. */
+#define SUM_BLOCK 2048
+
 /* One channel's sum over the batch. */
 static double
 channel_sum (const float *in,
@@ -660,8 +665,17 @@ channel_sum (const float *in,
   for (int b = 0; b < shape.batch; b++)
     {
       const float *p = in + ((size_t) b * shape.channels + c) * plane;
-      for (size_t i = 0; i < plane; i++)
-        sum += p[i];
+
+      for (size_t start = 0; start < plane; start += SUM_BLOCK)
+        {
+          size_t end = MIN (start + SUM_BLOCK, plane);
+          float block = 0.0f;
+
+#pragma omp simd reduction(+:block)
+          for (size_t i = start; i < end; i++)
+            block += p[i];
+          sum += block;
+        }
     }
   return sum;
 }
@@ -675,18 +689,54 @@ channel_sum_sq (const float *in,
                 double       mean)
 {
   size_t plane = (size_t) shape.height * shape.width;
+  float m = (float) mean;
   double sum_sq = 0.0;
 
   for (int b = 0; b < shape.batch; b++)
     {
       const float *p = in + ((size_t) b * shape.channels + c) * plane;
-      for (size_t i = 0; i < plane; i++)
+
+      for (size_t start = 0; start < plane; start += SUM_BLOCK)
         {
-          double d = p[i] - mean;
-          sum_sq += d * d;
+          size_t end = MIN (start + SUM_BLOCK, plane);
+          float block = 0.0f;
+
+#pragma omp simd reduction(+:block)
+          for (size_t i = start; i < end; i++)
+            {
+              float d = p[i] - m;
+              block += d * d;
+            }
+          sum_sq += block;
         }
     }
   return sum_sq;
+}
+
+/* q = p·scale + shift, and ReLU'd when relu, in one pass. */
+static inline void
+normalise_plane (float       *q,
+                 const float *p,
+                 size_t       n,
+                 float        scale,
+                 float        shift,
+                 gboolean     relu)
+{
+  if (relu)
+    {
+#pragma omp simd
+      for (size_t i = 0; i < n; i++)
+        {
+          float v = p[i] * scale + shift;
+          q[i] = v > 0.0f ? v : 0.0f;
+        }
+    }
+  else
+    {
+#pragma omp simd
+      for (size_t i = 0; i < n; i++)
+        q[i] = p[i] * scale + shift;
+    }
 }
 
 /* From one channel's batch mean and sum of squared deviations over count values: keeps what
@@ -724,8 +774,8 @@ channel_normalise (float                     *out,
     {
       const float *p = in + ((size_t) b * shape.channels + c) * plane;
       float *q = out + ((size_t) b * shape.channels + c) * plane;
-      for (size_t i = 0; i < plane; i++)
-        q[i] = p[i] * scale + shift;
+
+      normalise_plane (q, p, plane, scale, shift, params->relu);
     }
 }
 
@@ -822,8 +872,7 @@ unet_batchnorm_forward_eval (float                     *out,
         const float *p = in + ((size_t) b * C + c) * plane;
         float *q = out + ((size_t) b * C + c) * plane;
 
-        for (size_t i = 0; i < plane; i++)
-          q[i] = p[i] * scale + shift;
+        normalise_plane (q, p, plane, scale, shift, params->relu);
       }
 }
 
@@ -838,8 +887,17 @@ unet_batchnorm_backward (float       *din,
                          const float *save_invstd,
                          UnetShape    shape)
 {
-  unet_batchnorm_backward_sync (din, dgamma, dbeta, dout, in, gamma, save_mean, save_invstd,
-                                shape, NULL);
+  unet_batchnorm_backward_sync (din, dgamma, dbeta, dout, NULL, in, gamma, save_mean,
+                                save_invstd, shape, NULL);
+}
+
+/* The gradient reaching batch norm's output: dy, or with a fused ReLU dy where it let through. */
+static inline float
+passed (const float *dy,
+        const float *relu_out,
+        size_t       i)
+{
+  return relu_out == NULL || relu_out[i] > 0.0f ? dy[i] : 0.0f;
 }
 
 /* The two per-channel sums of batch norm's backward pass: of dy (d beta) and of dy·xhat
@@ -848,6 +906,7 @@ static void
 batchnorm_sums (double      *sum_dy,
                 double      *sum_dy_xhat,
                 const float *dout,
+                const float *relu_out,
                 const float *in,
                 const float *save_mean,
                 const float *save_invstd,
@@ -861,12 +920,26 @@ batchnorm_sums (double      *sum_dy,
 
   for (int b = 0; b < shape.batch; b++)
     {
-      const float *x = in + ((size_t) b * C + c) * plane;
-      const float *dy = dout + ((size_t) b * C + c) * plane;
-      for (size_t i = 0; i < plane; i++)
+      size_t at = ((size_t) b * C + c) * plane;
+      const float *x = in + at;
+      const float *dy = dout + at;
+      const float *y = relu_out != NULL ? relu_out + at : NULL;
+
+      for (size_t start = 0; start < plane; start += SUM_BLOCK)
         {
-          a += dy[i];
-          b_sum += dy[i] * ((x[i] - mean) * invstd);
+          size_t end = MIN (start + SUM_BLOCK, plane);
+          float block_dy = 0.0f, block_dy_xhat = 0.0f;
+
+#pragma omp simd reduction(+:block_dy, block_dy_xhat)
+          for (size_t i = start; i < end; i++)
+            {
+              float g = passed (dy, y, i);
+
+              block_dy += g;
+              block_dy_xhat += g * ((x[i] - mean) * invstd);
+            }
+          a += block_dy;
+          b_sum += block_dy_xhat;
         }
     }
   *sum_dy = a;
@@ -876,6 +949,7 @@ batchnorm_sums (double      *sum_dy,
 static void
 batchnorm_input_grad (float       *din,
                       const float *dout,
+                      const float *relu_out,
                       const float *in,
                       const float *gamma,
                       float        mean,
@@ -887,17 +961,22 @@ batchnorm_input_grad (float       *din,
 {
   int C = shape.channels;
   size_t plane = (size_t) shape.height * shape.width;
+  float scale = gamma[c] * invstd;
 
   /* dx = gamma invstd (dy - mean(dy) - xhat mean(dy xhat)) */
   for (int b = 0; b < shape.batch; b++)
     {
-      const float *x = in + ((size_t) b * C + c) * plane;
-      const float *dy = dout + ((size_t) b * C + c) * plane;
-      float *dx = din + ((size_t) b * C + c) * plane;
+      size_t at = ((size_t) b * C + c) * plane;
+      const float *x = in + at;
+      const float *dy = dout + at;
+      const float *y = relu_out != NULL ? relu_out + at : NULL;
+      float *dx = din + at;
+
+#pragma omp simd
       for (size_t i = 0; i < plane; i++)
         {
           float xhat = (x[i] - mean) * invstd;
-          dx[i] += gamma[c] * invstd * (dy[i] - k1 - xhat * k2);
+          dx[i] += scale * (passed (dy, y, i) - k1 - xhat * k2);
         }
     }
 }
@@ -907,6 +986,7 @@ unet_batchnorm_backward_sync (float                   *din,
                               float                   *dgamma,
                               float                   *dbeta,
                               const float             *dout,
+                              const float             *relu_out,
                               const float             *in,
                               const float             *gamma,
                               const float             *save_mean,
@@ -925,11 +1005,12 @@ unet_batchnorm_backward_sync (float                   *din,
         {
           double sum_dy, sum_dy_xhat;
 
-          batchnorm_sums (&sum_dy, &sum_dy_xhat, dout, in, save_mean, save_invstd, shape, c);
+          batchnorm_sums (&sum_dy, &sum_dy_xhat, dout, relu_out, in, save_mean, save_invstd, shape,
+                          c);
           dgamma[c] += (float) sum_dy_xhat;
           dbeta[c] += (float) sum_dy;
           if (din)
-            batchnorm_input_grad (din, dout, in, gamma, save_mean[c], save_invstd[c],
+            batchnorm_input_grad (din, dout, relu_out, in, gamma, save_mean[c], save_invstd[c],
                                   (float) (sum_dy / count), (float) (sum_dy_xhat / count),
                                   shape, c);
         }
@@ -942,7 +1023,8 @@ unet_batchnorm_backward_sync (float                   *din,
 #pragma omp parallel for schedule(static)
   for (int c = 0; c < C; c++)
     {
-      batchnorm_sums (&sums[c], &sums[C + c], dout, in, save_mean, save_invstd, shape, c);
+      batchnorm_sums (&sums[c], &sums[C + c], dout, relu_out, in, save_mean, save_invstd, shape,
+                      c);
       dgamma[c] += (float) sums[C + c];
       dbeta[c] += (float) sums[c];
     }
@@ -954,7 +1036,7 @@ unet_batchnorm_backward_sync (float                   *din,
     return;
 #pragma omp parallel for schedule(static)
   for (int c = 0; c < C; c++)
-    batchnorm_input_grad (din, dout, in, gamma, save_mean[c], save_invstd[c],
+    batchnorm_input_grad (din, dout, relu_out, in, gamma, save_mean[c], save_invstd[c],
                           (float) (sums[c] / global_count), (float) (sums[C + c] / global_count),
                           shape, c);
 }

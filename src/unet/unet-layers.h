@@ -184,6 +184,7 @@ typedef struct
                                       * PyTorch (0.1) */
   float                    eps;      /* 1e-5, as PyTorch */
   const UnetBatchNormSync *sync;     /* NULL: the statistics of this process's batch */
+  gboolean                 relu;     /* a ReLU in the same pass: out = max(bn(x), 0) */
 } UnetBatchNormParams;
 
 /* Training mode: normalises with the batch statistics, saves mean and 1/sqrt(var + eps) per
@@ -220,11 +221,14 @@ void   unet_batchnorm_backward      (float       *din,
 
 /* The backward of synchronised batch norm: dgamma and dbeta receive this process's share (the
  * caller sums parameter gradients over the processes anyway), din the gradient through the
- * whole batch's statistics. With sync NULL it is unet_batchnorm_backward. */
+ * whole batch's statistics. With sync NULL it is unet_batchnorm_backward. With relu_out, the
+ * output of a fused ReLU (params.relu), dout is the gradient of that output and passes only
+ * where it is positive. */
 void   unet_batchnorm_backward_sync (float                   *din,
                                      float                   *dgamma,
                                      float                   *dbeta,
                                      const float             *dout,
+                                     const float             *relu_out,
                                      const float             *in,
                                      const float             *gamma,
                                      const float             *save_mean,

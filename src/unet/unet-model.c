@@ -959,7 +959,7 @@ conv_unit_forward (UnetModel   *self,
                    const float *in,
                    gboolean     training)
 {
-  const UnetBatchNormParams bn = { self->bn_momentum, 1e-5f, bn_sync (self) };
+  const UnetBatchNormParams bn = { self->bn_momentum, 1e-5f, bn_sync (self), TRUE };
   int pad = self->config.padding == UNET_PADDING_SAME ? 1 : 0;
 
   if (unit->gamma < 0)
@@ -980,7 +980,6 @@ conv_unit_forward (UnetModel   *self,
     unet_batchnorm_forward_eval (unit->y, unit->z, P (self, unit->gamma), P (self, unit->beta),
                                  P (self, unit->running_mean), P (self, unit->running_var),
                                  unit->out_shape, &bn);
-  unet_relu_forward (unit->y, unet_shape_numel (unit->out_shape));
 }
 
 static float *
@@ -1006,15 +1005,19 @@ conv_unit_backward (UnetModel   *self,
   int pad = self->config.padding == UNET_PADDING_SAME ? 1 : 0;
   float *dz = dy;
 
-  unet_relu_backward (dy, unit->y, unet_shape_numel (unit->out_shape));
   if (unit->gamma >= 0)
     {
+      /* the ReLU's backward happens inside batch norm's, as its forward did */
       g_assert (spare != din_buffer && spare != dy);
       dz = zeroed (spare, unit->out_shape);
       unet_batchnorm_backward_sync (dz, G (self, unit->gamma), G (self, unit->beta),
-                                    dy, unit->z, P (self, unit->gamma),
+                                    dy, unit->y, unit->z, P (self, unit->gamma),
                                     unit->save_mean, unit->save_invstd, unit->out_shape,
                                     bn_sync (self));
+    }
+  else
+    {
+      unet_relu_backward (dy, unit->y, unet_shape_numel (unit->out_shape));
     }
   g_assert (din_buffer != dz);
   unet_conv3x3_backward (din_buffer ? zeroed (din_buffer, unit->in_shape) : NULL,

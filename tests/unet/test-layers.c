@@ -1680,6 +1680,69 @@ test_backward_accumulates (void)
   }
 }
 
+/* Batch norm with its ReLU fused is exactly ReLU of batch norm, forward (train and eval) and
+ * backward, where the ReLU's gradient mask then goes into batch norm's. */
+static void
+test_batchnorm_relu_fused (void)
+{
+  UnetShape s = { 3, 5, 17, 19 };
+  const int C = s.channels;
+  size_t n = unet_shape_numel (s);
+  const UnetBatchNormParams plain_params = { 0.1f, 1e-5f, NULL, FALSE };
+  const UnetBatchNormParams fused_params = { 0.1f, 1e-5f, NULL, TRUE };
+  g_autofree float *in = g_new (float, n);
+  g_autofree float *dout = g_new (float, n);
+  g_autofree float *plain = g_new (float, n);
+  g_autofree float *fused = g_new (float, n);
+  g_autofree float *masked = g_new (float, n);
+  g_autofree float *din_plain = g_new0 (float, n);
+  g_autofree float *din_fused = g_new0 (float, n);
+  g_autofree float *mean = g_new (float, C), *invstd = g_new (float, C);
+  g_autofree float *rm = g_new0 (float, C), *rv = g_new (float, C);
+  g_autofree float *gamma = g_new (float, C), *beta = g_new (float, C);
+  g_autofree float *dg_plain = g_new0 (float, C), *db_plain = g_new0 (float, C);
+  g_autofree float *dg_fused = g_new0 (float, C), *db_fused = g_new0 (float, C);
+  size_t zeros = 0;
+  UnetRng rng;
+
+  unet_rng_seed (&rng, 11);
+  for (size_t i = 0; i < n; i++)
+    {
+      in[i] = 3.0f * unet_rng_uniform (&rng) - 1.0f;
+      dout[i] = unet_rng_uniform (&rng) - 0.5f;
+    }
+  for (int c = 0; c < C; c++)
+    {
+      gamma[c] = 0.5f + unet_rng_uniform (&rng);
+      beta[c] = unet_rng_uniform (&rng) - 0.5f;
+      rv[c] = 1.0f;
+    }
+
+  unet_batchnorm_forward_train (plain, mean, invstd, rm, rv, in, gamma, beta, s, &plain_params);
+  unet_relu_forward (plain, n);
+  unet_batchnorm_forward_train (fused, mean, invstd, rm, rv, in, gamma, beta, s, &fused_params);
+  g_assert_cmpmem (fused, n * sizeof (float), plain, n * sizeof (float));
+  for (size_t i = 0; i < n; i++)
+    zeros += fused[i] == 0.0f;
+  /* about half the values are cut: both branches of the fused pass are taken */
+  g_assert_cmpuint (zeros, >, n / 4);
+  g_assert_cmpuint (zeros, <, 3 * n / 4);
+
+  memcpy (masked, dout, n * sizeof (float));
+  unet_relu_backward (masked, plain, n);
+  unet_batchnorm_backward (din_plain, dg_plain, db_plain, masked, in, gamma, mean, invstd, s);
+  unet_batchnorm_backward_sync (din_fused, dg_fused, db_fused, dout, fused, in, gamma, mean,
+                                invstd, s, NULL);
+  g_assert_cmpmem (din_fused, n * sizeof (float), din_plain, n * sizeof (float));
+  g_assert_cmpmem (dg_fused, C * sizeof (float), dg_plain, C * sizeof (float));
+  g_assert_cmpmem (db_fused, C * sizeof (float), db_plain, C * sizeof (float));
+
+  unet_batchnorm_forward_eval (plain, in, gamma, beta, rm, rv, s, &plain_params);
+  unet_relu_forward (plain, n);
+  unet_batchnorm_forward_eval (fused, in, gamma, beta, rm, rv, s, &fused_params);
+  g_assert_cmpmem (fused, n * sizeof (float), plain, n * sizeof (float));
+}
+
 /* The fused convolution + ReLU is exactly ReLU of the convolution, for both paddings. */
 static void
 test_conv3x3_relu_fused (void)
@@ -1741,6 +1804,7 @@ main (int   argc,
   g_test_add_func ("/layers/batchnorm/train", test_batchnorm_train);
   g_test_add_func ("/layers/batchnorm/eval", test_batchnorm_eval);
   g_test_add_func ("/layers/batchnorm/gradient", test_batchnorm_gradient);
+  g_test_add_func ("/layers/batchnorm/relu-fused", test_batchnorm_relu_fused);
   g_test_add_func ("/layers/dropout/mask", test_dropout_mask);
   g_test_add_func ("/layers/dropout/gradient", test_dropout_gradient);
   g_test_add_func ("/layers/softmax-xent/by-hand", test_softmax_xent_hand);
