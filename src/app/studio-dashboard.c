@@ -1006,7 +1006,7 @@ read_form (StudioDashboard  *self,
   options->time_limit = 60.0 * gtk_spin_button_get_value (self->time_limit_spin);
   options->lr = gtk_spin_button_get_value (self->lr_spin);
   options->schedule = (UnetScheduleKind) MIN (adw_combo_row_get_selected (self->schedule_row),
-                                              UNET_SCHEDULE_STEP);
+                                              UNET_SCHEDULE_COOLDOWN);
   options->momentum = gtk_spin_button_get_value (self->momentum_spin);
   options->weight_decay = gtk_spin_button_get_value (self->weight_decay_spin);
   options->seed = (guint64) gtk_spin_button_get_value (self->seed_spin);

@@ -37,8 +37,20 @@ unet_schedule_init (UnetSchedule     *schedule,
     /* without a known length, "step" decays every 10000 steps instead of every step */
     .step_size = total_steps > 0 ? MAX (total_steps / 3, 1) : 10000,
     .gamma = 0.1,
+    .cooldown = 0.2,
     .warmup_steps = 0,
   };
+}
+
+/* The cool-down's factor at progress p: 1 until the last `share` of the run, then down to 0. */
+static double
+cool_down (double progress,
+           double share)
+{
+  progress = CLAMP (progress, 0.0, 1.0);
+  if (share <= 0.0 || progress <= 1.0 - share)
+    return 1.0;
+  return (1.0 - progress) / share;
 }
 
 /* momentum 0.99 makes the first steps very large; a short ramp keeps them stable */
@@ -74,6 +86,10 @@ unet_schedule_lr (const UnetSchedule *schedule,
       if (schedule->step_size > 0)
         lr *= pow (schedule->gamma, (double) (step / schedule->step_size));
       break;
+    case UNET_SCHEDULE_COOLDOWN:
+      if (schedule->total_steps > 0)
+        lr *= cool_down ((double) step / schedule->total_steps, schedule->cooldown);
+      break;
     case UNET_SCHEDULE_CONSTANT:
     default:
       break;
@@ -100,6 +116,9 @@ unet_schedule_lr_at_progress (const UnetSchedule *schedule,
     case UNET_SCHEDULE_STEP:
       lr *= pow (schedule->gamma, floor (MIN (progress, 0.999999) * 3.0));
       break;
+    case UNET_SCHEDULE_COOLDOWN:
+      lr *= cool_down (progress, schedule->cooldown);
+      break;
     case UNET_SCHEDULE_CONSTANT:
     default:
       break;
@@ -116,6 +135,8 @@ unet_schedule_kind_to_string (UnetScheduleKind kind)
       return "poly";
     case UNET_SCHEDULE_STEP:
       return "step";
+    case UNET_SCHEDULE_COOLDOWN:
+      return "cooldown";
     case UNET_SCHEDULE_CONSTANT:
     default:
       return "constant";
@@ -133,10 +154,13 @@ unet_schedule_kind_from_string (const char        *string,
     *kind = UNET_SCHEDULE_POLY;
   else if (g_strcmp0 (string, "step") == 0)
     *kind = UNET_SCHEDULE_STEP;
+  else if (g_strcmp0 (string, "cooldown") == 0)
+    *kind = UNET_SCHEDULE_COOLDOWN;
   else
     {
       g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
-                   "Unknown learning-rate schedule “%s”: expected “constant”, “poly” or “step”",
+                   "Unknown learning-rate schedule “%s”: expected “constant”, “poly”, “step” or "
+                   "“cooldown”",
                    string ? string : "");
       return FALSE;
     }

@@ -18,6 +18,7 @@ typedef enum
   UNET_SCHEDULE_CONSTANT,
   UNET_SCHEDULE_POLY,     /* lr (1 - step / total)^power */
   UNET_SCHEDULE_STEP,     /* lr gamma^floor(step / step_size) */
+  UNET_SCHEDULE_COOLDOWN, /* lr, then linearly to 0 over the last cooldown share of the run */
 } UnetScheduleKind;
 
 typedef struct
@@ -28,6 +29,7 @@ typedef struct
   double           power;        /* poly, 0.9 */
   gint64           step_size;    /* step */
   double           gamma;        /* step, 0.1 */
+  double           cooldown;     /* cooldown, 0.2 */
   gint64           warmup_steps; /* linear ramp from 0 before any schedule; 0 = none */
 } UnetSchedule;
 

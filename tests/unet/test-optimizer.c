@@ -409,6 +409,29 @@ test_schedule_step (void)
   assert_near (unet_schedule_lr (&schedule, 12), 0.0125, 1e-15, "gamma 0.5 at 12");
 }
 
+/* Constant for the first 80 % of the run, then linearly down to 0 at its end. */
+static void
+test_schedule_cooldown (void)
+{
+  UnetSchedule schedule;
+  UnetScheduleKind kind;
+
+  unet_schedule_init (&schedule, UNET_SCHEDULE_COOLDOWN, 0.01, 100);
+  g_assert_cmpfloat (unet_schedule_lr (&schedule, 0), ==, 0.01);
+  g_assert_cmpfloat (unet_schedule_lr (&schedule, 80), ==, 0.01);
+  assert_near (unet_schedule_lr (&schedule, 90), 0.005, 1e-15, "half-way down");
+  assert_near (unet_schedule_lr (&schedule, 99), 0.0005, 1e-15, "last step");
+  g_assert_cmpfloat (unet_schedule_lr (&schedule, 100), ==, 0.0);
+  assert_near (unet_schedule_lr_at_progress (&schedule, 3, 0.95), 0.0025, 1e-15, "by progress");
+  /* without a known length it stays constant */
+  unet_schedule_init (&schedule, UNET_SCHEDULE_COOLDOWN, 0.01, 0);
+  g_assert_cmpfloat (unet_schedule_lr (&schedule, 1000000), ==, 0.01);
+
+  g_assert_true (unet_schedule_kind_from_string ("cooldown", &kind, NULL));
+  g_assert_cmpint (kind, ==, UNET_SCHEDULE_COOLDOWN);
+  g_assert_cmpstr (unet_schedule_kind_to_string (kind), ==, "cooldown");
+}
+
 /* By another measure of progress (a time budget): the same curves, whatever the step. */
 static void
 test_schedule_progress (void)
@@ -532,6 +555,7 @@ main (int   argc,
   g_test_add_func ("/optimizer/schedule/step", test_schedule_step);
   g_test_add_func ("/optimizer/schedule/warmup", test_schedule_warmup);
   g_test_add_func ("/optimizer/schedule/progress", test_schedule_progress);
+  g_test_add_func ("/optimizer/schedule/cooldown", test_schedule_cooldown);
   g_test_add_func ("/optimizer/schedule/kind-strings", test_schedule_kind_strings);
 
   return g_test_run ();
