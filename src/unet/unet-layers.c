@@ -891,15 +891,6 @@ unet_batchnorm_backward (float       *din,
                                 save_invstd, shape, NULL);
 }
 
-/* The gradient reaching batch norm's output: dy, or with a fused ReLU dy where it let through. */
-static inline float
-passed (const float *dy,
-        const float *relu_out,
-        size_t       i)
-{
-  return relu_out == NULL || relu_out[i] > 0.0f ? dy[i] : 0.0f;
-}
-
 /* The two per-channel sums of batch norm's backward pass: of dy (d beta) and of dy·xhat
  * (d gamma). */
 static void
@@ -930,13 +921,27 @@ batchnorm_sums (double      *sum_dy,
           size_t end = MIN (start + SUM_BLOCK, plane);
           float block_dy = 0.0f, block_dy_xhat = 0.0f;
 
-#pragma omp simd reduction(+:block_dy, block_dy_xhat)
-          for (size_t i = start; i < end; i++)
+          /* two loops rather than a test of y in one: each vectorises */
+          if (y != NULL)
             {
-              float g = passed (dy, y, i);
+#pragma omp simd reduction(+:block_dy, block_dy_xhat)
+              for (size_t i = start; i < end; i++)
+                {
+                  /* both loaded either way: a select, not a branch, so it vectorises */
+                  float d = dy[i], g = y[i] > 0.0f ? d : 0.0f;
 
-              block_dy += g;
-              block_dy_xhat += g * ((x[i] - mean) * invstd);
+                  block_dy += g;
+                  block_dy_xhat += g * ((x[i] - mean) * invstd);
+                }
+            }
+          else
+            {
+#pragma omp simd reduction(+:block_dy, block_dy_xhat)
+              for (size_t i = start; i < end; i++)
+                {
+                  block_dy += dy[i];
+                  block_dy_xhat += dy[i] * ((x[i] - mean) * invstd);
+                }
             }
           a += block_dy;
           b_sum += block_dy_xhat;
@@ -972,11 +977,26 @@ batchnorm_input_grad (float       *din,
       const float *y = relu_out != NULL ? relu_out + at : NULL;
       float *dx = din + at;
 
-#pragma omp simd
-      for (size_t i = 0; i < plane; i++)
+      if (y != NULL)
         {
-          float xhat = (x[i] - mean) * invstd;
-          dx[i] += scale * (passed (dy, y, i) - k1 - xhat * k2);
+#pragma omp simd
+          for (size_t i = 0; i < plane; i++)
+            {
+              float xhat = (x[i] - mean) * invstd;
+              float d = dy[i], g = y[i] > 0.0f ? d : 0.0f;
+
+              dx[i] += scale * (g - k1 - xhat * k2);
+            }
+        }
+      else
+        {
+#pragma omp simd
+          for (size_t i = 0; i < plane; i++)
+            {
+              float xhat = (x[i] - mean) * invstd;
+
+              dx[i] += scale * (dy[i] - k1 - xhat * k2);
+            }
         }
     }
 }
