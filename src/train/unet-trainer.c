@@ -75,8 +75,9 @@ struct _UnetTrainer
   FILE               *log_csv;
   FILE               *log_jsonl;
   double              last_loss;
-  double              images_per_s;   /* smoothed */
-  gint64              last_step_time;
+  double              step_seconds;   /* smoothed, from one step's end to the next */
+  double              images_per_s;   /* batch / step_seconds */
+  gint64              last_step_time; /* monotonic µs of the last step's end in this process */
 
   UnetTrainEventFunc  event_func;
   gpointer            event_data;
@@ -1735,7 +1736,7 @@ unet_trainer_step (UnetTrainer  *self,
 {
   const UnetTrainOptions *o;
   UnetTrainEvent event = { 0 };
-  gint64 started;
+  gint64 started, now;
   double loss, lr, seconds, run_time, progress;
   gboolean epoch_end;
 
@@ -1784,12 +1785,20 @@ unet_trainer_step (UnetTrainer  *self,
       return FALSE;
     }
 
-  seconds = (g_get_monotonic_time () - started) / 1e6;
-  /* an average over the last ~20 steps: smooth, but quick to follow a change of pace */
-  if (self->images_per_s <= 0.0)
-    self->images_per_s = o->batch / MAX (seconds, 1e-6);
+  /* The wall clock's pace, from one step's end to the next: what happens between steps (the
+   * validations, checkpoints and whoever listens to the events) is part of it, so that the
+   * images/s and the ETA shown are what the clock will say. */
+  now = g_get_monotonic_time ();
+  seconds = (now - (self->last_step_time > 0 ? self->last_step_time : started)) / 1e6;
+  self->last_step_time = now;
+  /* An average of the seconds a step takes over the last ~20 steps, smooth but quick to follow
+   * a change of pace. Of seconds, not of rates: an average of rates would all but ignore the
+   * few long gaps a validation makes, which the clock does not. */
+  if (self->step_seconds <= 0.0)
+    self->step_seconds = seconds;
   else
-    self->images_per_s = 0.9 * self->images_per_s + 0.1 * o->batch / MAX (seconds, 1e-6);
+    self->step_seconds = 0.95 * self->step_seconds + 0.05 * seconds;
+  self->images_per_s = o->batch / MAX (self->step_seconds, 1e-6);
   self->last_loss = loss;
   write_train_log (self, loss, lr);
 

@@ -429,6 +429,60 @@ test_learns (void)
   remove_tree (dataset);
 }
 
+typedef struct
+{
+  gint64 times[64];   /* monotonic µs of each step's progress event */
+  double reported;    /* the last images/s the trainer reported */
+  int    n;
+} Pace;
+
+static void
+record_pace (const UnetTrainEvent *event,
+             gpointer              user_data)
+{
+  Pace *pace = user_data;
+
+  if (event->kind != UNET_TRAIN_EVENT_PROGRESS || pace->n >= (int) G_N_ELEMENTS (pace->times))
+    return;
+  pace->times[pace->n++] = g_get_monotonic_time ();
+  pace->reported = event->images_per_s;
+}
+
+/* The images/s reported (and the ETA made from it) is the wall clock's: with a validation
+ * every 6 steps, costing about as much as those steps, the pace counts it. */
+static void
+test_pace_is_wall_clock (void)
+{
+  g_autofree char *dataset = make_dataset (15);
+  g_autofree char *output = g_build_filename (dataset, "run", NULL);
+  g_auto(UnetTrainOptions) o = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UnetTrainer) trainer = NULL;
+  Pace pace = { 0 };
+  double actual;
+  int last, first;
+
+  small_options (&o, dataset, output);
+  o.steps = 60;
+  o.val_every = 1;
+  trainer = unet_trainer_new (&o, &error);
+  g_assert_no_error (error);
+  unet_trainer_set_event_func (trainer, record_pace, &pace);
+  g_assert_true (unet_trainer_run (trainer, &error));
+  g_assert_no_error (error);
+
+  /* 12 training images, batch 2: 6 steps an epoch, each ended by a validation */
+  g_assert_cmpint (pace.n, ==, 60);
+  last = pace.n - 1;
+  first = last - 36;
+  actual = o.batch * 36 / ((pace.times[last] - pace.times[first]) / 1e6);
+  g_test_message ("reported %.1f images/s, the clock over the last 36 steps %.1f", pace.reported,
+                  actual);
+  g_assert_cmpfloat (pace.reported, >, 0.65 * actual);
+  g_assert_cmpfloat (pace.reported, <, 1.35 * actual);
+  remove_tree (dataset);
+}
+
 static void
 test_existing_run_refused (void)
 {
@@ -947,6 +1001,7 @@ main (int    argc,
   g_test_add_func ("/trainer/options/existing-run", test_existing_run_refused);
   g_test_add_func ("/trainer/resume/exact", test_resume_is_exact);
   g_test_add_func ("/trainer/learns", test_learns);
+  g_test_add_func ("/trainer/pace-is-wall-clock", test_pace_is_wall_clock);
   g_test_add_func ("/trainer/real-voc", test_real_voc);
   g_test_add_func ("/trainer/input-scale", test_input_scale);
   g_test_add_func ("/trainer/max-classes", test_max_classes);
