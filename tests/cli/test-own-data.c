@@ -197,7 +197,8 @@ test_time_limit (void)
   gint64 start = g_get_monotonic_time ();
   guint first_steps;
 
-  run_unet (&run, "train", "--dataset", data, "-o", run_dir, SMALL, "--time-limit", "0.03", NULL);
+  run_unet (&run, "train", "--dataset", data, "-o", run_dir, SMALL, "--schedule", "poly",
+            "--time-limit", "0.03", NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_nonnull (strstr (run.err, "finished after "));
   g_assert_true (g_file_test (best, G_FILE_TEST_IS_REGULAR));
