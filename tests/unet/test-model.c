@@ -212,6 +212,7 @@ test_batch_norm_params (void)
 
 /* --- initialisation --------------------------------------------------------------------------- */
 
+/* Without batch norm, the paper's He normal: std √(2/fan_in), biases 0. */
 static void
 test_he_init (void)
 {
@@ -255,6 +256,58 @@ test_he_init (void)
   param = unet_model_find_param (a, "mid.conv1.bias");
   for (size_t j = 0; j < param->numel; j++)
     g_assert_cmpfloat (param->data[j], ==, 0.0f);
+}
+
+/* With batch norm, PyTorch's default: weights and biases uniform in ±1/√fan_in, fan_in being
+ * the weight's dimension 1 times its kernel (so out × 4 for a transposed convolution). */
+static void
+test_pytorch_init (void)
+{
+  UnetConfig config;
+  g_autoptr(UnetModel) model = NULL;
+  const struct { const char *name; double fan_in; } layers[] = {
+    { "mid.conv1", 128 * 9 },
+    { "dec.0.up", 16 * 4 },    /* [32, 16, 2, 2] */
+    { "head", 16 },
+  };
+
+  unet_config_init_default (&config);
+  config.base = 16;
+  config.norm = UNET_NORM_BATCH;
+  model = unet_model_new (&config, NULL);
+  unet_model_init_weights (model, 42);
+
+  for (guint l = 0; l < G_N_ELEMENTS (layers); l++)
+    {
+      g_autofree char *weight_name = g_strconcat (layers[l].name, ".weight", NULL);
+      g_autofree char *bias_name = g_strconcat (layers[l].name, ".bias", NULL);
+      UnetParam *weight = unet_model_find_param (model, weight_name);
+      UnetParam *bias = unet_model_find_param (model, bias_name);
+      double bound = 1.0 / sqrt (layers[l].fan_in), sum_sq = 0.0, largest = 0.0;
+      gboolean nonzero = FALSE;
+
+      g_assert_nonnull (weight);
+      g_assert_nonnull (bias);
+      for (size_t j = 0; j < weight->numel; j++)
+        {
+          sum_sq += (double) weight->data[j] * weight->data[j];
+          largest = MAX (largest, fabs (weight->data[j]));
+        }
+      g_assert_cmpfloat (largest, <=, bound);
+      g_assert_cmpfloat (largest, >, 0.9 * bound);
+      /* uniform: std bound/√3 */
+      g_assert_cmpfloat_with_epsilon (sqrt (sum_sq / weight->numel), bound / sqrt (3.0),
+                                      0.05 * bound / sqrt (3.0));
+      for (size_t j = 0; j < bias->numel; j++)
+        {
+          g_assert_cmpfloat (fabs (bias->data[j]), <=, bound);
+          nonzero |= bias->data[j] != 0.0f;
+        }
+      g_assert_true (nonzero);
+    }
+  /* batch norm itself starts as the identity */
+  g_assert_cmpfloat (unet_model_find_param (model, "mid.bn1.weight")->data[0], ==, 1.0f);
+  g_assert_cmpfloat (unet_model_find_param (model, "mid.bn1.bias")->data[0], ==, 0.0f);
 }
 
 /* --- the whole network's gradient by finite differences --------------------------------------- */
@@ -694,6 +747,7 @@ main (int    argc,
   g_test_add_func ("/model/structure/batch-norm", test_batch_norm_params);
   g_test_add_func ("/model/batch-norm/accumulate", test_accumulate_bn_statistics);
   g_test_add_func ("/model/init/he-normal", test_he_init);
+  g_test_add_func ("/model/init/pytorch-with-batch-norm", test_pytorch_init);
   g_test_add_data_func ("/model/gradient/valid", &valid, test_network_gradient);
   g_test_add_data_func ("/model/gradient/same", &same, test_network_gradient);
   g_test_add_data_func ("/model/gradient/valid-batchnorm", &valid_bn, test_network_gradient);
