@@ -107,7 +107,7 @@ unet_train_options_init_default (UnetTrainOptions *options)
   options->tile = 572;
   options->batch = 1;
   options->epochs = 50;
-  options->schedule = UNET_SCHEDULE_POLY;
+  options->schedule = UNET_SCHEDULE_CONSTANT;
   options->lr = 0.01;
   options->momentum = 0.99;
   options->weight_decay = 5e-4;
