@@ -19,6 +19,7 @@
 #include "voc.h"
 
 #include "studio-dashboard.h"
+#include "studio-dataset-summary.h"
 #include "studio-util.h"
 
 #define MAX_RECENT_DATASETS 8
@@ -95,6 +96,8 @@ struct _StudioDashboard
   GtkStringList         *val_split_model;
   GtkSpinButton         *val_every_spin;
   GtkSpinButton         *time_limit_spin;
+  GtkWidget             *classes_group;
+  StudioDatasetSummary  *dataset_summary;
   GtkSwitch             *skip_bad_switch;
   AdwComboRow           *start_from_row;
   AdwActionRow          *init_row;
@@ -719,6 +722,8 @@ load_dataset_info (StudioDashboard *self)
   if (self->dataset_cancellable != NULL)
     g_cancellable_cancel (self->dataset_cancellable);
   g_clear_object (&self->dataset_cancellable);
+  gtk_widget_set_visible (self->classes_group, self->dataset != NULL);
+  studio_dataset_summary_set_dataset (self->dataset_summary, self->dataset);
   if (self->dataset == NULL)
     return;
 
@@ -1965,6 +1970,7 @@ studio_dashboard_class_init (StudioDashboardClass *klass)
                   NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 
   g_type_ensure (STUDIO_TYPE_PLOT);
+  g_type_ensure (STUDIO_TYPE_DATASET_SUMMARY);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -1982,6 +1988,8 @@ studio_dashboard_class_init (StudioDashboardClass *klass)
   gtk_widget_class_bind_template_child (widget_class, StudioDashboard, val_every_spin);
   gtk_widget_class_bind_template_callback (widget_class, on_val_every_output);
   gtk_widget_class_bind_template_child (widget_class, StudioDashboard, time_limit_spin);
+  gtk_widget_class_bind_template_child (widget_class, StudioDashboard, classes_group);
+  gtk_widget_class_bind_template_child (widget_class, StudioDashboard, dataset_summary);
   gtk_widget_class_bind_template_callback (widget_class, on_time_limit_output);
   gtk_widget_class_bind_template_callback (widget_class, on_time_limit_input);
   gtk_widget_class_bind_template_callback (widget_class, on_val_every_input);

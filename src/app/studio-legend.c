@@ -52,6 +52,20 @@ draw_swatch (GtkDrawingArea *area,
   cairo_stroke (cr);
 }
 
+GtkWidget *
+studio_legend_swatch_new (const guint8 rgb[3])
+{
+  GtkWidget *swatch = gtk_drawing_area_new ();
+  guint32 packed = ((guint32) rgb[0] << 16) | ((guint32) rgb[1] << 8) | rgb[2];
+
+  gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (swatch), 16);
+  gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (swatch), 16);
+  gtk_widget_set_valign (swatch, GTK_ALIGN_CENTER);
+  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (swatch), draw_swatch,
+                                  GUINT_TO_POINTER (packed), NULL);
+  return swatch;
+}
+
 static void
 on_check_toggled (GtkCheckButton *check,
                   StudioLegend   *self)
@@ -69,24 +83,16 @@ create_row (StudioLegend          *self,
   g_autofree char *share = NULL;
   g_autofree char *tooltip = NULL;
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  GtkWidget *swatch = gtk_drawing_area_new ();
   GtkWidget *name = gtk_label_new (entry->name);
   GtkWidget *share_label;
   GtkWidget *check = gtk_check_button_new ();
   GtkWidget *row = gtk_list_box_row_new ();
-  guint32 rgb = ((guint32) entry->rgb[0] << 16) | ((guint32) entry->rgb[1] << 8) | entry->rgb[2];
 
   gtk_widget_set_margin_start (box, 8);
   gtk_widget_set_margin_end (box, 8);
   gtk_widget_set_margin_top (box, 6);
   gtk_widget_set_margin_bottom (box, 6);
-
-  gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (swatch), 16);
-  gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (swatch), 16);
-  gtk_widget_set_valign (swatch, GTK_ALIGN_CENTER);
-  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (swatch), draw_swatch, GUINT_TO_POINTER (rgb),
-                                  NULL);
-  gtk_box_append (GTK_BOX (box), swatch);
+  gtk_box_append (GTK_BOX (box), studio_legend_swatch_new (entry->rgb));
 
   gtk_label_set_xalign (GTK_LABEL (name), 0.0f);
   gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);

@@ -36,4 +36,7 @@ guint       studio_legend_get_n_rows        (StudioLegend      *self);
 int         studio_legend_get_row_class     (StudioLegend      *self,
                                              guint              row);
 
+/* A class's colour swatch, 16 px square, as the legend draws it. */
+GtkWidget  *studio_legend_swatch_new        (const guint8       rgb[3]);
+
 G_END_DECLS

@@ -12,6 +12,7 @@
 
 #include "voc.h"
 
+#include "studio-dataset-summary.h"
 #include "studio-export.h"
 #include "studio-image-view.h"
 #include "studio-legend.h"
@@ -56,6 +57,8 @@ struct _StudioViewer
   StudioImageView    *image_view;
   GtkSpinner         *spinner;
   GtkLabel           *hover_label;
+  GtkWidget          *dataset_box;
+  StudioDatasetSummary *dataset_summary;
   GtkLabel           *zoom_label;
   GtkLabel           *mode_hint;
   GtkDropDown        *confidence_dropdown;
@@ -551,6 +554,9 @@ set_images (StudioViewer *self,
       self->truth_classes = voc_classes_ref (voc_dataset_get_classes (dataset));
       self->truth_binary_allowed = voc_dataset_get_layout (dataset) == VOC_LAYOUT_PLAIN;
     }
+  gtk_widget_set_visible (self->dataset_box, dataset != NULL);
+  studio_dataset_summary_set_dataset (self->dataset_summary,
+                                      dataset != NULL ? voc_dataset_get_root (dataset) : NULL);
 
   g_ptr_array_set_size (self->truth_paths, 0);
   for (guint i = 0; i < paths->len; i++)
@@ -1480,6 +1486,7 @@ studio_viewer_class_init (StudioViewerClass *klass)
 
   g_type_ensure (STUDIO_TYPE_IMAGE_VIEW);
   g_type_ensure (STUDIO_TYPE_LEGEND);
+  g_type_ensure (STUDIO_TYPE_DATASET_SUMMARY);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/unetstudio/UnetStudio/studio-viewer.ui");
@@ -1487,6 +1494,8 @@ studio_viewer_class_init (StudioViewerClass *klass)
   gtk_widget_class_bind_template_child (widget_class, StudioViewer, image_view);
   gtk_widget_class_bind_template_child (widget_class, StudioViewer, spinner);
   gtk_widget_class_bind_template_child (widget_class, StudioViewer, hover_label);
+  gtk_widget_class_bind_template_child (widget_class, StudioViewer, dataset_box);
+  gtk_widget_class_bind_template_child (widget_class, StudioViewer, dataset_summary);
   gtk_widget_class_bind_template_child (widget_class, StudioViewer, zoom_label);
   gtk_widget_class_bind_template_child (widget_class, StudioViewer, mode_hint);
   gtk_widget_class_bind_template_child (widget_class, StudioViewer, confidence_dropdown);

@@ -266,60 +266,33 @@ static void
 report_masks (InfoState *state)
 {
   VocClasses *classes = voc_dataset_get_classes (state->dataset);
-  const char *const *names = voc_classes_get_names (classes);
-  guint by_reading[VOC_MASK_READ_COLOUR + 1] = { 0 };
-  g_autofree guint64 *pixels = g_new0 (guint64, state->n_classes + 1);
-  g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(VocMaskSurvey) survey = voc_mask_survey_new (state->n_classes);
+  g_auto(GStrv) lines = NULL;
+  g_auto(GStrv) warnings = NULL;
   GHashTableIter iter;
   gpointer value;
-  guint64 total = 0;
-  guint n_masks = 0;
 
   g_hash_table_iter_init (&iter, state->cache);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
       SampleStats *stats = value;
 
-      if (!stats->has_mask)
-        continue;
-      n_masks++;
-      by_reading[stats->reading]++;
-      for (int k = 0; k <= state->n_classes; k++)
-        {
-          pixels[k] += stats->pixels[k];
-          total += stats->pixels[k];
-        }
+      if (stats->has_mask)
+        voc_mask_survey_add (survey, stats->pixels, stats->reading);
     }
-  if (n_masks == 0)
+  if (survey->n_masks == 0)
     return;
 
-  printf ("\nMasks: %u read\n", n_masks);
-  for (int r = 0; r <= VOC_MASK_READ_COLOUR; r++)
-    if (by_reading[r] > 0)
-      {
-        g_autofree char *how = voc_classes_describe_reading (classes, r);
-
-        printf ("  %u %s %s\n", by_reading[r], by_reading[r] == 1 ? "mask:" : "masks:", how);
-      }
-
-  for (int k = 0; k < state->n_classes; k++)
-    if (pixels[k] == 0)
-      g_ptr_array_add (warnings,
-                       g_strdup_printf ("class “%s” has no pixels in any mask: check how the "
-                                        "masks are read (above), or take it out of the "
-                                        "classes", names[k]));
-  if (pixels[state->n_classes] * 2 > total)
-    g_ptr_array_add (warnings,
-                     g_strdup_printf ("void covers %.1f %% of the pixels: training learns "
-                                      "only from the rest; if the value or colour that covers "
-                                      "most of the masks is a class, say so in classes.txt "
-                                      "(see docs/datasets.md)",
-                                      100.0 * pixels[state->n_classes] / total));
-  if (warnings->len > 0)
+  printf ("\nMasks: %u read\n", survey->n_masks);
+  lines = voc_mask_survey_describe (survey, classes);
+  for (guint i = 0; lines[i] != NULL; i++)
+    printf ("  %s\n", lines[i]);
+  warnings = voc_mask_survey_warnings (survey, classes);
+  if (warnings[0] != NULL)
     {
-      printf ("\nWarnings: %u\n", warnings->len);
-      for (guint i = 0; i < warnings->len; i++)
-        printf ("  %s\n", (const char *) g_ptr_array_index (warnings, i));
+      printf ("\nWarnings: %u\n", g_strv_length (warnings));
+      for (guint i = 0; warnings[i] != NULL; i++)
+        printf ("  %s\n", warnings[i]);
     }
 }
 

@@ -14,4 +14,5 @@
 #include "voc-dataset.h"
 #include "voc-error.h"
 #include "voc-image.h"
+#include "voc-survey.h"
 #include "voc-weights.h"

@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "studio-dashboard.h"
+#include "studio-dataset-summary.h"
 #include "studio-test-util.h"
 #include "voc-test-util.h"
 
@@ -433,6 +434,18 @@ check_plots (Fixture *f)
     g_assert_cmpuint (studio_plot_get_n_bars (bars), ==, f->n_classes);
 }
 
+static gboolean
+wait_for_summary (StudioDatasetSummary *summary)
+{
+  for (int i = 0; i < 600; i++)
+    {
+      if (studio_dataset_summary_is_ready (summary))
+        return TRUE;
+      studio_test_spin (0.05);
+    }
+  return FALSE;
+}
+
 /* A user's own two classes: binary masks (0 and 255), "membrane" and "cell" in classes.txt.
  * The dashboard trains a two-class model, its bars are the two classes, and the model it
  * ends with carries their names. */
@@ -488,6 +501,32 @@ test_two_classes (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpint (unet_model_get_config (model)->classes, ==, 2);
   g_assert_cmpstrv (unet_model_get_class_names (model), names);
+
+  /* the Classes group shows what the masks hold: the classes' shares, then, with a class
+   * classes.txt names but no mask has, a warning naming it */
+  {
+    StudioDatasetSummary *summary = STUDIO_DATASET_SUMMARY (studio_test_find_child (GTK_WIDGET (f->dashboard), STUDIO_TYPE_DATASET_SUMMARY));
+    g_autofree char *membrane = NULL, *cell = NULL;
+
+    g_assert_true (wait_for_summary (summary));
+    g_assert_cmpuint (studio_dataset_summary_get_n_rows (summary), ==, 2);
+    membrane = studio_dataset_summary_get_row_text (summary, 0);
+    cell = studio_dataset_summary_get_row_text (summary, 1);
+    /* a 24×30 cell in each 64×64 slice */
+    g_assert_cmpstr (membrane, ==, "membrane 82.4 %");
+    g_assert_cmpstr (cell, ==, "cell 17.6 %");
+    g_assert_cmpuint (studio_dataset_summary_get_n_warnings (summary), ==, 0);
+
+    g_assert_true (g_file_set_contents (classes, "membrane = 0\ncell = 255\nmitochondrion = 7\n", -1,
+                                        &error));
+    /* read again, as choosing the folder again does */
+    studio_dataset_summary_set_dataset (summary, root);
+    g_assert_false (studio_dataset_summary_is_ready (summary));
+    g_assert_true (wait_for_summary (summary));
+    g_assert_cmpuint (studio_dataset_summary_get_n_warnings (summary), ==, 1);
+    g_assert_nonnull (strstr (studio_dataset_summary_get_warning (summary, 0),
+                              "class “mitochondrion” has no pixels in any mask"));
+  }
 }
 
 /* Start, pause, continue, stop, resume the stopped run from its folder, finish. */

@@ -14,6 +14,7 @@
 
 #include "studio-application.h"
 #include "studio-dashboard.h"
+#include "studio-dataset-summary.h"
 #include "studio-export.h"
 #include "studio-image-view.h"
 #include "studio-legend.h"
@@ -475,6 +476,27 @@ test_viewer_binary_truth (void)
   g_assert_cmpuint (counts[1], ==, 16 * 16);
   g_assert_cmpuint (counts[0], ==, 32 * 32 - 16 * 16);
   g_assert_cmpuint (counts[255], ==, 0);
+
+  /* the sidebar shows the dataset's classes, their colours and shares, nothing to warn of */
+  {
+    StudioDatasetSummary *summary = STUDIO_DATASET_SUMMARY (studio_test_find_child (GTK_WIDGET (viewer), STUDIO_TYPE_DATASET_SUMMARY));
+    g_autofree char *first = NULL, *second = NULL;
+    gboolean ready = FALSE;
+
+    g_assert_true (gtk_widget_get_visible (GTK_WIDGET (summary)));
+    for (int i = 0; i < 600 && !ready; i++)
+      {
+        studio_test_spin (0.05);
+        ready = studio_dataset_summary_is_ready (summary);
+      }
+    g_assert_true (ready);
+    g_assert_cmpuint (studio_dataset_summary_get_n_rows (summary), ==, 2);
+    first = studio_dataset_summary_get_row_text (summary, 0);
+    second = studio_dataset_summary_get_row_text (summary, 1);
+    g_assert_cmpstr (first, ==, "membrane 75.0 %");
+    g_assert_cmpstr (second, ==, "cell 25.0 %");
+    g_assert_cmpuint (studio_dataset_summary_get_n_warnings (summary), ==, 0);
+  }
   g_assert_true (studio_viewer_open_dataset (viewer, voc_root (), "val", &error));
   g_assert_no_error (error);
   voc_test_rm_rf (dir);

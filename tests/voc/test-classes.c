@@ -412,6 +412,75 @@ test_folders_and_tiff (Fixture       *f,
   assert_read_as (f, "background\ncell\n", "b", VOC_MASK_READ_BINARY, "\1\1\0\0\0\0");
 }
 
+/* What the masks of a dataset hold: shares per class and void, how they were read, and the
+ * warnings (a class with no pixels, void over half the pixels). */
+static void
+test_survey (Fixture       *f,
+             gconstpointer  data)
+{
+  static const guint16 row_some_void[SIDE] = { 0, 1, 2, 2, 255, 255 };
+  static const guint16 row_most_void[SIDE] = { 0, 1, 255, 255, 255, 255 };
+  const guint16 *rows[] = { row_some_void, row_most_void };
+
+  for (guint r = 0; r < G_N_ELEMENTS (rows); r++)
+    {
+      g_autoptr(VocDataset) dataset = NULL;
+      g_autoptr(VocMaskSurvey) survey = NULL;
+      g_autoptr(GError) error = NULL;
+      g_auto(GStrv) lines = NULL;
+      g_auto(GStrv) warnings = NULL;
+      guint16 values[SIDE * SIDE];
+
+      for (int i = 0; i < SIDE * SIDE; i++)
+        values[i] = rows[r][i % SIDE];
+      for (int m = 0; m < 3; m++)
+        {
+          g_autofree char *id = g_strdup_printf ("%c", 'a' + m);
+          g_autofree char *path = mask_path (f, id);
+
+          write_png (path, values, NULL, 8);
+        }
+      voc_test_write (f->root, "classes.txt", "background\ncell\nnucleus\nspare\n", -1);
+      dataset = voc_dataset_open (f->root, &error);
+      g_assert_no_error (error);
+      survey = voc_dataset_survey_masks (dataset, NULL, &error);
+      g_assert_no_error (error);
+      /* every id once, though the train and val splits both hold some */
+      g_assert_cmpuint (survey->n_masks, ==, 3);
+      g_assert_cmpuint (survey->n_unreadable, ==, 0);
+      g_assert_cmpfloat_with_epsilon (voc_mask_survey_share (survey, 0), 1.0 / 6, 1e-12);
+      g_assert_cmpfloat_with_epsilon (voc_mask_survey_share (survey, 4), r == 0 ? 2.0 / 6 : 4.0 / 6,
+                                      1e-12);
+      lines = voc_mask_survey_describe (survey, voc_dataset_get_classes (dataset));
+      g_assert_cmpuint (g_strv_length (lines), ==, 1);
+      g_assert_true (g_str_has_prefix (lines[0], "3 masks: "));
+      warnings = voc_mask_survey_warnings (survey, voc_dataset_get_classes (dataset));
+      if (r == 0)
+        {
+          g_assert_cmpuint (g_strv_length (warnings), ==, 1);
+          g_assert_cmpstr (warnings[0], ==, "class “spare” has no pixels in any mask: check how "
+                                            "the masks are read (above), or take it out of the "
+                                            "classes");
+        }
+      else
+        {
+          g_assert_cmpuint (g_strv_length (warnings), ==, 3);
+          g_assert_true (g_str_has_prefix (warnings[2], "void covers 66.7 % of the pixels"));
+        }
+    }
+
+  /* a cancelled survey stops */
+  {
+    g_autoptr(VocDataset) dataset = voc_dataset_open (f->root, NULL);
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    g_autoptr(GError) error = NULL;
+
+    g_cancellable_cancel (cancellable);
+    g_assert_null (voc_dataset_survey_masks (dataset, cancellable, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -419,6 +488,8 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/voc/classes/parse", test_parse);
+  g_test_add ("/voc/classes/survey", Fixture, NULL, fixture_setup, test_survey,
+              fixture_teardown);
   g_test_add ("/voc/classes/binary", Fixture, NULL, fixture_setup, test_binary,
               fixture_teardown);
   g_test_add ("/voc/classes/listed", Fixture, NULL, fixture_setup, test_listed,
