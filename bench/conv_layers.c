@@ -11,9 +11,9 @@
  *   OMP_NUM_THREADS=2 conv_layers [--config a|b|all] [--repeat N] [--min-time SECONDS]
  *                                 [--only enc1.2,dec4.1] [--xsmm-only]
  *
- * Columns: forward; input gradient; weight gradient. The OpenBLAS backward computes both
- * gradients in one pass, so its input-gradient time is (both) - (weight gradient alone). Each
- * time is the best of N runs (median in brackets), after one warm-up run. */
+ * Columns: forward; input gradient; weight gradient, each OpenBLAS then libxsmm, and the
+ * largest difference of the libxsmm weight gradient from OpenBLAS's relative to its largest
+ * value. Each time is the best of N runs (median in brackets), after one warm-up run. */
 
 #include "config.h"
 
@@ -79,9 +79,10 @@ enum
 {
   FWD_BLAS,
   FWD_XSMM,
-  BWD_WEIGHT_BLAS,   /* unet_conv3x3_backward with din NULL */
-  BWD_BOTH_BLAS,     /* unet_conv3x3_backward with din */
+  BWD_DATA_BLAS,
   BWD_DATA_XSMM,
+  BWD_WEIGHT_BLAS,
+  BWD_WEIGHT_XSMM,
   N_TIMINGS
 };
 
@@ -106,20 +107,25 @@ run (const Buffers *b,
       break;
     case FWD_XSMM:
       if (!unet_conv3x3_xsmm_forward (b->out, b->in, b->weight, b->bias, b->shape, b->OC, b->pad,
-                                      FALSE, b->work))
+                                      getenv ("RELU") != NULL, b->work))
         g_error ("libxsmm forward failed");
       break;
-    case BWD_WEIGHT_BLAS:
-      unet_conv3x3_backward (NULL, b->dweight, b->dbias, b->dout, b->in, b->weight, b->shape,
-                             b->OC, b->pad, b->work);
+    case BWD_DATA_BLAS:
+      unet_conv3x3_backward_data (b->din, FALSE, b->dout, b->weight, b->shape, b->OC, b->pad,
+                                  b->work);
       break;
-    case BWD_BOTH_BLAS:
-      unet_conv3x3_backward (b->din, b->dweight, b->dbias, b->dout, b->in, b->weight, b->shape,
-                             b->OC, b->pad, b->work);
+    case BWD_WEIGHT_BLAS:
+      unet_conv3x3_backward_weights (b->dweight, NULL, b->dout, b->in, b->shape, b->OC, b->pad,
+                                     b->work);
+      break;
+    case BWD_WEIGHT_XSMM:
+      if (!unet_conv3x3_xsmm_backward_weights (b->dweight, b->dout, b->in, b->shape, b->OC,
+                                               b->pad, b->work))
+        g_error ("libxsmm weight gradient failed");
       break;
     case BWD_DATA_XSMM:
-      if (!unet_conv3x3_xsmm_backward_data (b->din, b->dout, b->weight, b->shape, b->OC, b->pad,
-                                            b->work))
+      if (!unet_conv3x3_xsmm_backward_data (b->din, FALSE, b->dout, b->weight, b->shape, b->OC,
+                                            b->pad, b->work))
         g_error ("libxsmm backward failed");
       break;
     default:
@@ -187,6 +193,27 @@ print_load (void)
     printf ("load average: %s", text);
 }
 
+/* max |xsmm - blas| / max |blas| of one weight gradient from zero */
+static double
+weight_grad_difference (Buffers *b,
+                        size_t   n_w)
+{
+  g_autofree float *blas = g_new0 (float, n_w);
+  double largest = 0.0, diff = 0.0;
+
+  memset (b->dweight, 0, sizeof (float) * n_w);
+  run (b, BWD_WEIGHT_BLAS);
+  memcpy (blas, b->dweight, sizeof (float) * n_w);
+  memset (b->dweight, 0, sizeof (float) * n_w);
+  run (b, BWD_WEIGHT_XSMM);
+  for (size_t i = 0; i < n_w; i++)
+    {
+      largest = MAX (largest, fabs (blas[i]));
+      diff = MAX (diff, fabs (b->dweight[i] - blas[i]));
+    }
+  return diff / MAX (largest, 1e-30);
+}
+
 static const char *only_layers = NULL;
 static gboolean xsmm_only = FALSE;
 
@@ -200,9 +227,9 @@ bench_config (const Config *config,
 
   printf ("\n## config %s\n\n", config->label);
   printf ("| layer  | C->OC    | in   | GFLOP | fwd blas  | fwd xsmm  | x    | dX blas   "
-          "| dX xsmm   | x    | dW blas   |\n");
+          "| dX xsmm   | x    | dW blas   | dW xsmm   | x    | dW diff |\n");
   printf ("|--------|----------|------|-------|-----------|-----------|------|-----------"
-          "|-----------|------|-----------|\n");
+          "|-----------|------|-----------|-----------|------|---------|\n");
 
   for (guint i = 0; i < config->n_layers; i++)
     {
@@ -212,11 +239,10 @@ bench_config (const Config *config,
       size_t n_in = unet_shape_numel (b.shape);
       size_t n_out = (size_t) config->batch * l->OC * out_size * out_size;
       size_t n_w = (size_t) l->OC * l->C * 9;
-      size_t n_work = MAX (unet_conv3x3_work_size (b.shape, l->OC, config->pad),
-                           unet_conv3x3_xsmm_work_size (b.shape, l->OC, config->pad));
+      size_t n_work = unet_conv3x3_work_size (b.shape, l->OC, config->pad);
       double flops = 2.0 * config->batch * l->OC * l->C * 9 * out_size * out_size;
       double best[N_TIMINGS], median[N_TIMINGS], gf[N_TIMINGS], gf_med[N_TIMINGS];
-      double data_blas, data_blas_med;
+      double diff;
 
       if (only_layers && !strstr (only_layers, l->name))
         continue;
@@ -232,7 +258,7 @@ bench_config (const Config *config,
 
       for (int t = 0; t < N_TIMINGS; t++)
         {
-          if (xsmm_only && t != FWD_XSMM && t != BWD_DATA_XSMM)
+          if (xsmm_only && t != FWD_XSMM && t != BWD_DATA_XSMM && t != BWD_WEIGHT_XSMM)
             {
               best[t] = median[t] = 1.0;
               continue;
@@ -240,8 +266,7 @@ bench_config (const Config *config,
           time_it (&b, t, repeat, min_time, &best[t], &median[t]);
           sum[t] += best[t];
         }
-      data_blas = MAX (best[BWD_BOTH_BLAS] - best[BWD_WEIGHT_BLAS], 1e-9);
-      data_blas_med = MAX (median[BWD_BOTH_BLAS] - median[BWD_WEIGHT_BLAS], 1e-9);
+      diff = weight_grad_difference (&b, n_w);
       for (int t = 0; t < N_TIMINGS; t++)
         {
           gf[t] = flops / best[t] * 1e-9;
@@ -250,14 +275,16 @@ bench_config (const Config *config,
       flops_total += flops;
 
       printf ("| %-6s | %3d->%-4d | %4d | %5.2f | %3.0f (%3.0f) | %3.0f (%3.0f) | %4.2f "
-              "| %3.0f (%3.0f) | %3.0f (%3.0f) | %4.2f | %3.0f (%3.0f) |\n",
+              "| %3.0f (%3.0f) | %3.0f (%3.0f) | %4.2f | %3.0f (%3.0f) | %3.0f (%3.0f) | %4.2f "
+              "| %7.1e |\n",
               l->name, l->C, l->OC, l->size, flops * 1e-9,
               gf[FWD_BLAS], gf_med[FWD_BLAS], gf[FWD_XSMM], gf_med[FWD_XSMM],
               best[FWD_BLAS] / best[FWD_XSMM],
-              flops / data_blas * 1e-9, flops / data_blas_med * 1e-9,
-              gf[BWD_DATA_XSMM], gf_med[BWD_DATA_XSMM],
-              data_blas / best[BWD_DATA_XSMM],
-              gf[BWD_WEIGHT_BLAS], gf_med[BWD_WEIGHT_BLAS]);
+              gf[BWD_DATA_BLAS], gf_med[BWD_DATA_BLAS], gf[BWD_DATA_XSMM], gf_med[BWD_DATA_XSMM],
+              best[BWD_DATA_BLAS] / best[BWD_DATA_XSMM],
+              gf[BWD_WEIGHT_BLAS], gf_med[BWD_WEIGHT_BLAS],
+              gf[BWD_WEIGHT_XSMM], gf_med[BWD_WEIGHT_XSMM],
+              best[BWD_WEIGHT_BLAS] / best[BWD_WEIGHT_XSMM], diff);
       fflush (stdout);
 
       g_free (b.in); g_free (b.weight); g_free (b.bias); g_free (b.out); g_free (b.dout);
@@ -265,20 +292,20 @@ bench_config (const Config *config,
     }
 
   {
-    double blas_step = sum[FWD_BLAS] + sum[BWD_BOTH_BLAS];
-    double xsmm_step = sum[FWD_XSMM] + sum[BWD_WEIGHT_BLAS] + sum[BWD_DATA_XSMM];
+    double blas_step = sum[FWD_BLAS] + sum[BWD_DATA_BLAS] + sum[BWD_WEIGHT_BLAS];
+    double xsmm_step = sum[FWD_XSMM] + sum[BWD_DATA_XSMM] + sum[BWD_WEIGHT_XSMM];
 
     printf ("\nall 3x3 layers, %.1f GFLOP forward (x3 for a training step):\n", flops_total * 1e-9);
     printf ("  forward       blas %7.1f ms (%3.0f GFLOP/s)   xsmm %7.1f ms (%3.0f GFLOP/s)\n",
             sum[FWD_BLAS] * 1e3, flops_total / sum[FWD_BLAS] * 1e-9,
             sum[FWD_XSMM] * 1e3, flops_total / sum[FWD_XSMM] * 1e-9);
     printf ("  input grad    blas %7.1f ms (%3.0f GFLOP/s)   xsmm %7.1f ms (%3.0f GFLOP/s)\n",
-            (sum[BWD_BOTH_BLAS] - sum[BWD_WEIGHT_BLAS]) * 1e3,
-            flops_total / (sum[BWD_BOTH_BLAS] - sum[BWD_WEIGHT_BLAS]) * 1e-9,
+            sum[BWD_DATA_BLAS] * 1e3, flops_total / sum[BWD_DATA_BLAS] * 1e-9,
             sum[BWD_DATA_XSMM] * 1e3, flops_total / sum[BWD_DATA_XSMM] * 1e-9);
-    printf ("  weight grad   blas %7.1f ms (%3.0f GFLOP/s)\n",
-            sum[BWD_WEIGHT_BLAS] * 1e3, flops_total / sum[BWD_WEIGHT_BLAS] * 1e-9);
-    printf ("  training step blas %7.1f ms (%3.0f GFLOP/s)   blas+xsmm %7.1f ms (%3.0f GFLOP/s)\n",
+    printf ("  weight grad   blas %7.1f ms (%3.0f GFLOP/s)   xsmm %7.1f ms (%3.0f GFLOP/s)\n",
+            sum[BWD_WEIGHT_BLAS] * 1e3, flops_total / sum[BWD_WEIGHT_BLAS] * 1e-9,
+            sum[BWD_WEIGHT_XSMM] * 1e3, flops_total / sum[BWD_WEIGHT_XSMM] * 1e-9);
+    printf ("  training step blas %7.1f ms (%3.0f GFLOP/s)   xsmm %7.1f ms (%3.0f GFLOP/s)\n",
             blas_step * 1e3, 3 * flops_total / blas_step * 1e-9,
             xsmm_step * 1e3, 3 * flops_total / xsmm_step * 1e-9);
   }

@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 
 #include "unet/unet.h"
+#include "unet/unet-profile.h"
 #include "voc.h"
 #include "unet-cli.h"
 
@@ -47,21 +48,30 @@ fill_random (float   *x,
     x[i] = (float) unet_rng_normal (rng);
 }
 
-/* Seconds per call of forward (training == FALSE) or of a whole SGD step. */
+/* Seconds per call of forward (training == FALSE) or of a whole SGD step; with profile, the
+ * timed calls' layers are profiled into it. */
 static double
 time_iterations (UnetModel          *model,
                  UnetOptimizer      *optimizer,
                  const float        *input,
                  const uint8_t      *labels,
                  const BenchOptions *options,
-                 gboolean            training)
+                 gboolean            training,
+                 UnetProfile        *profile)
 {
   gint64 start = 0;
 
   for (int i = 0; i < options->warmup + options->iterations; i++)
     {
       if (i == options->warmup)
-        start = g_get_monotonic_time ();
+        {
+          start = g_get_monotonic_time ();
+          if (profile != NULL)
+            {
+              unet_profile_reset (profile);
+              unet_model_set_profile (model, profile);
+            }
+        }
       if (training)
         {
           unet_model_train_step (model, input, labels, NULL);
@@ -70,7 +80,42 @@ time_iterations (UnetModel          *model,
       else
         unet_model_forward (model, input, FALSE);
     }
+  unet_model_set_profile (model, NULL);
   return (g_get_monotonic_time () - start) / 1e6 / options->iterations;
+}
+
+/* Milliseconds per pass or training step and GFLOP/s of each kind of layer, and the rest (the
+ * loss, the optimizer, what lies between layers) as "rest". */
+static void
+add_profile (JsonBuilder       *builder,
+             const UnetProfile *profile,
+             int                steps,
+             double             step_seconds)
+{
+  double profiled = 0.0;
+
+  json_builder_begin_object (builder);
+  for (int kind = 0; kind < UNET_PROFILE_N_KINDS; kind++)
+    {
+      json_builder_set_member_name (builder, unet_profile_kind_name (kind));
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "ms_per_step");
+      json_builder_add_double_value (builder, 1e3 * profile->seconds[kind] / steps);
+      if (profile->flops[kind] > 0.0)
+        {
+          json_builder_set_member_name (builder, "gflops");
+          json_builder_add_double_value (builder,
+                                         profile->flops[kind] / profile->seconds[kind] / 1e9);
+        }
+      json_builder_end_object (builder);
+      profiled += profile->seconds[kind];
+    }
+  json_builder_set_member_name (builder, "rest");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "ms_per_step");
+  json_builder_add_double_value (builder, 1e3 * MAX (step_seconds - profiled / steps, 0.0));
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
 }
 
 /* The data pipeline as training runs it: samples per second decoded from disk (image, class
@@ -144,6 +189,7 @@ run_bench (const BenchOptions  *options,
   g_autofree char *json = NULL;
   UnetShape out_shape;
   UnetRng rng;
+  UnetProfile forward_profile, profile;
   double flops, forward_s, train_s;
   size_t n_input, n_labels;
 
@@ -161,7 +207,7 @@ run_bench (const BenchOptions  *options,
   input = g_new (float, n_input);
   fill_random (input, n_input, &rng);
   flops = unet_model_count_flops (model);
-  forward_s = time_iterations (model, NULL, input, NULL, options, FALSE);
+  forward_s = time_iterations (model, NULL, input, NULL, options, FALSE, &forward_profile);
 
   if (!unet_model_prepare (model, options->batch, options->tile, options->tile, TRUE, error))
     return UNET_EXIT_FAILURE;
@@ -171,7 +217,7 @@ run_bench (const BenchOptions  *options,
   for (size_t i = 0; i < n_labels; i++)
     labels[i] = unet_rng_below (&rng, options->config.classes);
   optimizer = unet_optimizer_new (model, 0.99, 0.0);
-  train_s = time_iterations (model, optimizer, input, labels, options, TRUE);
+  train_s = time_iterations (model, optimizer, input, labels, options, TRUE, &profile);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "config");
@@ -205,6 +251,10 @@ run_bench (const BenchOptions  *options,
   json_builder_add_double_value (builder, flops / forward_s / 1e9);
   json_builder_set_member_name (builder, "train_gflops");
   json_builder_add_double_value (builder, 3.0 * flops / train_s / 1e9);
+  json_builder_set_member_name (builder, "forward_layers");
+  add_profile (builder, &forward_profile, options->iterations, forward_s);
+  json_builder_set_member_name (builder, "train_layers");
+  add_profile (builder, &profile, options->iterations, train_s);
   json_builder_set_member_name (builder, "peak_rss_mb");
   json_builder_add_double_value (builder, peak_rss_mb ());
   if (options->dataset)
@@ -265,7 +315,10 @@ unet_cli_bench (int    argc,
   g_option_context_set_summary (context,
                                 "Times forward passes and SGD training steps of a randomly initialised "
                                 "U-Net on random data and prints one JSON object with images/s, "
-                                "GFLOP/s and the peak resident memory. With --dataset it also "
+                                "GFLOP/s, the milliseconds and GFLOP/s of each kind of layer in a "
+                                "forward pass (forward_layers) and a training step (train_layers) "
+                                "and the peak resident memory. With "
+                                "--dataset it also "
                                 "times the data pipeline: samples/s decoded and augmented to a "
                                 "tile (data_decoded_samples_per_s) and augmented from memory "
                                 "(data_augmented_samples_per_s).");

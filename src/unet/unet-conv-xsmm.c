@@ -97,8 +97,10 @@ typedef struct
   Split m, n, k;
 
   /* kernel[m is last][n is last][k is last]; the k-last kernel reduces over one channel block
-   * (9 taps), the other over the count - 1 full ones (9 (count - 1) entries). */
+   * (9 taps), the other over the count - 1 full ones (9 (count - 1) entries). The `first`
+   * kernels overwrite C (beta 0), the others add to it. */
   libxsmm_smmfunction_reducebatch_offs kernel[2][2][2];
+  libxsmm_smmfunction_reducebatch_offs first[2][2][2];
 
   unsigned long long *a_offs;   /* 9 k.count entries: full blocks, then the last block */
   unsigned long long *b_offs;
@@ -203,7 +205,7 @@ plan_valid (ValidPlan *plan,
             int        dst_channels)
 {
   libxsmm_blasint lda, ldb, ldc;
-  const float alpha = 1.0f, beta = 1.0f;
+  const float alpha = 1.0f, one = 1.0f, zero = 0.0f;
   const int flags = LIBXSMM_GEMM_FLAG_NONE;
   const int prefetch = LIBXSMM_GEMM_PREFETCH_NONE;
   size_t entry = 0;
@@ -241,8 +243,11 @@ plan_valid (ValidPlan *plan,
 
           plan->kernel[mi][ni][ki] =
             libxsmm_smmdispatch_reducebatch_offs (m, n, k, &lda, &ldb, &ldc,
-                                                  &alpha, &beta, &flags, &prefetch);
-          if (plan->kernel[mi][ni][ki] == NULL)
+                                                  &alpha, &one, &flags, &prefetch);
+          plan->first[mi][ni][ki] =
+            libxsmm_smmdispatch_reducebatch_offs (m, n, k, &lda, &ldb, &ldc,
+                                                  &alpha, &zero, &flags, &prefetch);
+          if (plan->kernel[mi][ni][ki] == NULL || plan->first[mi][ni][ki] == NULL)
             return FALSE;
         }
 
@@ -262,7 +267,7 @@ plan_valid (ValidPlan *plan,
 }
 
 /* One source image through the plan; called by every thread of a parallel region. With
- * overwrite, dst = bias + convolution (bias may be NULL), then ReLU if asked; otherwise
+ * overwrite, dst = convolution + bias (bias may be NULL), then ReLU if asked; otherwise
  * dst += convolution. */
 static void
 run_valid (const ValidPlan *plan,
@@ -290,16 +295,6 @@ run_valid (const ValidPlan *plan,
       const float *b_base = wt + (size_t) o0 * plan->src_channels;
       float *dst_row = dst + (size_t) o0 * plan->dst_plane + (size_t) y * plan->dst_w;
 
-      if (overwrite)
-        for (int o = 0; o < n; o++)
-          {
-            float value = bias ? bias[o0 + o] : 0.0f;
-            float *row = dst_row + o * plan->dst_plane;
-
-            for (int x = 0; x < plan->dst_w; x++)
-              row[x] = value;
-          }
-
       for (int mb = 0; mb < plan->m.count; mb++)
         {
           int mi = mb == plan->m.count - 1;
@@ -307,21 +302,34 @@ run_valid (const ValidPlan *plan,
           const float *a_base = src + (size_t) y * plan->src_w + x0;
           float *c = dst_row + x0;
 
+          /* the first call overwrites: no pass to clear or preset the output */
           if (n_full > 0)
-            plan->kernel[mi][ni][0] (a_base, b_base, c, &n_full,
-                                     plan->a_offs, plan->b_offs);
-          plan->kernel[mi][ni][1] (a_base, b_base, c, &n_last,
-                                   plan->a_offs + n_full, plan->b_offs + n_full);
+            (overwrite ? plan->first : plan->kernel)[mi][ni][0] (a_base, b_base, c, &n_full,
+                                                                  plan->a_offs, plan->b_offs);
+          (overwrite && n_full == 0 ? plan->first : plan->kernel)[mi][ni][1]
+            (a_base, b_base, c, &n_last, plan->a_offs + n_full, plan->b_offs + n_full);
         }
 
-      /* while the n rows just written are still in L1 */
-      if (relu)
+      /* while the n rows just written are still in cache; the row length in a local, since
+       * without strict aliasing a store to row[x] could change plan->dst_w and the loop would
+       * not vectorise (it was a compare and a branch per pixel) */
+      if (overwrite && (bias != NULL || relu))
         for (int o = 0; o < n; o++)
           {
+            const float value = bias ? bias[o0 + o] : 0.0f;
+            const int width = plan->dst_w;
             float *row = dst_row + o * plan->dst_plane;
 
-            for (int x = 0; x < plan->dst_w; x++)
-              row[x] = row[x] > 0.0f ? row[x] : 0.0f;
+            if (relu)
+              for (int x = 0; x < width; x++)
+                {
+                  float v = row[x] + value;
+
+                  row[x] = v > 0.0f ? v : 0.0f;
+                }
+            else
+              for (int x = 0; x < width; x++)
+                row[x] += value;
           }
     }
 }
@@ -417,6 +425,7 @@ unet_conv3x3_xsmm_forward (float       *out,
 
 gboolean
 unet_conv3x3_xsmm_backward_data (float       *din,
+                                 gboolean     accumulate,
                                  const float *dout,
                                  const float *weight,
                                  UnetShape    in_shape,
@@ -462,8 +471,246 @@ unet_conv3x3_xsmm_backward_data (float       *din,
     for (int b = 0; b < in_shape.batch; b++)
       {
         pad_copy (padded, dout + b * out_image, OC, OH, OW, border);
-        run_valid (&plan, din + b * in_image, padded, wt, NULL, FALSE, FALSE);
+        run_valid (&plan, din + b * in_image, padded, wt, NULL, !accumulate, FALSE);
       }
+  }
+
+  return TRUE;
+}
+
+/* --- the weight gradient ------------------------------------------------------------------- */
+
+/* dW[oc, c, tap] = sum over pixels of dout[oc, y, x] in[c, y + ky, x + kx] (padded input) is, for
+ * one tap and one output row y, a GEMM whose reduction runs along the row:
+ *
+ *   C(m x n) += sum over rows y of A(m x k) B(k x n),  k = the row's OW pixels,
+ *   A(c, x) = in_t[y + ky, x + kx, c0 + c]   (lda = C: the input transposed to pixels x channels)
+ *   B(x, o) = dout[o0 + o, y, x]             (ldb = the output plane: read in place)
+ *   C(c, o) = dwt[tap, o0 + o, c0 + c]       (ldc = C)
+ *
+ * with the rows a strided batch-reduce. The input is transposed a strip of rows at a time into
+ * the work area, so that it stays in cache while the taps and channel blocks read it. Work items
+ * are (output-channel block, tap, channel block): each owns its block of dwt, so the threads
+ * never write the same floats and no reduction is needed. */
+
+#ifndef XSMM_WGRAD_M_MAX
+#define XSMM_WGRAD_M_MAX 32
+#endif
+#ifndef XSMM_WGRAD_N_MAX
+#define XSMM_WGRAD_N_MAX 32
+#endif
+/* floats of the transposed strip */
+#ifndef XSMM_WGRAD_STRIP
+#define XSMM_WGRAD_STRIP (256 * 1024)
+#endif
+
+typedef struct
+{
+  int C, OC, SH, SW, OH, OW;
+  int strip_rows;                 /* output rows per strip */
+  Split m, n;                     /* input- and output-channel blocks */
+  libxsmm_smmfunction_reducebatch_strd kernel[2][2];   /* [m is last][n is last] */
+} WeightGradPlan;
+
+static int
+wgrad_strip_rows (int C,
+                  int SW,
+                  int OH)
+{
+  size_t row = (size_t) C * SW;
+  size_t rows = XSMM_WGRAD_STRIP / MAX (row, 1);
+
+  /* two rows of halo come with every strip */
+  rows = rows > 2 ? rows - 2 : 1;
+  return (int) MIN (rows, (size_t) OH);
+}
+
+static size_t
+wgrad_work_floats (int C,
+                   int OC,
+                   int SH,
+                   int SW)
+{
+  int rows = wgrad_strip_rows (C, SW, SH - 2);
+
+  return region ((size_t) 9 * C * OC) + region ((size_t) (rows + 2) * SW * C);
+}
+
+static gboolean
+plan_weight_grad (WeightGradPlan *plan,
+                  int             C,
+                  int             OC,
+                  int             SH,
+                  int             SW)
+{
+  libxsmm_blasint lda = C, ldb, ldc = C;
+  const float alpha = 1.0f, beta = 1.0f;
+  const int flags = LIBXSMM_GEMM_FLAG_NONE;
+  const int prefetch = LIBXSMM_GEMM_PREFETCH_NONE;
+
+  plan->C = C;
+  plan->OC = OC;
+  plan->SH = SH;
+  plan->SW = SW;
+  plan->OH = SH - 2;
+  plan->OW = SW - 2;
+  plan->strip_rows = wgrad_strip_rows (C, SW, plan->OH);
+  if ((size_t) plan->OH * plan->OW > G_MAXINT || (size_t) SW * C * sizeof (float) > G_MAXINT)
+    return FALSE;
+  ldb = (libxsmm_blasint) plan->OH * plan->OW;
+  plan->m = split_dim (C, XSMM_WGRAD_M_MAX);
+  plan->n = split_dim (OC, XSMM_WGRAD_N_MAX);
+
+  for (int mi = 0; mi < 2; mi++)
+    for (int ni = 0; ni < 2; ni++)
+      {
+        int m = mi ? plan->m.last : plan->m.size;
+        int n = ni ? plan->n.last : plan->n.size;
+
+        /* strides in bytes: the next row of the transposed input, of the output gradient */
+        plan->kernel[mi][ni] =
+          libxsmm_smmdispatch_reducebatch_strd (m, n, plan->OW,
+                                                (libxsmm_blasint) (sizeof (float) * SW * C),
+                                                (libxsmm_blasint) (sizeof (float) * plan->OW),
+                                                &lda, &ldb, &ldc, &alpha, &beta, &flags,
+                                                &prefetch);
+        if (plan->kernel[mi][ni] == NULL)
+          return FALSE;
+      }
+  return TRUE;
+}
+
+/* dst[(r SW + x) C + c] = the padded source at row first_row + r, column x, channel c, for
+ * rows r < n_rows: rows and columns outside the source are zero. Called by every thread of a
+ * parallel region. */
+static void
+transpose_strip (float       *dst,
+                 const float *src,
+                 int          C,
+                 int          H,
+                 int          W,
+                 int          pad,
+                 int          first_row,
+                 int          n_rows)
+{
+  int SW = W + 2 * pad;
+  /* blocks of 16 channels: each reads 16 rows of the source and writes 16-float runs */
+  int c_blocks = (C + 15) / 16;
+
+#pragma omp for schedule(static) collapse(2)
+  for (int r = 0; r < n_rows; r++)
+    for (int cb = 0; cb < c_blocks; cb++)
+      {
+        int iy = first_row + r - pad;
+        int c0 = cb * 16, c1 = MIN (c0 + 16, C);
+        float *row = dst + (size_t) r * SW * C;
+
+        if (iy < 0 || iy >= H)
+          {
+            for (int x = 0; x < SW; x++)
+              memset (row + (size_t) x * C + c0, 0, sizeof (float) * (c1 - c0));
+            continue;
+          }
+        if (pad)
+          {
+            memset (row + c0, 0, sizeof (float) * (c1 - c0));
+            memset (row + (size_t) (SW - 1) * C + c0, 0, sizeof (float) * (c1 - c0));
+          }
+        for (int x0 = 0; x0 < W; x0 += 16)
+          {
+            int x1 = MIN (x0 + 16, W);
+
+            for (int c = c0; c < c1; c++)
+              {
+                const float *s = src + ((size_t) c * H + iy) * W;
+
+                for (int x = x0; x < x1; x++)
+                  row[(size_t) (x + pad) * C + c] = s[x];
+              }
+          }
+      }
+}
+
+size_t
+unet_conv3x3_xsmm_weight_grad_work_size (UnetShape in,
+                                         int       out_channels,
+                                         int       pad)
+{
+  return wgrad_work_floats (in.channels, out_channels, in.height + 2 * pad, in.width + 2 * pad);
+}
+
+gboolean
+unet_conv3x3_xsmm_backward_weights (float       *dweight,
+                                    const float *dout,
+                                    const float *in,
+                                    UnetShape    in_shape,
+                                    int          out_channels,
+                                    int          pad,
+                                    float       *work)
+{
+  int C = in_shape.channels, H = in_shape.height, W = in_shape.width, OC = out_channels;
+  WeightGradPlan plan;
+  float *dwt, *strip;
+  size_t in_image, out_image;
+  int n_items;
+
+  g_return_val_if_fail (pad == 0 || pad == 1, FALSE);
+  g_return_val_if_fail (H + 2 * pad >= 3 && W + 2 * pad >= 3, FALSE);
+
+  if (!xsmm_init_once () || !plan_weight_grad (&plan, C, OC, H + 2 * pad, W + 2 * pad))
+    return FALSE;
+
+  dwt = align_up (work);
+  strip = align_up (dwt + (size_t) 9 * C * OC);
+  in_image = (size_t) C * H * W;
+  out_image = (size_t) OC * plan.OH * plan.OW;
+  n_items = plan.n.count * 9 * plan.m.count;
+
+#pragma omp parallel
+  {
+#pragma omp for schedule(static)
+    for (size_t i = 0; i < (size_t) 9 * C * OC; i++)
+      dwt[i] = 0.0f;
+
+    for (int b = 0; b < in_shape.batch; b++)
+      for (int y0 = 0; y0 < plan.OH; y0 += plan.strip_rows)
+        {
+          int rows = MIN (plan.strip_rows, plan.OH - y0);
+          const float *dout_strip = dout + b * out_image + (size_t) y0 * plan.OW;
+          unsigned long long count = (unsigned long long) rows;
+
+          /* the strip's output rows read input rows y0 .. y0 + rows + 1 of the padded input */
+          transpose_strip (strip, in + b * in_image, C, H, W, pad, y0, rows + 2);
+
+          /* output-channel blocks outside: a thread's consecutive items share their block of
+           * the output gradient */
+#pragma omp for schedule(static)
+          for (int item = 0; item < n_items; item++)
+            {
+              int nb = item / (9 * plan.m.count);
+              int tap = item / plan.m.count % 9;
+              int mb = item % plan.m.count;
+              int ni = nb == plan.n.count - 1, mi = mb == plan.m.count - 1;
+              int o0 = nb * plan.n.size, c0 = mb * plan.m.size;
+              int ky = tap / 3, kx = tap % 3;
+              const float *a = strip + ((size_t) ky * plan.SW + kx) * C + c0;
+              const float *bm = dout_strip + (size_t) o0 * plan.OH * plan.OW;
+              float *c = dwt + ((size_t) tap * OC + o0) * C + c0;
+
+              plan.kernel[mi][ni] (a, bm, c, &count);
+            }
+        }
+
+    /* dweight[oc, c, tap] += dwt[tap, oc, c] */
+#pragma omp for schedule(static)
+    for (int oc = 0; oc < OC; oc++)
+      for (int c = 0; c < C; c++)
+        {
+          float *w = dweight + ((size_t) oc * C + c) * 9;
+
+          for (int tap = 0; tap < 9; tap++)
+            w[tap] += dwt[((size_t) tap * OC + oc) * C + c];
+        }
   }
 
   return TRUE;

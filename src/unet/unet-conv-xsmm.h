@@ -16,9 +16,10 @@ G_BEGIN_DECLS
 /* The 3x3 convolution as direct convolution over batch-reduce GEMMs JIT-compiled by libxsmm,
  * for CPUs with AVX2 or AVX-512. Same arguments and conventions as unet_conv3x3_forward and
  * the input-gradient half of unet_conv3x3_backward (NCHW, weight [OC,C,3,3], forward writes,
- * backward accumulates into din); the weight gradient stays with the OpenBLAS path.
+ * backward accumulates into din); and the weight gradient, by batch-reduce GEMMs over an input
+ * transposed a strip of rows at a time.
  *
- * Both run functions return FALSE, having written nothing, if libxsmm cannot make a kernel for
+ * The run functions return FALSE, having written nothing, if libxsmm cannot make a kernel for
  * the shape; the caller then uses the OpenBLAS path. */
 
 /* TRUE if libxsmm JIT-compiles for this CPU (AVX2 or better), UNET_NO_XSMM is not set in the
@@ -46,13 +47,30 @@ gboolean unet_conv3x3_xsmm_forward       (float       *out,
                                           gboolean     relu,
                                           float       *work);
 
-/* din += the gradient of the convolution's output dout with respect to its input. */
+/* din += (or with accumulate FALSE, din =) the gradient of the convolution's output dout with
+ * respect to its input. */
 gboolean unet_conv3x3_xsmm_backward_data (float       *din,
+                                          gboolean     accumulate,
                                           const float *dout,
                                           const float *weight,
                                           UnetShape    in_shape,
                                           int          out_channels,
                                           int          pad,
                                           float       *work);
+
+/* Floats of `work` that unet_conv3x3_xsmm_backward_weights needs for this layer. */
+size_t   unet_conv3x3_xsmm_weight_grad_work_size (UnetShape    in,
+                                                  int          out_channels,
+                                                  int          pad);
+
+/* dweight += the gradient of the convolution's output dout with respect to its weights
+ * [OC,C,3,3]; the bias gradient is the caller's. */
+gboolean unet_conv3x3_xsmm_backward_weights (float       *dweight,
+                                             const float *dout,
+                                             const float *in,
+                                             UnetShape    in_shape,
+                                             int          out_channels,
+                                             int          pad,
+                                             float       *work);
 
 G_END_DECLS

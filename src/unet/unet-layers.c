@@ -39,12 +39,13 @@ unet_conv3x3_work_size (UnetShape in,
                         int       pad)
 {
   int out_w = in.width - 2 + 2 * pad;
-  /* a column strip, and its gradient during backward */
-  size_t n = 2 * (size_t) in.channels * 9 * conv3x3_strip_rows (in, pad) * out_w;
+  /* one column strip (or its gradient, during backward) */
+  size_t n = (size_t) in.channels * 9 * conv3x3_strip_rows (in, pad) * out_w;
 
 #ifdef HAVE_LIBXSMM
   /* whether or not the libxsmm path is switched on now: it may be by the time of the call */
   n = MAX (n, unet_conv3x3_xsmm_work_size (in, out_channels, pad));
+  n = MAX (n, unet_conv3x3_xsmm_weight_grad_work_size (in, out_channels, pad));
 #endif
   return n;
 }
@@ -262,6 +263,30 @@ unet_conv3x3_relu_forward (float       *out,
   conv3x3_forward (out, in, weight, bias, in_shape, out_channels, pad, TRUE, work);
 }
 
+/* Sums run over float blocks of this many values, each added to a double: the blocks vectorise
+ * (OpenMP's simd reduction may reorder within one), the double keeps a sum of millions accurate.
+ * A plain float-into-double loop is one dependent add per value, four cycles each. */
+#define SUM_BLOCK 2048
+
+static double
+blocked_sum (const float *p,
+             size_t       n)
+{
+  double sum = 0.0;
+
+  for (size_t start = 0; start < n; start += SUM_BLOCK)
+    {
+      size_t end = MIN (start + SUM_BLOCK, n);
+      float block = 0.0f;
+
+#pragma omp simd reduction(+:block)
+      for (size_t i = start; i < end; i++)
+        block += p[i];
+      sum += block;
+    }
+  return sum;
+}
+
 static void
 bias_backward (float       *dbias,
                const float *dout,
@@ -274,13 +299,101 @@ bias_backward (float       *dbias,
   for (int c = 0; c < channels; c++)
     {
       double sum = 0.0;
+
       for (int b = 0; b < batch; b++)
-        {
-          const float *p = dout + b * batch_stride + c * plane;
-          for (size_t i = 0; i < plane; i++)
-            sum += p[i];
-        }
+        sum += blocked_sum (dout + b * batch_stride + c * plane, plane);
       dbias[c] += (float) sum;
+    }
+}
+
+void
+unet_conv3x3_backward_data (float       *din,
+                            gboolean     accumulate,
+                            const float *dout,
+                            const float *weight,
+                            UnetShape    in_shape,
+                            int          out_channels,
+                            int          pad,
+                            float       *work)
+{
+  int C = in_shape.channels, H = in_shape.height, W = in_shape.width;
+  int OH = H - 2 + 2 * pad, OW = W - 2 + 2 * pad;
+  int OC = out_channels;
+  int K = C * 9;
+  int strip = conv3x3_strip_rows (in_shape, pad);
+  size_t out_plane = (size_t) OH * OW;
+
+#ifdef HAVE_LIBXSMM
+  if (unet_conv3x3_xsmm_available ()
+      && unet_conv3x3_xsmm_backward_data (din, accumulate, dout, weight, in_shape, OC, pad, work))
+    return;
+#endif
+
+  if (!accumulate)
+    memset (din, 0, sizeof (float) * unet_shape_numel (in_shape));
+
+  for (int b = 0; b < in_shape.batch; b++)
+    {
+      const float *dout_b = dout + (size_t) b * OC * out_plane;
+
+      for (int y0 = 0; y0 < OH; y0 += strip)
+        {
+          int y1 = MIN (y0 + strip, OH);
+          int n = (y1 - y0) * OW;
+
+          cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans,
+                       K, n, OC,
+                       1.0f, weight, K,
+                       dout_b + (size_t) y0 * OW, (int) out_plane,
+                       0.0f, work, n);
+          col2im_strip_add (din + (size_t) b * C * H * W, work, C, H, W, pad, y0, y1);
+        }
+    }
+}
+
+void
+unet_conv3x3_backward_weights (float       *dweight,
+                               float       *dbias,
+                               const float *dout,
+                               const float *in,
+                               UnetShape    in_shape,
+                               int          out_channels,
+                               int          pad,
+                               float       *work)
+{
+  int C = in_shape.channels, H = in_shape.height, W = in_shape.width;
+  int OH = H - 2 + 2 * pad, OW = W - 2 + 2 * pad;
+  int OC = out_channels;
+  int K = C * 9;
+  int strip = conv3x3_strip_rows (in_shape, pad);
+  size_t out_plane = (size_t) OH * OW;
+
+  if (dbias)
+    bias_backward (dbias, dout, in_shape.batch, OC, out_plane, OC * out_plane);
+
+#ifdef HAVE_LIBXSMM
+  if (unet_conv3x3_xsmm_available ()
+      && unet_conv3x3_xsmm_backward_weights (dweight, dout, in, in_shape, OC, pad, work))
+    return;
+#endif
+
+  for (int b = 0; b < in_shape.batch; b++)
+    {
+      const float *in_b = in + (size_t) b * C * H * W;
+      const float *dout_b = dout + (size_t) b * OC * out_plane;
+
+      for (int y0 = 0; y0 < OH; y0 += strip)
+        {
+          int y1 = MIN (y0 + strip, OH);
+          int n = (y1 - y0) * OW;
+
+          im2col_strip (work, in_b, C, H, W, pad, y0, y1);
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans,
+                       OC, K, n,
+                       1.0f, dout_b + (size_t) y0 * OW, (int) out_plane,
+                       work, n,
+                       1.0f, dweight, K);
+        }
     }
 }
 
@@ -296,53 +409,9 @@ unet_conv3x3_backward (float       *din,
                        int          pad,
                        float       *work)
 {
-  int C = in_shape.channels, H = in_shape.height, W = in_shape.width;
-  int OH = H - 2 + 2 * pad, OW = W - 2 + 2 * pad;
-  int OC = out_channels;
-  int K = C * 9;
-  int strip = conv3x3_strip_rows (in_shape, pad);
-  size_t out_plane = (size_t) OH * OW;
-  float *col = work;
-  float *dcol = work + (size_t) K * strip * OW;
-
-  if (dbias)
-    bias_backward (dbias, dout, in_shape.batch, OC, out_plane, OC * out_plane);
-
-#ifdef HAVE_LIBXSMM
-  /* the input gradient by direct convolution; the loop below is left the weight gradient */
-  if (din && unet_conv3x3_xsmm_available ()
-      && unet_conv3x3_xsmm_backward_data (din, dout, weight, in_shape, OC, pad, work))
-    din = NULL;
-#endif
-
-  for (int b = 0; b < in_shape.batch; b++)
-    {
-      const float *in_b = in + (size_t) b * C * H * W;
-      const float *dout_b = dout + (size_t) b * OC * out_plane;
-
-      for (int y0 = 0; y0 < OH; y0 += strip)
-        {
-          int y1 = MIN (y0 + strip, OH);
-          int n = (y1 - y0) * OW;
-          const float *dout_strip = dout_b + (size_t) y0 * OW;
-
-          im2col_strip (col, in_b, C, H, W, pad, y0, y1);
-          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans,
-                       OC, K, n,
-                       1.0f, dout_strip, (int) out_plane,
-                       col, n,
-                       1.0f, dweight, K);
-          if (din)
-            {
-              cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans,
-                           K, n, OC,
-                           1.0f, weight, K,
-                           dout_strip, (int) out_plane,
-                           0.0f, dcol, n);
-              col2im_strip_add (din + (size_t) b * C * H * W, dcol, C, H, W, pad, y0, y1);
-            }
-        }
-    }
+  unet_conv3x3_backward_weights (dweight, dbias, dout, in, in_shape, out_channels, pad, work);
+  if (din)
+    unet_conv3x3_backward_data (din, TRUE, dout, weight, in_shape, out_channels, pad, work);
 }
 
 void
@@ -541,6 +610,7 @@ unet_crop_forward (float       *out,
 
 void
 unet_crop_backward (float       *din,
+                    gboolean     accumulate,
                     const float *dout,
                     size_t       dout_batch_stride,
                     UnetShape    in_shape,
@@ -554,12 +624,31 @@ unet_crop_backward (float       *din,
   for (int b = 0; b < in_shape.batch; b++)
     for (int c = 0; c < C; c++)
       {
-        float *dst = din + ((size_t) b * C + c) * H * W + (size_t) oy * W + ox;
+        float *plane = din + ((size_t) b * C + c) * H * W;
         const float *src = dout + b * dout_batch_stride + (size_t) c * out_h * out_w;
 
+        if (accumulate)
+          {
+            for (int y = 0; y < out_h; y++)
+              {
+                float *dst = plane + (size_t) (y + oy) * W + ox;
+
+                for (int x = 0; x < out_w; x++)
+                  dst[x] += src[(size_t) y * out_w + x];
+              }
+            continue;
+          }
+        /* the cropped-away border gets no gradient */
+        memset (plane, 0, sizeof (float) * oy * W);
         for (int y = 0; y < out_h; y++)
-          for (int x = 0; x < out_w; x++)
-            dst[(size_t) y * W + x] += src[(size_t) y * out_w + x];
+          {
+            float *row = plane + (size_t) (y + oy) * W;
+
+            memset (row, 0, sizeof (float) * ox);
+            memcpy (row + ox, src + (size_t) y * out_w, sizeof (float) * out_w);
+            memset (row + ox + out_w, 0, sizeof (float) * (W - ox - out_w));
+          }
+        memset (plane + (size_t) (oy + out_h) * W, 0, sizeof (float) * (H - oy - out_h) * W);
       }
 }
 
@@ -578,9 +667,9 @@ unet_relu_backward (float       *dx,
                     size_t       n)
 {
 #pragma omp parallel for schedule(static)
+  /* a select, not a conditional store, so that it vectorises */
   for (size_t i = 0; i < n; i++)
-    if (!(out[i] > 0.0f))
-      dx[i] = 0.0f;
+    dx[i] = out[i] > 0.0f ? dx[i] : 0.0f;
 }
 
 void
@@ -648,11 +737,6 @@ unet_maxpool_backward (float       *din,
     }
 }
 
-/* Batch norm's sums run over float blocks of this many values, each added to a double: the
- * blocks vectorise (OpenMP's simd reduction may reorder within one), the double keeps a sum of
- * millions accurate. */
-#define SUM_BLOCK 2048
-
 /* One channel's sum over the batch. */
 static double
 channel_sum (const float *in,
@@ -663,20 +747,7 @@ channel_sum (const float *in,
   double sum = 0.0;
 
   for (int b = 0; b < shape.batch; b++)
-    {
-      const float *p = in + ((size_t) b * shape.channels + c) * plane;
-
-      for (size_t start = 0; start < plane; start += SUM_BLOCK)
-        {
-          size_t end = MIN (start + SUM_BLOCK, plane);
-          float block = 0.0f;
-
-#pragma omp simd reduction(+:block)
-          for (size_t i = start; i < end; i++)
-            block += p[i];
-          sum += block;
-        }
-    }
+    sum += blocked_sum (in + ((size_t) b * shape.channels + c) * plane, plane);
   return sum;
 }
 

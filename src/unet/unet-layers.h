@@ -63,6 +63,28 @@ void   unet_conv3x3_relu_forward (float       *out,
                                   int          pad,
                                   float       *work);
 
+/* din += d loss / d in, for dout = d loss / d out; with accumulate FALSE, din = d loss / d in
+ * (nothing needs to clear it first). */
+void   unet_conv3x3_backward_data (float       *din,
+                                   gboolean     accumulate,
+                                   const float *dout,
+                                   const float *weight,
+                                   UnetShape    in_shape,
+                                   int          out_channels,
+                                   int          pad,
+                                   float       *work);
+
+/* dweight += d loss / d weight; dbias, when not NULL, += d loss / d bias. */
+void   unet_conv3x3_backward_weights (float       *dweight,
+                                      float       *dbias,
+                                      const float *dout,
+                                      const float *in,
+                                      UnetShape    in_shape,
+                                      int          out_channels,
+                                      int          pad,
+                                      float       *work);
+
+/* Both of the above; din may be NULL (no input gradient). */
 void   unet_conv3x3_backward    (float       *din,
                                  float       *dweight,
                                  float       *dbias,
@@ -132,7 +154,9 @@ void   unet_crop_forward        (float       *out,
                                  int          out_h,
                                  int          out_w);
 
+/* din += the gradient of the crop, or with accumulate FALSE din = it (zero outside the crop). */
 void   unet_crop_backward       (float       *din,
+                                 gboolean     accumulate,
                                  const float *dout,
                                  size_t       dout_batch_stride,
                                  UnetShape    in_shape,

@@ -13,6 +13,7 @@
 
 #include "unet-config.h"
 #include "unet-layers.h"
+#include "unet-profile.h"
 
 G_BEGIN_DECLS
 
@@ -123,6 +124,11 @@ size_t            unet_model_estimate_memory  (const UnetConfig *config,
 /* Floating-point operations of one forward pass at the prepared shape (multiply-adds count 2);
  * a training step is about three times this. */
 double            unet_model_count_flops      (const UnetModel *self);
+
+/* From now on, adds the time and FLOPs of every layer the model runs to profile, by kind of
+ * layer (NULL stops it). The profile is the caller's and must outlive its use. */
+void              unet_model_set_profile      (UnetModel       *self,
+                                               UnetProfile     *profile);
 
 /* The generator behind dropout masks, so a checkpoint can store and restore it. */
 UnetRng          *unet_model_get_rng          (UnetModel       *self);

@@ -78,7 +78,8 @@ check_conv (int     B,
   UnetShape s = { B, C, H, W };
   int OH = H - 2 + 2 * pad, OW = W - 2 + 2 * pad;
   size_t n_in = unet_shape_numel (s), n_w = (size_t) OC * C * 9, n_out = (size_t) B * OC * OH * OW;
-  size_t n_work = unet_conv3x3_xsmm_work_size (s, OC, pad);
+  size_t n_work = MAX (unet_conv3x3_xsmm_work_size (s, OC, pad),
+                       unet_conv3x3_xsmm_weight_grad_work_size (s, OC, pad));
   g_autofree char *what = g_strdup_printf ("B=%d C=%d H=%d W=%d OC=%d pad=%d", B, C, H, W, OC, pad);
   g_autofree char *label = NULL;
   UnetRng rng;
@@ -94,6 +95,9 @@ check_conv (int     B,
   g_autofree float *expected = g_new (float, n_out);
   g_autofree float *din = g_new (float, n_in + GUARD);
   g_autofree float *ref_din = g_new (float, n_in);
+  g_autofree float *dw_start = ref_new_uniform (n_w, &rng, -1.0f, 1.0f);
+  g_autofree float *dw = g_new (float, n_w + GUARD);
+  g_autofree float *ref_dw = g_new (float, n_w);
 
   g_assert_cmpint (OH, >=, 1);
   g_assert_cmpint (OW, >=, 1);
@@ -132,12 +136,35 @@ check_conv (int     B,
   memcpy (ref_din, din_start, n_in * sizeof (float));
   fill (din + n_in, GUARD, SENTINEL);
   fill (work, n_work, NAN);
-  g_assert_true (unet_conv3x3_xsmm_backward_data (din, dout, weight, s, OC, pad, work));
+  g_assert_true (unet_conv3x3_xsmm_backward_data (din, TRUE, dout, weight, s, OC, pad, work));
   ref_conv3x3_backward (ref_din, NULL, NULL, dout, in, weight, s, OC, pad);
   g_free (label);
   label = g_strdup_printf ("%s din", what);
   assert_close (label, din, ref_din, n_in, BACKWARD_TOL);
   assert_guard (label, din + n_in);
+
+  /* or is written: what was there (NaN here) must not matter */
+  fill (din, n_in, NAN);
+  fill (work, n_work, NAN);
+  memset (ref_din, 0, n_in * sizeof (float));
+  g_assert_true (unet_conv3x3_xsmm_backward_data (din, FALSE, dout, weight, s, OC, pad, work));
+  ref_conv3x3_backward (ref_din, NULL, NULL, dout, in, weight, s, OC, pad);
+  g_free (label);
+  label = g_strdup_printf ("%s din written", what);
+  assert_close (label, din, ref_din, n_in, BACKWARD_TOL);
+  assert_guard (label, din + n_in);
+
+  /* the weight gradient accumulates too */
+  memcpy (dw, dw_start, n_w * sizeof (float));
+  memcpy (ref_dw, dw_start, n_w * sizeof (float));
+  fill (dw + n_w, GUARD, SENTINEL);
+  fill (work, n_work, NAN);
+  g_assert_true (unet_conv3x3_xsmm_backward_weights (dw, dout, in, s, OC, pad, work));
+  ref_conv3x3_backward (NULL, ref_dw, NULL, dout, in, weight, s, OC, pad);
+  g_free (label);
+  label = g_strdup_printf ("%s dweight", what);
+  assert_close (label, dw, ref_dw, n_w, BACKWARD_TOL);
+  assert_guard (label, dw + n_w);
 }
 
 /* Every channel count against every output-channel count, on small odd and even images. */

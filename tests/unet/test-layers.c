@@ -746,7 +746,7 @@ test_crop_gradient (void)
 
   g_autofree float *din = g_new0 (float, n_in);
 
-  unet_crop_backward (din, p.r, p.stride, s, OH, OW);
+  unet_crop_backward (din, TRUE, p.r, p.stride, s, OH, OW);
   check_gradient ("crop (strided)", "in", crop_objective, &p, p.in, din, n_in, 1e-2f, &rng);
 
   /* and exactly: din is dout inside the window at offset (1, 2), zero outside */
@@ -1656,9 +1656,9 @@ test_backward_accumulates (void)
     g_autofree float *dg2 = g_new0 (float, C);
     g_autofree float *db2 = g_new0 (float, C);
 
-    unet_crop_backward (din1, dout, stride, s, 4, 5);
-    unet_crop_backward (din2, dout, stride, s, 4, 5);
-    unet_crop_backward (din2, dout, stride, s, 4, 5);
+    unet_crop_backward (din1, TRUE, dout, stride, s, 4, 5);
+    unet_crop_backward (din2, TRUE, dout, stride, s, 4, 5);
+    unet_crop_backward (din2, TRUE, dout, stride, s, 4, 5);
     check_doubled ("crop din twice", din1, din2, n_in);
 
     memset (din1, 0, n_in * sizeof (float));

@@ -727,6 +727,61 @@ test_accumulate_bn_statistics (void)
     g_array_unref (single[b]);
 }
 
+/* The profile counts every layer once per pass, with the FLOPs unet_model_count_flops counts,
+ * and a profiled step computes exactly what an unprofiled one does. */
+static void
+test_profile (void)
+{
+  g_autoptr(UnetModel) model = make_bn_model (0.0f);
+  g_autoptr(UnetModel) twin = make_bn_model (0.0f);
+  const UnetConfig *config = unet_model_get_config (model);
+  UnetShape out = unet_model_get_output_shape (model);
+  const size_t n_input = (size_t) 2 * 3 * 16 * 16;
+  const size_t n_labels = (size_t) out.batch * out.height * out.width;
+  g_autofree float *input = g_new (float, n_input);
+  g_autofree uint8_t *labels = g_new (uint8_t, n_labels);
+  /* 2 per level on both paths, 2 in the bottleneck */
+  int convs = 4 * config->depth + 2;
+  double head = 2.0 * n_labels * config->base * config->classes;
+  double flops = unet_model_count_flops (model);
+  UnetProfile profile;
+  size_t n_grad;
+  UnetRng rng;
+
+  unet_rng_seed (&rng, 5);
+  for (size_t i = 0; i < n_input; i++)
+    input[i] = (float) unet_rng_normal (&rng);
+  for (size_t i = 0; i < n_labels; i++)
+    labels[i] = unet_rng_below (&rng, config->classes);
+
+  unet_profile_reset (&profile);
+  unet_model_set_profile (model, &profile);
+  unet_model_train_step (model, input, labels, NULL);
+  unet_model_set_profile (model, NULL);
+  unet_model_train_step (twin, input, labels, NULL);
+  g_assert_cmpmem (unet_model_get_grad_block (model, &n_grad), n_grad * sizeof (float),
+                   unet_model_get_grad_block (twin, NULL), n_grad * sizeof (float));
+
+  g_assert_cmpuint (profile.calls[UNET_PROFILE_CONV_FORWARD], ==, convs);
+  g_assert_cmpuint (profile.calls[UNET_PROFILE_CONV_WEIGHT_GRAD], ==, convs);
+  /* the first convolution's input is the image: no gradient */
+  g_assert_cmpuint (profile.calls[UNET_PROFILE_CONV_INPUT_GRAD], ==, convs - 1);
+  g_assert_cmpuint (profile.calls[UNET_PROFILE_UP_CONV], ==, 2 * config->depth);
+  g_assert_cmpuint (profile.calls[UNET_PROFILE_BATCH_NORM], ==, 2 * convs);
+  g_assert_cmpfloat_with_epsilon (profile.flops[UNET_PROFILE_CONV_FORWARD] +
+                                  profile.flops[UNET_PROFILE_UP_CONV] / 3.0,
+                                  flops - head, 1e-6 * flops);
+  g_assert_cmpfloat (profile.flops[UNET_PROFILE_CONV_WEIGHT_GRAD], ==,
+                     profile.flops[UNET_PROFILE_CONV_FORWARD]);
+  g_assert_cmpfloat (profile.flops[UNET_PROFILE_CONV_INPUT_GRAD], <,
+                     profile.flops[UNET_PROFILE_CONV_FORWARD]);
+  for (int kind = 0; kind < UNET_PROFILE_N_KINDS; kind++)
+    {
+      g_assert_cmpfloat (profile.seconds[kind], >, 0.0);
+      g_assert_nonnull (unet_profile_kind_name (kind));
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -755,6 +810,7 @@ main (int    argc,
   g_test_add_data_func ("/model/gradient/same-dropout", &same_dropout, test_network_gradient);
   g_test_add_func ("/model/memory/prepare-reuses", test_prepare_reuses_memory);
   g_test_add_func ("/model/memory/no-allocation-in-step", test_no_allocation_in_step);
+  g_test_add_func ("/model/profile", test_profile);
 
   return g_test_run ();
 }
