@@ -107,7 +107,7 @@ run (const Buffers *b,
       break;
     case FWD_XSMM:
       if (!unet_conv3x3_xsmm_forward (b->out, b->in, b->weight, b->bias, b->shape, b->OC, b->pad,
-                                      getenv ("RELU") != NULL, b->work))
+                                      TRUE, b->work))
         g_error ("libxsmm forward failed");
       break;
     case BWD_DATA_BLAS:
