@@ -317,7 +317,12 @@ def init_weights(model, bias_range=0.0, random_norm=False):
                     module.running_mean.uniform_(-0.2, 0.2)
                     module.running_var.uniform_(0.5, 1.5)
                 else:
-                    module.reset_parameters()
+                    # reset_parameters() would also zero num_batches_tracked,
+                    # which this network does not keep (it is None)
+                    module.weight.fill_(1.0)
+                    module.bias.zero_()
+                    module.running_mean.zero_()
+                    module.running_var.fill_(1.0)
 
 
 def model_metadata(config, extra=None):

@@ -9,6 +9,7 @@
 
 #include <math.h>
 
+#include "unet-config.h"
 #include "unet-layers.h"
 
 static inline gboolean
@@ -46,6 +47,8 @@ xent_sum (float         *dlogits,
   /* An all-ignored batch has no loss and no gradient, rather than 0/0. */
   float inv_count = count > 0 ? 1.0f / (float) count : 0.0f;
 
+  g_return_val_if_fail (K >= 1 && K <= UNET_MAX_CLASSES, 0.0);
+
 #pragma omp parallel for schedule(static) reduction(+:total)
   for (size_t i = 0; i < n_pixels; i++)
     {
@@ -53,6 +56,8 @@ xent_sum (float         *dlogits,
       const float *z = logits + b * K * plane + p;
       float *dz = dlogits ? dlogits + b * K * plane + p : NULL;
       uint8_t label = labels[i];
+      /* each class's exp once, in float (its argument is at most 0); summed in double */
+      float e[UNET_MAX_CLASSES];
       float max = z[0], w;
       double sum = 0.0, lse;
 
@@ -67,7 +72,10 @@ xent_sum (float         *dlogits,
       for (int k = 1; k < K; k++)
         max = z[k * plane] > max ? z[k * plane] : max;
       for (int k = 0; k < K; k++)
-        sum += exp ((double) z[k * plane] - max);
+        {
+          e[k] = expf (z[k * plane] - max);
+          sum += e[k];
+        }
       lse = max + log (sum);
       w = pixel_weights ? pixel_weights[i] : 1.0f;
       total += w * (lse - z[label * plane]);
@@ -75,11 +83,10 @@ xent_sum (float         *dlogits,
       if (dz)
         {
           float scale = w * inv_count;
+          float inv_sum = (float) (1.0 / sum);
+
           for (int k = 0; k < K; k++)
-            {
-              float prob = (float) exp (z[k * plane] - lse);
-              dz[k * plane] = (prob - (k == label ? 1.0f : 0.0f)) * scale;
-            }
+            dz[k * plane] = (e[k] * inv_sum - (k == label ? 1.0f : 0.0f)) * scale;
         }
     }
 

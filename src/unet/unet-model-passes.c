@@ -133,6 +133,23 @@ conv_unit_backward (UnetModel   *self,
     }
 }
 
+/* dst[b, c] = the first `shape.channels` planes of src's image b, whose images are src_stride
+ * floats apart: the skip connection's half of the concatenation's gradient. */
+static void
+copy_planes (float       *dst,
+             const float *src,
+             size_t       src_stride,
+             UnetShape    shape)
+{
+  size_t plane = (size_t) shape.height * shape.width;
+
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int b = 0; b < shape.batch; b++)
+    for (int c = 0; c < shape.channels; c++)
+      memcpy (dst + ((size_t) b * shape.channels + c) * plane,
+              src + b * src_stride + c * plane, sizeof (float) * plane);
+}
+
 static const float *
 forward (UnetModel   *self,
          const float *input,
@@ -319,11 +336,9 @@ unet_model_backward (UnetModel *self)
                           level->conv1.gamma >= 0 ? ping : pong);
       if (level->conv1.gamma < 0)
         SWAP_PING ();
-      /* ping holds d cat now */
+      /* ping holds d cat now: its first half is the skip connection's */
       t = unet_profile_start (self->profile);
-      /* the first gradient the skip connection gets: it is written, not added */
-      unet_crop_backward (skip->skip_grad, FALSE, ping, cat_stride, skip->out_shape,
-                          level->cat_shape.height, level->cat_shape.width);
+      copy_planes (skip->skip_grad, ping, cat_stride, skip_crop_shape (self, i));
       unet_profile_add (self->profile, UNET_PROFILE_OTHER_LAYERS, t, 0.0);
       t = unet_profile_start (self->profile);
       unet_upconv_backward (zeroed (pong, below->out_shape),
@@ -355,12 +370,20 @@ unet_model_backward (UnetModel *self)
       Level *level = &self->enc[i];
       const float *in = i == 0 ? self->last_input : self->enc[i - 1].pool;
 
-      /* ping holds d pool; the skip gradient already has the decoder's share */
+      UnetShape crop = skip_crop_shape (self, i);
+
+      /* ping holds d pool; d y of conv2 is the decoder's share, zero outside its crop, and
+       * the pool's */
       t = unet_profile_start (self->profile);
-      unet_maxpool_backward (level->conv2.skip_grad, ping, level->conv2.y, level->conv2.out_shape);
+      unet_crop_backward (pong, FALSE, level->conv2.skip_grad, unet_shape_numel (crop) / crop.batch,
+                          level->conv2.out_shape, crop.height, crop.width);
+      unet_maxpool_backward (pong, ping, level->conv2.y, level->conv2.out_shape);
       unet_profile_add (self->profile, UNET_PROFILE_OTHER_LAYERS, t, 0.0);
-      conv_unit_backward (self, &level->conv2, level->conv1.y, level->conv2.skip_grad, ping, pong);
       SWAP_PING ();
+      conv_unit_backward (self, &level->conv2, level->conv1.y, ping, pong,
+                          level->conv2.gamma >= 0 ? ping : pong);
+      if (level->conv2.gamma < 0)
+        SWAP_PING ();
       conv_unit_backward (self, &level->conv1, in, ping, pong,
                           i == 0 ? NULL : (level->conv1.gamma >= 0 ? ping : pong));
       if (level->conv1.gamma < 0)

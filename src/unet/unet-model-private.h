@@ -24,7 +24,8 @@ typedef struct
   UnetShape  in_shape, out_shape;           /* set by prepare */
   float     *z;                             /* convolution output */
   float     *y;                             /* after batch norm (aliases z without); ReLU in place */
-  float     *skip_grad;                     /* encoder conv2 only: d y, kept for the decoder */
+  float     *skip_grad;                     /* encoder conv2 only: d y of the cropped part the
+                                             * decoder reads, kept for the encoder's turn */
   float     *save_mean, *save_invstd;
   size_t     first, n_floats;               /* its parameters' floats in the blocks */
 } ConvUnit;
@@ -127,6 +128,17 @@ static inline double
 level_upconv_flops (const Level *level)
 {
   return 2.0 * unet_shape_numel (level->cat_shape) / 2 * (2 * level->width);
+}
+
+/* The part of encoder level i's output that its decoder level reads: the centre crop, as wide
+ * as the up-convolution's output. */
+static inline UnetShape
+skip_crop_shape (const UnetModel *self,
+                 int              level)
+{
+  UnetShape cat = self->dec[level].cat_shape;
+
+  return (UnetShape) { cat.batch, self->dec[level].width, cat.height, cat.width };
 }
 
 G_END_DECLS

@@ -621,8 +621,10 @@ plan (UnetModel *self,
       self->grad_ping_floats = largest;
       self->grad_ping[0] = arena_take (grad, largest);
       self->grad_ping[1] = arena_take (grad, largest);
+      /* the decoder's share of each skip connection's gradient, held until the encoder's turn:
+       * only the cropped part, which with valid padding is half the map or less */
       for (int i = 0; i < depth; i++)
-        self->enc[i].conv2.skip_grad = arena_take (grad, unet_shape_numel (self->enc[i].conv2.out_shape));
+        self->enc[i].conv2.skip_grad = arena_take (grad, unet_shape_numel (skip_crop_shape (self, i)));
     }
   else
     {
