@@ -91,7 +91,7 @@ split_pixels (int n,
 typedef struct
 {
   int src_channels, src_h, src_w;
-  int dst_channels, dst_h, dst_w;
+  int dst_channels, dst_w;
   size_t dst_plane;
 
   Split m, n, k;
@@ -162,17 +162,48 @@ offsets_floats (int src_channels)
   return 2 * 9 * (size_t) k.count * (sizeof (unsigned long long) / sizeof (float));
 }
 
+/* Output rows per strip when a source of C planes W wide is padded a strip at a time: the
+ * strip (with its two rows of halo) stays near XSMM_PAD_STRIP floats. */
+#ifndef XSMM_PAD_STRIP
+#define XSMM_PAD_STRIP (256 * 1024)
+#endif
+
+static int
+pad_strip_rows (int C,
+                int padded_w,
+                int out_h)
+{
+  size_t rows = XSMM_PAD_STRIP / MAX ((size_t) C * padded_w, 1);
+
+  rows = rows > 2 ? rows - 2 : 1;
+  return (int) MIN (rows, (size_t) MAX (out_h, 1));
+}
+
+/* Floats of the strip that pads `channels` planes H x W by border. */
+static size_t
+strip_floats (int channels,
+              int H,
+              int W,
+              int border)
+{
+  int PW = W + 2 * border;
+
+  return (size_t) channels * (pad_strip_rows (channels, PW, H + 2 * border - 2) + 2) * PW;
+}
+
 size_t
 unet_conv3x3_xsmm_work_size (UnetShape in,
                              int       out_channels,
                              int       pad)
 {
   int C = in.channels, OC = out_channels;
-  size_t padded_plane = (size_t) (in.height + 2) * (in.width + 2);
-  /* forward pads the input only for "same"; backward always pads the output gradient to
-   * (H + 2) x (W + 2) */
-  size_t padded = (size_t) (pad ? MAX (C, OC) : OC) * padded_plane;
+  int OH = in.height - 2 + 2 * pad, OW = in.width - 2 + 2 * pad;
+  /* forward pads the input only for "same"; backward always pads the output gradient by
+   * 2 - pad, a strip at a time */
+  size_t padded = strip_floats (OC, OH, OW, 2 - pad);
 
+  if (pad)
+    padded = MAX (padded, strip_floats (C, in.height, in.width, 1));
   return region ((size_t) 9 * C * OC)
          + region (MAX (offsets_floats (C), offsets_floats (OC)))
          + region (padded);
@@ -197,12 +228,15 @@ carve_work (float      *work,
   *padded = p;
 }
 
+/* A plan for sources of src_channels planes of src_h x src_w (the channel stride of the source),
+ * into destinations whose channel stride is dst_plane. */
 static gboolean
 plan_valid (ValidPlan *plan,
             int        src_channels,
             int        src_h,
             int        src_w,
-            int        dst_channels)
+            int        dst_channels,
+            size_t     dst_plane)
 {
   libxsmm_blasint lda, ldb, ldc;
   const float alpha = 1.0f, one = 1.0f, zero = 0.0f;
@@ -215,9 +249,8 @@ plan_valid (ValidPlan *plan,
   plan->src_h = src_h;
   plan->src_w = src_w;
   plan->dst_channels = dst_channels;
-  plan->dst_h = src_h - 2;
   plan->dst_w = src_w - 2;
-  plan->dst_plane = (size_t) plan->dst_h * plan->dst_w;
+  plan->dst_plane = dst_plane;
 
   /* libxsmm's leading dimensions are int */
   if ((size_t) src_h * src_w > G_MAXINT || plan->dst_plane > G_MAXINT)
@@ -266,7 +299,8 @@ plan_valid (ValidPlan *plan,
   return TRUE;
 }
 
-/* One source image through the plan; called by every thread of a parallel region. With
+/* The first n_rows output rows of one source image through the plan; called by every thread of
+ * a parallel region. With
  * overwrite, dst = convolution + bias (bias may be NULL), then ReLU if asked; otherwise
  * dst += convolution. */
 static void
@@ -275,10 +309,11 @@ run_valid (const ValidPlan *plan,
            const float     *src,
            const float     *wt,
            const float     *bias,
+           int              n_rows,
            gboolean         overwrite,
            gboolean         relu)
 {
-  const int n_items = plan->dst_h * plan->n.count;
+  const int n_items = n_rows * plan->n.count;
   const unsigned long long n_full = 9 * (unsigned long long) (plan->k.count - 1);
   const unsigned long long n_last = 9;
 
@@ -287,8 +322,8 @@ run_valid (const ValidPlan *plan,
     {
       /* channel blocks outside, rows inside: a thread's consecutive items share the weights,
        * and two of their three input rows */
-      int nb = item / plan->dst_h;
-      int y = item % plan->dst_h;
+      int nb = item / n_rows;
+      int y = item % n_rows;
       int ni = nb == plan->n.count - 1;
       int o0 = nb * plan->n.size;
       int n = ni ? plan->n.last : plan->n.size;
@@ -334,34 +369,72 @@ run_valid (const ValidPlan *plan,
     }
 }
 
-/* dst[c, y + border, x + border] = src[c, y, x], zero elsewhere; dst is
- * [C, H + 2 border, W + 2 border]. Called by every thread of a parallel region. */
+/* Rows first_row .. first_row + n_rows - 1 of src[C, H, W] zero-padded by `border` on every
+ * side, into dst[C, cap_rows, W + 2 border] (cap_rows >= n_rows: the strip buffer's fixed
+ * channel stride). Called by every thread of a parallel region. */
 static void
-pad_copy (float       *dst,
-          const float *src,
-          int          C,
-          int          H,
-          int          W,
-          int          border)
+pad_strip (float       *dst,
+           const float *src,
+           int          C,
+           int          H,
+           int          W,
+           int          border,
+           int          first_row,
+           int          n_rows,
+           int          cap_rows)
 {
-  int PH = H + 2 * border, PW = W + 2 * border;
+  int PW = W + 2 * border;
 
 #pragma omp for schedule(static)
   for (int c = 0; c < C; c++)
     {
       const float *s = src + (size_t) c * H * W;
-      float *d = dst + (size_t) c * PH * PW;
+      float *d = dst + (size_t) c * cap_rows * PW;
 
-      memset (d, 0, sizeof (float) * border * PW);
-      for (int y = 0; y < H; y++)
+      for (int r = 0; r < n_rows; r++)
         {
-          float *row = d + (size_t) (y + border) * PW;
+          float *row = d + (size_t) r * PW;
+          int y = first_row + r - border;
 
+          if (y < 0 || y >= H)
+            {
+              memset (row, 0, sizeof (float) * PW);
+              continue;
+            }
           memset (row, 0, sizeof (float) * border);
           memcpy (row + border, s + (size_t) y * W, sizeof (float) * W);
           memset (row + border + W, 0, sizeof (float) * border);
         }
-      memset (d + (size_t) (H + border) * PW, 0, sizeof (float) * border * PW);
+    }
+}
+
+/* dst (= or +=, as run_valid) the valid convolution of src[C, H, W] zero-padded by `border`,
+ * padding one strip of rows at a time into `strip`; the plan was made for sources of
+ * strip_rows + 2 rows. Called by every thread of a parallel region. */
+static void
+run_padded (const ValidPlan *plan,
+            float           *dst,
+            const float     *src,
+            const float     *wt,
+            const float     *bias,
+            int              H,
+            int              W,
+            int              border,
+            int              strip_rows,
+            float           *strip,
+            gboolean         overwrite,
+            gboolean         relu)
+{
+  int out_h = H + 2 * border - 2, out_w = W + 2 * border - 2;
+
+  for (int y0 = 0; y0 < out_h; y0 += strip_rows)
+    {
+      int rows = MIN (strip_rows, out_h - y0);
+
+      /* the barrier at the end of run_valid's loop keeps the next strip from overwriting this
+       * one while it is read */
+      pad_strip (strip, src, plan->src_channels, H, W, border, y0, rows + 2, strip_rows + 2);
+      run_valid (plan, dst + (size_t) y0 * out_w, strip, wt, bias, rows, overwrite, relu);
     }
 }
 
@@ -378,9 +451,11 @@ unet_conv3x3_xsmm_forward (float       *out,
 {
   int C = in_shape.channels, H = in_shape.height, W = in_shape.width;
   int OC = out_channels;
-  int SH = H + 2 * pad, SW = W + 2 * pad;
+  int SW = W + 2 * pad, OH = H + 2 * pad - 2;
   size_t in_image = (size_t) C * H * W;
-  size_t out_image = (size_t) OC * (SH - 2) * (SW - 2);
+  size_t out_plane = (size_t) OH * (SW - 2);
+  /* "same" pads the input a strip of rows at a time; "valid" reads it in place */
+  int strip_rows = pad ? pad_strip_rows (C, SW, OH) : OH;
   ValidPlan plan;
   float *wt, *padded;
 
@@ -391,7 +466,7 @@ unet_conv3x3_xsmm_forward (float       *out,
     return FALSE;
 
   carve_work (work, (size_t) 9 * C * OC, C, &wt, &plan, &padded);
-  if (!plan_valid (&plan, C, SH, SW, OC))
+  if (!plan_valid (&plan, C, strip_rows + 2, SW, OC, out_plane))
     return FALSE;
 
 #pragma omp parallel
@@ -409,14 +484,13 @@ unet_conv3x3_xsmm_forward (float       *out,
 
     for (int b = 0; b < in_shape.batch; b++)
       {
-        const float *src = in + b * in_image;
+        float *dst = out + b * OC * out_plane;
 
         if (pad)
-          {
-            pad_copy (padded, src, C, H, W, 1);
-            src = padded;
-          }
-        run_valid (&plan, out + b * out_image, src, wt, bias, TRUE, relu);
+          run_padded (&plan, dst, in + b * in_image, wt, bias, H, W, 1, strip_rows, padded,
+                      TRUE, relu);
+        else
+          run_valid (&plan, dst, in + b * in_image, wt, bias, OH, TRUE, relu);
       }
   }
 
@@ -436,8 +510,10 @@ unet_conv3x3_xsmm_backward_data (float       *din,
   int C = in_shape.channels, H = in_shape.height, W = in_shape.width;
   int OC = out_channels;
   int OH = H - 2 + 2 * pad, OW = W - 2 + 2 * pad;
-  /* the full correlation: dout with a border of 2 - pad, which makes it (H + 2) x (W + 2) */
+  /* the full correlation: dout with a border of 2 - pad, which makes it (H + 2) x (W + 2),
+   * padded a strip of rows at a time */
   int border = 2 - pad;
+  int strip_rows = pad_strip_rows (OC, W + 2, H);
   size_t in_image = (size_t) C * H * W;
   size_t out_image = (size_t) OC * OH * OW;
   ValidPlan plan;
@@ -450,7 +526,7 @@ unet_conv3x3_xsmm_backward_data (float       *din,
     return FALSE;
 
   carve_work (work, (size_t) 9 * C * OC, OC, &wt, &plan, &padded);
-  if (!plan_valid (&plan, OC, H + 2, W + 2, C))
+  if (!plan_valid (&plan, OC, strip_rows + 2, W + 2, C, in_image / C))
     return FALSE;
 
 #pragma omp parallel
@@ -469,10 +545,8 @@ unet_conv3x3_xsmm_backward_data (float       *din,
           }
 
     for (int b = 0; b < in_shape.batch; b++)
-      {
-        pad_copy (padded, dout + b * out_image, OC, OH, OW, border);
-        run_valid (&plan, din + b * in_image, padded, wt, NULL, !accumulate, FALSE);
-      }
+      run_padded (&plan, din + b * in_image, dout + b * out_image, wt, NULL, OH, OW, border,
+                  strip_rows, padded, !accumulate, FALSE);
   }
 
   return TRUE;

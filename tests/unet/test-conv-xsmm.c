@@ -218,6 +218,23 @@ test_blocks (void)
     }
 }
 
+/* Sources padded (same padding's input, every output gradient) and inputs transposed (the
+ * weight gradient) a strip of rows at a time: enough channels times width for several strips,
+ * with a shorter last one. */
+static void
+test_strips (void)
+{
+  if (skip_unless_available ())
+    return;
+
+  for (int pad = 0; pad <= 1; pad++)
+    {
+      check_conv (1, 130, 61, 70, 7, pad, 400 + pad);
+      check_conv (2, 5, 57, 60, 130, pad, 402 + pad);
+      check_conv (1, 96, 75, 90, 96, pad, 404 + pad);
+    }
+}
+
 /* The smallest images each padding allows. */
 static void
 test_tiny (void)
@@ -241,6 +258,7 @@ main (int   argc,
   g_test_add_func ("/conv-xsmm/channels", test_channels);
   g_test_add_func ("/conv-xsmm/wide", test_wide);
   g_test_add_func ("/conv-xsmm/blocks", test_blocks);
+  g_test_add_func ("/conv-xsmm/strips", test_strips);
   g_test_add_func ("/conv-xsmm/tiny", test_tiny);
 
   return g_test_run ();
