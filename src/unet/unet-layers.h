@@ -279,7 +279,7 @@ void   unet_dropout_backward    (float       *dx,
 
 /* logits [B,K,H,W]; labels [B,H,W] (0..K-1, or 255 = ignored); pixel_weights [B,H,W] or NULL.
  * The loss is sum(w * -log softmax[label]) / (number of non-ignored pixels).
- * If dlogits is not NULL it receives (overwritten) d loss / d logits.
+ * If dlogits is not NULL it receives (overwritten) d loss / d logits; it may be logits itself.
  * *n_counted (may be NULL) receives the number of non-ignored pixels.
  * Labels >= K other than 255 are treated as ignored. */
 double unet_softmax_xent        (float         *dlogits,

@@ -617,7 +617,9 @@ plan (UnetModel *self,
 
   if (grad)
     {
-      self->dlogits = arena_take (grad, unet_shape_numel (self->output_shape));
+      /* the loss reads a pixel's logits before it writes their gradient, so it works in place:
+       * one buffer fewer the size of the output times the classes */
+      self->dlogits = self->logits;
       self->grad_ping_floats = largest;
       self->grad_ping[0] = arena_take (grad, largest);
       self->grad_ping[1] = arena_take (grad, largest);

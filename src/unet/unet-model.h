@@ -184,7 +184,8 @@ void              unet_model_reset_bn_statistics      (UnetModel   *self);
 void              unet_model_accumulate_bn_statistics (UnetModel   *self,
                                                        const float *input);
 
-/* The buffer d loss / d logits goes into before unet_model_backward. */
+/* The buffer d loss / d logits goes into before unet_model_backward: the logits' own, so the loss
+ * (which may work in place) overwrites the last training forward's logits with their gradient. */
 float            *unet_model_get_logits_grad (UnetModel        *self);
 
 void              unet_model_zero_grad       (UnetModel        *self);

@@ -1497,6 +1497,16 @@ test_softmax_xent_gradient (void)
       g_assert_cmpuint (nonzero_ignored, ==, 0);
 
       check_gradient (what, "logits", xent_objective, &p, logits, dlogits, n, 1e-2f, &rng);
+
+      /* in place, as the model runs it: the same loss and the same gradient, bit for bit */
+      {
+        g_autofree float *in_place = g_memdup2 (logits, n * sizeof (float));
+        double loss_in_place = unet_softmax_xent (in_place, NULL, in_place, labels, p.weights, s);
+
+        loss = unet_softmax_xent (dlogits, NULL, logits, labels, p.weights, s);
+        g_assert_cmpfloat (loss_in_place, ==, loss);
+        g_assert_cmpmem (in_place, n * sizeof (float), dlogits, n * sizeof (float));
+      }
     }
 }
 

@@ -365,10 +365,11 @@ run_model_part (gpointer data)
   unet_rng_seed (unet_model_get_rng (p->model), 123);
   unet_model_skip_dropout (p->model, p->first);
   logits = unet_model_forward (p->model, p->input + p->first * image, TRUE);
+  /* before the loss, which overwrites them with their gradient */
+  p->logits = g_memdup2 (logits, sizeof (float) * 3 * plane * p->count);
   p->loss_sum = unet_softmax_xent_sum (unet_model_get_logits_grad (p->model), logits,
                                        p->labels + p->first * plane, NULL,
                                        unet_model_get_output_shape (p->model), p->normalizer);
-  p->logits = g_memdup2 (logits, sizeof (float) * 3 * plane * p->count);
   unet_model_zero_grad (p->model);
   unet_model_backward (p->model);
   return NULL;
