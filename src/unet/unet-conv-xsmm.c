@@ -106,6 +106,17 @@ typedef struct
   unsigned long long *b_offs;
 } ValidPlan;
 
+/* What the forward's output pass does to rows the kernels just wrote: add the bias (may be NULL),
+ * apply ReLU, and, with sums, keep each row's sum and sum of squared deviations from its own
+ * mean per channel for batch norm (sums [rows, OC, 2] from the image's first row). The input
+ * gradient has no output pass. */
+typedef struct
+{
+  const float *bias;
+  gboolean     relu;
+  float       *sums;
+} OutputPass;
+
 static gint disabled = -1;   /* -1: not decided yet; then 0 or 1 */
 
 /* Whether libxsmm generates code for this CPU: the JIT needs AVX2 or better. */
@@ -299,20 +310,75 @@ plan_valid (ValidPlan *plan,
   return TRUE;
 }
 
-/* The first n_rows output rows of one source image through the plan; called by every thread of
- * a parallel region. With
- * overwrite, dst = convolution + bias (bias may be NULL), then ReLU if asked; otherwise
- * dst += convolution. */
+/* The pass over n channels' rows (dst_plane apart) of one output row, while they are still in
+ * cache. The row length comes in a plain int: without strict aliasing a store to row[x] could
+ * change a struct's field, and the loops would not vectorise (ReLU was a compare and a branch
+ * per pixel). */
 static void
-run_valid (const ValidPlan *plan,
-           float           *dst,
-           const float     *src,
-           const float     *wt,
-           const float     *bias,
-           int              n_rows,
-           gboolean         overwrite,
-           gboolean         relu)
+output_pass (const OutputPass *pass,
+             float            *rows,
+             size_t            dst_plane,
+             int               width,
+             int               o0,
+             int               n,
+             int               row_index,
+             int               channels)
 {
+  for (int o = 0; o < n; o++)
+    {
+      const float value = pass->bias ? pass->bias[o0 + o] : 0.0f;
+      float *row = rows + o * dst_plane;
+
+      if (pass->relu)
+        {
+          for (int x = 0; x < width; x++)
+            {
+              float v = row[x] + value;
+
+              row[x] = v > 0.0f ? v : 0.0f;
+            }
+        }
+      else if (pass->bias != NULL)
+        {
+          for (int x = 0; x < width; x++)
+            row[x] += value;
+        }
+      if (pass->sums != NULL)
+        {
+          /* two passes over a row in L1: the deviations from the row's own mean cannot cancel */
+          float *sums = pass->sums + ((size_t) row_index * channels + o0 + o) * 2;
+          float sum = 0.0f, deviations = 0.0f, mean;
+
+#pragma omp simd reduction(+:sum)
+          for (int x = 0; x < width; x++)
+            sum += row[x];
+          mean = sum / width;
+#pragma omp simd reduction(+:deviations)
+          for (int x = 0; x < width; x++)
+            {
+              float d = row[x] - mean;
+
+              deviations += d * d;
+            }
+          sums[0] = sum;
+          sums[1] = deviations;
+        }
+    }
+}
+
+/* The first n_rows output rows of one source image through the plan; called by every thread of
+ * a parallel region. With a pass, dst = convolution, then the pass (first_row: the image's row
+ * that dst's first is, for the sums); without, dst += convolution. */
+static void
+run_valid (const ValidPlan  *plan,
+           float            *dst,
+           const float      *src,
+           const float      *wt,
+           int               n_rows,
+           const OutputPass *pass,
+           int               first_row)
+{
+  const gboolean overwrite = pass != NULL;
   const int n_items = n_rows * plan->n.count;
   const unsigned long long n_full = 9 * (unsigned long long) (plan->k.count - 1);
   const unsigned long long n_last = 9;
@@ -345,27 +411,9 @@ run_valid (const ValidPlan *plan,
             (a_base, b_base, c, &n_last, plan->a_offs + n_full, plan->b_offs + n_full);
         }
 
-      /* while the n rows just written are still in cache; the row length in a local, since
-       * without strict aliasing a store to row[x] could change plan->dst_w and the loop would
-       * not vectorise (it was a compare and a branch per pixel) */
-      if (overwrite && (bias != NULL || relu))
-        for (int o = 0; o < n; o++)
-          {
-            const float value = bias ? bias[o0 + o] : 0.0f;
-            const int width = plan->dst_w;
-            float *row = dst_row + o * plan->dst_plane;
-
-            if (relu)
-              for (int x = 0; x < width; x++)
-                {
-                  float v = row[x] + value;
-
-                  row[x] = v > 0.0f ? v : 0.0f;
-                }
-            else
-              for (int x = 0; x < width; x++)
-                row[x] += value;
-          }
+      if (pass != NULL)
+        output_pass (pass, dst_row, plan->dst_plane, plan->dst_w, o0, n, first_row + y,
+                     plan->dst_channels);
     }
 }
 
@@ -408,22 +456,21 @@ pad_strip (float       *dst,
     }
 }
 
-/* dst (= or +=, as run_valid) the valid convolution of src[C, H, W] zero-padded by `border`,
+/* dst (= and the pass, or +=, as run_valid) the valid convolution of src[C, H, W] zero-padded by
+ * `border`,
  * padding one strip of rows at a time into `strip`; the plan was made for sources of
  * strip_rows + 2 rows. Called by every thread of a parallel region. */
 static void
-run_padded (const ValidPlan *plan,
-            float           *dst,
-            const float     *src,
-            const float     *wt,
-            const float     *bias,
-            int              H,
-            int              W,
-            int              border,
-            int              strip_rows,
-            float           *strip,
-            gboolean         overwrite,
-            gboolean         relu)
+run_padded (const ValidPlan  *plan,
+            float            *dst,
+            const float      *src,
+            const float      *wt,
+            int               H,
+            int               W,
+            int               border,
+            int               strip_rows,
+            float            *strip,
+            const OutputPass *pass)
 {
   int out_h = H + 2 * border - 2, out_w = W + 2 * border - 2;
 
@@ -434,20 +481,20 @@ run_padded (const ValidPlan *plan,
       /* the barrier at the end of run_valid's loop keeps the next strip from overwriting this
        * one while it is read */
       pad_strip (strip, src, plan->src_channels, H, W, border, y0, rows + 2, strip_rows + 2);
-      run_valid (plan, dst + (size_t) y0 * out_w, strip, wt, bias, rows, overwrite, relu);
+      run_valid (plan, dst + (size_t) y0 * out_w, strip, wt, rows, pass, y0);
     }
 }
 
-gboolean
-unet_conv3x3_xsmm_forward (float       *out,
-                           const float *in,
-                           const float *weight,
-                           const float *bias,
-                           UnetShape    in_shape,
-                           int          out_channels,
-                           int          pad,
-                           gboolean     relu,
-                           float       *work)
+/* pass->sums, when set, covers the whole batch: [B, OH, OC, 2] */
+static gboolean
+xsmm_forward (float             *out,
+              const float       *in,
+              const float       *weight,
+              UnetShape          in_shape,
+              int                out_channels,
+              int                pad,
+              const OutputPass  *pass,
+              float             *work)
 {
   int C = in_shape.channels, H = in_shape.height, W = in_shape.width;
   int OC = out_channels;
@@ -485,16 +532,52 @@ unet_conv3x3_xsmm_forward (float       *out,
     for (int b = 0; b < in_shape.batch; b++)
       {
         float *dst = out + b * OC * out_plane;
+        OutputPass image_pass = *pass;
 
+        if (pass->sums != NULL)
+          image_pass.sums = pass->sums + (size_t) b * OH * OC * 2;
         if (pad)
-          run_padded (&plan, dst, in + b * in_image, wt, bias, H, W, 1, strip_rows, padded,
-                      TRUE, relu);
+          run_padded (&plan, dst, in + b * in_image, wt, H, W, 1, strip_rows, padded, &image_pass);
         else
-          run_valid (&plan, dst, in + b * in_image, wt, bias, OH, TRUE, relu);
+          run_valid (&plan, dst, in + b * in_image, wt, OH, &image_pass, 0);
       }
   }
 
   return TRUE;
+}
+
+gboolean
+unet_conv3x3_xsmm_forward (float       *out,
+                           const float *in,
+                           const float *weight,
+                           const float *bias,
+                           UnetShape    in_shape,
+                           int          out_channels,
+                           int          pad,
+                           gboolean     relu,
+                           float       *work)
+{
+  OutputPass pass = { bias, relu, NULL };
+
+  return xsmm_forward (out, in, weight, in_shape, out_channels, pad, &pass, work);
+}
+
+gboolean
+unet_conv3x3_xsmm_forward_sums (float       *out,
+                                const float *in,
+                                const float *weight,
+                                const float *bias,
+                                UnetShape    in_shape,
+                                int          out_channels,
+                                int          pad,
+                                float       *row_sums,
+                                float       *work)
+{
+  OutputPass pass = { bias, FALSE, row_sums };
+
+  g_return_val_if_fail (row_sums != NULL, FALSE);
+
+  return xsmm_forward (out, in, weight, in_shape, out_channels, pad, &pass, work);
 }
 
 gboolean
@@ -514,6 +597,8 @@ unet_conv3x3_xsmm_backward_data (float       *din,
    * padded a strip of rows at a time */
   int border = 2 - pad;
   int strip_rows = pad_strip_rows (OC, W + 2, H);
+  /* written over, with nothing added */
+  const OutputPass no_pass = { NULL, FALSE, NULL };
   size_t in_image = (size_t) C * H * W;
   size_t out_image = (size_t) OC * OH * OW;
   ValidPlan plan;
@@ -545,8 +630,8 @@ unet_conv3x3_xsmm_backward_data (float       *din,
           }
 
     for (int b = 0; b < in_shape.batch; b++)
-      run_padded (&plan, din + b * in_image, dout + b * out_image, wt, NULL, OH, OW, border,
-                  strip_rows, padded, !accumulate, FALSE);
+      run_padded (&plan, din + b * in_image, dout + b * out_image, wt, OH, OW, border,
+                  strip_rows, padded, accumulate ? NULL : &no_pass);
   }
 
   return TRUE;

@@ -47,6 +47,19 @@ gboolean unet_conv3x3_xsmm_forward       (float       *out,
                                           gboolean     relu,
                                           float       *work);
 
+/* The forward without ReLU that also keeps, for batch norm, each output row's sum and sum of
+ * squared deviations from the row's mean: row_sums[b, y, oc] = { Σx v, Σx (v - mean)² }
+ * ([B, OH, OC, 2] floats), in the same pass as the bias while the rows are in cache. */
+gboolean unet_conv3x3_xsmm_forward_sums  (float       *out,
+                                          const float *in,
+                                          const float *weight,
+                                          const float *bias,
+                                          UnetShape    in_shape,
+                                          int          out_channels,
+                                          int          pad,
+                                          float       *row_sums,
+                                          float       *work);
+
 /* din += (or with accumulate FALSE, din =) the gradient of the convolution's output dout with
  * respect to its input. */
 gboolean unet_conv3x3_xsmm_backward_data (float       *din,

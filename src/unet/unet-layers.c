@@ -250,6 +250,27 @@ unet_conv3x3_forward (float       *out,
   conv3x3_forward (out, in, weight, bias, in_shape, out_channels, pad, FALSE, work);
 }
 
+gboolean
+unet_conv3x3_forward_sums (float       *out,
+                           const float *in,
+                           const float *weight,
+                           const float *bias,
+                           UnetShape    in_shape,
+                           int          out_channels,
+                           int          pad,
+                           float       *row_sums,
+                           float       *work)
+{
+#ifdef HAVE_LIBXSMM
+  if (unet_conv3x3_xsmm_available ()
+      && unet_conv3x3_xsmm_forward_sums (out, in, weight, bias, in_shape, out_channels, pad,
+                                         row_sums, work))
+    return TRUE;
+#endif
+  conv3x3_forward (out, in, weight, bias, in_shape, out_channels, pad, FALSE, work);
+  return FALSE;
+}
+
 void
 unet_conv3x3_relu_forward (float       *out,
                            const float *in,
@@ -850,6 +871,97 @@ channel_normalise (float                     *out,
     }
 }
 
+/* One channel's sum over the batch from the rows' sums the convolution kept ([B, H, C, 2]),
+ * added in a fixed order. */
+static double
+channel_row_sum (const float *row_sums,
+                 UnetShape    shape,
+                 int          c)
+{
+  int rows = shape.batch * shape.height;
+  double sum = 0.0;
+
+  for (int r = 0; r < rows; r++)
+    sum += row_sums[((size_t) r * shape.channels + c) * 2];
+  return sum;
+}
+
+/* One channel's squared deviations from `mean` over the batch, from the rows' own (Chan et al.):
+ * each row's deviations from its mean, and the row's width times its mean's deviation. */
+static double
+channel_row_deviations (const float *row_sums,
+                        UnetShape    shape,
+                        int          c,
+                        double       mean)
+{
+  int rows = shape.batch * shape.height;
+  double width = shape.width, deviations = 0.0;
+
+  for (int r = 0; r < rows; r++)
+    {
+      const float *p = row_sums + ((size_t) r * shape.channels + c) * 2;
+      double d = p[0] / width - mean;
+
+      deviations += p[1] + width * d * d;
+    }
+  return deviations;
+}
+
+/* With the convolution's row sums, batch norm makes one pass over its input (to normalise) in
+ * place of three; the statistics come from the rows', with the same two reductions as the
+ * synchronised version below, which does the same arithmetic so that one process alone
+ * computes the same bits either way. */
+static void
+batchnorm_forward_train_fused (float                     *out,
+                               float                     *save_mean,
+                               float                     *save_invstd,
+                               float                     *running_mean,
+                               float                     *running_var,
+                               const float               *in,
+                               const float               *gamma,
+                               const float               *beta,
+                               UnetShape                  shape,
+                               const UnetBatchNormParams *params)
+{
+  const UnetBatchNormSync *sync = params->sync;
+  int C = shape.channels;
+  double count = (double) shape.height * shape.width * shape.batch;
+  double *sums, *deviations;
+
+  if (sync == NULL)
+    {
+#pragma omp parallel for schedule(static)
+      for (int c = 0; c < C; c++)
+        {
+          double mean = channel_row_sum (params->row_sums, shape, c) / count;
+
+          channel_normalise (out, save_mean, save_invstd, running_mean, running_var, in, gamma,
+                             beta, shape, params, c, mean,
+                             channel_row_deviations (params->row_sums, shape, c, mean), count);
+        }
+      return;
+    }
+
+  sums = sync->scratch;
+  deviations = sync->scratch + C + 1;
+#pragma omp parallel for schedule(static)
+  for (int c = 0; c < C; c++)
+    sums[c] = channel_row_sum (params->row_sums, shape, c);
+  sums[C] = count;
+  sync->reduce (sums, C + 1, sync->user_data);
+  count = sums[C];
+
+#pragma omp parallel for schedule(static)
+  for (int c = 0; c < C; c++)
+    deviations[c] = channel_row_deviations (params->row_sums, shape, c, sums[c] / count);
+  sync->reduce (deviations, C, sync->user_data);
+
+#pragma omp parallel for schedule(static)
+  for (int c = 0; c < C; c++)
+    channel_normalise (out, save_mean, save_invstd, running_mean, running_var, in, gamma, beta,
+                       shape, params, c, sums[c] / count, deviations[c], count);
+}
+
 /* The synchronised forward: the same arithmetic as the local one below, in three passes over
  * the channels with a reduction between them, so that one process alone computes bit for bit
  * what unet_batchnorm_forward_train does. */
@@ -904,6 +1016,12 @@ unet_batchnorm_forward_train (float                     *out,
 {
   size_t count = (size_t) shape.height * shape.width * shape.batch;
 
+  if (params->row_sums != NULL)
+    {
+      batchnorm_forward_train_fused (out, save_mean, save_invstd, running_mean, running_var, in,
+                                     gamma, beta, shape, params);
+      return;
+    }
   if (params->sync != NULL)
     {
       batchnorm_forward_train_sync (out, save_mean, save_invstd, running_mean, running_var, in,

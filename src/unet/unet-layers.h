@@ -53,6 +53,20 @@ void   unet_conv3x3_forward     (float       *out,
                                  int          pad,
                                  float       *work);
 
+/* The same, keeping for batch norm each output row's sum and sum of squared deviations from
+ * its own mean: row_sums [B, OH, OC, 2], in the output's own pass. FALSE (the output still
+ * written) where the fast path is not there to gather them: batch norm then reads the output
+ * itself. */
+gboolean unet_conv3x3_forward_sums (float       *out,
+                                    const float *in,
+                                    const float *weight,
+                                    const float *bias,
+                                    UnetShape    in_shape,
+                                    int          out_channels,
+                                    int          pad,
+                                    float       *row_sums,
+                                    float       *work);
+
 /* The same, followed by ReLU, in one pass over the output (the U-Net without batch norm). */
 void   unet_conv3x3_relu_forward (float       *out,
                                   const float *in,
@@ -209,6 +223,9 @@ typedef struct
   float                    eps;      /* 1e-5, as PyTorch */
   const UnetBatchNormSync *sync;     /* NULL: the statistics of this process's batch */
   gboolean                 relu;     /* a ReLU in the same pass: out = max(bn(x), 0) */
+  const float             *row_sums; /* training: NULL, or the input's row sums from
+                                      * unet_conv3x3_forward_sums, which spare batch norm two
+                                      * passes over its input */
 } UnetBatchNormParams;
 
 /* Training mode: normalises with the batch statistics, saves mean and 1/sqrt(var + eps) per

@@ -48,7 +48,7 @@ conv_unit_forward (UnetModel   *self,
                    const float *in,
                    gboolean     training)
 {
-  const UnetBatchNormParams bn = { self->bn_momentum, 1e-5f, bn_sync (self), TRUE };
+  UnetBatchNormParams bn = { self->bn_momentum, 1e-5f, bn_sync (self), TRUE, NULL };
   int pad = self->config.padding == UNET_PADDING_SAME ? 1 : 0;
   gint64 t = unet_profile_start (self->profile);
 
@@ -60,8 +60,15 @@ conv_unit_forward (UnetModel   *self,
       return;
     }
 
-  unet_conv3x3_forward (unit->z, in, P (self, unit->weight), P (self, unit->bias),
-                        unit->in_shape, unit->out_channels, pad, self->work);
+  /* in training, the convolution's output pass also gathers the sums batch norm needs */
+  if (training && unet_conv3x3_forward_sums (unit->z, in, P (self, unit->weight),
+                                             P (self, unit->bias), unit->in_shape,
+                                             unit->out_channels, pad, self->row_sums,
+                                             self->work))
+    bn.row_sums = self->row_sums;
+  else if (!training)
+    unet_conv3x3_forward (unit->z, in, P (self, unit->weight), P (self, unit->bias),
+                          unit->in_shape, unit->out_channels, pad, self->work);
   unet_profile_add (self->profile, UNET_PROFILE_CONV_FORWARD, t, conv_unit_flops (unit));
   t = unet_profile_start (self->profile);
   if (training)

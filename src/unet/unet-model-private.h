@@ -89,6 +89,9 @@ struct _UnetModel
   const float *last_input;
   gboolean    last_forward_trained;
 
+  float      *row_sums;   /* batch norm: the convolution's row sums, [B, OH, OC, 2] of the
+                           * largest layer */
+
   UnetProfile *profile;                     /* not owned; NULL: not profiling */
 };
 

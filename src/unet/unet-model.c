@@ -571,6 +571,28 @@ plan_conv_unit (UnetModel *self,
   return unet_conv3x3_work_size (in, unit->out_channels, pad);
 }
 
+/* Floats of the row sums batch norm takes from the widest of the convolutions' outputs. */
+static size_t
+largest_row_sums (const UnetModel *self)
+{
+  size_t largest = 0;
+
+  for (int i = 0; i < self->config.depth; i++)
+    {
+      const ConvUnit *units[] = { &self->enc[i].conv1, &self->enc[i].conv2,
+                                  &self->dec[i].conv1, &self->dec[i].conv2 };
+
+      for (guint u = 0; u < G_N_ELEMENTS (units); u++)
+        largest = MAX (largest, (size_t) units[u]->out_shape.batch * units[u]->out_shape.height *
+                                units[u]->out_channels * 2);
+    }
+  largest = MAX (largest, (size_t) self->mid.conv1.out_shape.batch *
+                          self->mid.conv1.out_shape.height * self->mid.conv1.out_channels * 2);
+  largest = MAX (largest, (size_t) self->mid.conv2.out_shape.batch *
+                          self->mid.conv2.out_shape.height * self->mid.conv2.out_channels * 2);
+  return largest;
+}
+
 static size_t
 plan (UnetModel *self,
       UnetShape  input,
@@ -614,6 +636,8 @@ plan (UnetModel *self,
 
   self->output_shape = (UnetShape) { shape.batch, config->classes, shape.height, shape.width };
   self->logits = arena_take (act, unet_shape_numel (self->output_shape));
+  self->row_sums = config->norm == UNET_NORM_BATCH ? arena_take (act, largest_row_sums (self))
+                                                   : NULL;
 
   if (grad)
     {

@@ -131,6 +131,41 @@ check_conv (int     B,
   assert_close (label, out, expected, n_out, FORWARD_TOL);
   assert_guard (label, out + n_out);
 
+  /* with batch norm's row sums: the same output, and each row's sum and squared deviations */
+  {
+    size_t n_sums = (size_t) B * OH * OC * 2;
+    g_autofree float *summed = g_new (float, n_out);
+    g_autofree float *sums = g_new (float, n_sums + GUARD);
+    g_autofree float *expected_sums = g_new (float, n_sums);
+
+    fill (work, n_work, NAN);
+    fill (sums, n_sums, NAN);
+    fill (sums + n_sums, GUARD, SENTINEL);
+    g_assert_true (unet_conv3x3_xsmm_forward (out, in, weight, bias, s, OC, pad, FALSE, work));
+    g_assert_true (unet_conv3x3_xsmm_forward_sums (summed, in, weight, bias, s, OC, pad, sums,
+                                                   work));
+    g_assert_cmpmem (summed, n_out * sizeof (float), out, n_out * sizeof (float));
+    for (int b = 0; b < B; b++)
+      for (int y = 0; y < OH; y++)
+        for (int o = 0; o < OC; o++)
+          {
+            const float *row = out + (((size_t) b * OC + o) * OH + y) * OW;
+            float *p = expected_sums + (((size_t) b * OH + y) * OC + o) * 2;
+            double sum = 0.0, deviations = 0.0;
+
+            for (int x = 0; x < OW; x++)
+              sum += row[x];
+            for (int x = 0; x < OW; x++)
+              deviations += (row[x] - sum / OW) * (row[x] - sum / OW);
+            p[0] = (float) sum;
+            p[1] = (float) deviations;
+          }
+    g_free (label);
+    label = g_strdup_printf ("%s row sums", what);
+    assert_close (label, sums, expected_sums, n_sums, FORWARD_TOL);
+    assert_guard (label, sums + n_sums);
+  }
+
   /* din accumulates: start both from the same non-zero gradient */
   memcpy (din, din_start, n_in * sizeof (float));
   memcpy (ref_din, din_start, n_in * sizeof (float));

@@ -1789,6 +1789,90 @@ test_conv3x3_relu_fused (void)
     }
 }
 
+/* The reduction of a world of one process: the values are already the sum. */
+static void
+reduce_nothing (double *values,
+                size_t  n,
+                void   *user_data)
+{
+}
+
+/* Batch norm from the rows' sums a convolution keeps: the same statistics and outputs, to
+ * rounding, as from its own passes over the input, also for values far from zero (a mean of
+ * 300 with a spread of 1, where E[x²] - E[x]² would lose every digit); and the same bits with a
+ * one-process reduction as without. */
+static void
+test_batchnorm_row_sums (void)
+{
+  UnetShape s = { 2, 3, 9, 37 };
+  const int C = s.channels;
+  size_t n = unet_shape_numel (s), plane = (size_t) s.height * s.width;
+  const UnetBatchNormParams own_params = { 0.1f, 1e-5f, NULL, TRUE, NULL };
+  g_autofree float *in = g_new (float, n);
+  g_autofree float *row_sums = g_new (float, (size_t) s.batch * s.height * C * 2);
+  g_autofree float *own = g_new (float, n), *from_rows = g_new (float, n);
+  g_autofree float *synced = g_new (float, n);
+  g_autofree float *mean = g_new (float, C), *invstd = g_new (float, C);
+  g_autofree float *mean_rows = g_new (float, C), *invstd_rows = g_new (float, C);
+  g_autofree float *rm = g_new0 (float, C), *rv = g_new (float, C);
+  g_autofree float *rm_rows = g_new0 (float, C), *rv_rows = g_new (float, C);
+  g_autofree float *gamma = g_new (float, C), *beta = g_new (float, C);
+  g_autofree double *scratch = g_new (double, 2 * C + 1);
+  UnetBatchNormSync one_process = { reduce_nothing, NULL, scratch };
+  UnetBatchNormParams rows_params = own_params, sync_params = own_params;
+  UnetRng rng;
+
+  unet_rng_seed (&rng, 12);
+  for (int b = 0; b < s.batch; b++)
+    for (int c = 0; c < C; c++)
+      for (size_t i = 0; i < plane; i++)
+        in[((size_t) b * C + c) * plane + i] = (c == 2 ? 300.0f : 0.5f * c)
+                                               + 2.0f * unet_rng_uniform (&rng) - 1.0f;
+  for (int c = 0; c < C; c++)
+    {
+      gamma[c] = 0.5f + unet_rng_uniform (&rng);
+      beta[c] = unet_rng_uniform (&rng) - 0.5f;
+      rv[c] = rv_rows[c] = 1.0f;
+    }
+  /* the rows' sums as the convolution keeps them: sum, and squared deviations from the row's
+   * own mean */
+  for (int b = 0; b < s.batch; b++)
+    for (int y = 0; y < s.height; y++)
+      for (int c = 0; c < C; c++)
+        {
+          const float *row = in + (((size_t) b * C + c) * s.height + y) * s.width;
+          float *p = row_sums + (((size_t) b * s.height + y) * C + c) * 2;
+          double sum = 0.0, deviations = 0.0;
+
+          for (int x = 0; x < s.width; x++)
+            sum += row[x];
+          for (int x = 0; x < s.width; x++)
+            deviations += (row[x] - sum / s.width) * (row[x] - sum / s.width);
+          p[0] = (float) sum;
+          p[1] = (float) deviations;
+        }
+
+  unet_batchnorm_forward_train (own, mean, invstd, rm, rv, in, gamma, beta, s, &own_params);
+  rows_params.row_sums = row_sums;
+  unet_batchnorm_forward_train (from_rows, mean_rows, invstd_rows, rm_rows, rv_rows, in, gamma,
+                                beta, s, &rows_params);
+  assert_close ("batch mean from rows", mean_rows, mean, C, 1e-6);
+  assert_close ("1/std from rows", invstd_rows, invstd, C, 1e-5);
+  assert_close ("running variance from rows", rv_rows, rv, C, 1e-5);
+  assert_close ("output from rows", from_rows, own, n, 1e-4);
+
+  sync_params.row_sums = row_sums;
+  sync_params.sync = &one_process;
+  for (int c = 0; c < C; c++)
+    {
+      rm_rows[c] = 0.0f;
+      rv_rows[c] = 1.0f;
+    }
+  unet_batchnorm_forward_train (synced, mean, invstd, rm_rows, rv_rows, in, gamma, beta, s,
+                                &sync_params);
+  g_assert_cmpmem (synced, n * sizeof (float), from_rows, n * sizeof (float));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1816,6 +1900,7 @@ main (int   argc,
   g_test_add_func ("/layers/batchnorm/eval", test_batchnorm_eval);
   g_test_add_func ("/layers/batchnorm/gradient", test_batchnorm_gradient);
   g_test_add_func ("/layers/batchnorm/relu-fused", test_batchnorm_relu_fused);
+  g_test_add_func ("/layers/batchnorm/row-sums", test_batchnorm_row_sums);
   g_test_add_func ("/layers/dropout/mask", test_dropout_mask);
   g_test_add_func ("/layers/dropout/gradient", test_dropout_gradient);
   g_test_add_func ("/layers/softmax-xent/by-hand", test_softmax_xent_hand);
