@@ -208,6 +208,8 @@ test_channels (void)
 {
   static const int cs[] = { 1, 3, 17, 64 };
   static const int ocs[] = { 1, 5, 19, 64 };
+  /* under valgrind, a checkerboard of the pairs: each count still meets two others */
+  gboolean valgrind = g_getenv ("UNET_TEST_VALGRIND") != NULL;
   guint64 seed = 1;
 
   if (skip_unless_available ())
@@ -217,6 +219,8 @@ test_channels (void)
     for (guint j = 0; j < G_N_ELEMENTS (ocs); j++)
       for (int pad = 0; pad <= 1; pad++)
         {
+          if (valgrind && (i + j) % 2 == 1)
+            continue;
           check_conv (1, cs[i], 7, 10, ocs[j], pad, seed++);
           check_conv (3, cs[i], 12, 5, ocs[j], pad, seed++);
         }
@@ -233,7 +237,7 @@ test_wide (void)
     {
       check_conv (1, 3, 70, 71, 19, pad, 100 + pad);
       check_conv (3, 17, 33, 69, 5, pad, 102 + pad);
-      check_conv (1, 64, 68, 70, 64, pad, 104 + pad);
+      check_conv (1, 64, 12, 70, 64, pad, 104 + pad);
     }
 }
 
@@ -262,11 +266,12 @@ test_strips (void)
   if (skip_unless_available ())
     return;
 
+  /* 130 channels of 62 columns make 8060 floats a row: two strips of at most 30 rows; few
+   * channels on the other side keep the oracle quick */
   for (int pad = 0; pad <= 1; pad++)
     {
-      check_conv (1, 130, 61, 70, 7, pad, 400 + pad);
-      check_conv (2, 5, 57, 60, 130, pad, 402 + pad);
-      check_conv (1, 96, 75, 90, 96, pad, 404 + pad);
+      check_conv (1, 130, 41, 60, 3, pad, 400 + pad);
+      check_conv (2, 3, 40, 60, 130, pad, 402 + pad);
     }
 }
 
