@@ -165,59 +165,29 @@ channel_row_deviations (const float *row_sums,
   return deviations;
 }
 
-/* With the convolution's row sums, batch norm makes one pass over its input (to normalise) in
- * place of three; the statistics come from the rows', with the same two reductions as the
- * synchronised version below, which does the same arithmetic so that one process alone
- * computes the same bits either way. */
-static void
-batchnorm_forward_train_fused (float                     *out,
-                               float                     *save_mean,
-                               float                     *save_invstd,
-                               float                     *running_mean,
-                               float                     *running_var,
-                               const float               *in,
-                               const float               *gamma,
-                               const float               *beta,
-                               UnetShape                  shape,
-                               const UnetBatchNormParams *params)
+/* A channel's statistics over the batch: from the rows' sums the convolution kept while its
+ * output was in cache, which spares batch norm two of its three passes over its input, or by
+ * reading the input. Their sum: */
+static double
+channel_total (const float               *in,
+               UnetShape                  shape,
+               const UnetBatchNormParams *params,
+               int                        c)
 {
-  const UnetBatchNormSync *sync = params->sync;
-  int C = shape.channels;
-  double count = (double) shape.height * shape.width * shape.batch;
-  double *sums, *deviations;
+  return params->row_sums != NULL ? channel_row_sum (params->row_sums, shape, c)
+                                  : channel_sum (in, shape, c);
+}
 
-  if (sync == NULL)
-    {
-#pragma omp parallel for schedule(static)
-      for (int c = 0; c < C; c++)
-        {
-          double mean = channel_row_sum (params->row_sums, shape, c) / count;
-
-          channel_normalise (out, save_mean, save_invstd, running_mean, running_var, in, gamma,
-                             beta, shape, params, c, mean,
-                             channel_row_deviations (params->row_sums, shape, c, mean), count);
-        }
-      return;
-    }
-
-  sums = sync->scratch;
-  deviations = sync->scratch + C + 1;
-#pragma omp parallel for schedule(static)
-  for (int c = 0; c < C; c++)
-    sums[c] = channel_row_sum (params->row_sums, shape, c);
-  sums[C] = count;
-  sync->reduce (sums, C + 1, sync->user_data);
-  count = sums[C];
-
-#pragma omp parallel for schedule(static)
-  for (int c = 0; c < C; c++)
-    deviations[c] = channel_row_deviations (params->row_sums, shape, c, sums[c] / count);
-  sync->reduce (deviations, C, sync->user_data);
-
-#pragma omp parallel for schedule(static)
-  for (int c = 0; c < C; c++)
-    channel_normalise (out, save_mean, save_invstd, running_mean, running_var, in, gamma, beta,
-                       shape, params, c, sums[c] / count, deviations[c], count);
+/* and their squared deviations from the batch's mean. */
+static double
+channel_deviations (const float               *in,
+                    UnetShape                  shape,
+                    const UnetBatchNormParams *params,
+                    int                        c,
+                    double                     mean)
+{
+  return params->row_sums != NULL ? channel_row_deviations (params->row_sums, shape, c, mean)
+                                  : channel_sum_sq (in, shape, c, mean);
 }
 
 /* The synchronised forward: the same arithmetic as the local one below, in three passes over
@@ -243,7 +213,7 @@ batchnorm_forward_train_sync (float                     *out,
 
 #pragma omp parallel for schedule(static)
   for (int c = 0; c < C; c++)
-    sums[c] = channel_sum (in, shape, c);
+    sums[c] = channel_total (in, shape, params, c);
   sums[C] = (double) (plane * shape.batch);
   sync->reduce (sums, C + 1, sync->user_data);
   count = sums[C];
@@ -251,7 +221,7 @@ batchnorm_forward_train_sync (float                     *out,
   /* the variance about the whole batch's mean, as the local version does */
 #pragma omp parallel for schedule(static)
   for (int c = 0; c < C; c++)
-    sums_sq[c] = channel_sum_sq (in, shape, c, sums[c] / count);
+    sums_sq[c] = channel_deviations (in, shape, params, c, sums[c] / count);
   sync->reduce (sums_sq, C, sync->user_data);
 
 #pragma omp parallel for schedule(static)
@@ -274,12 +244,6 @@ unet_batchnorm_forward_train (float                     *out,
 {
   size_t count = (size_t) shape.height * shape.width * shape.batch;
 
-  if (params->row_sums != NULL)
-    {
-      batchnorm_forward_train_fused (out, save_mean, save_invstd, running_mean, running_var, in,
-                                     gamma, beta, shape, params);
-      return;
-    }
   if (params->sync != NULL)
     {
       batchnorm_forward_train_sync (out, save_mean, save_invstd, running_mean, running_var, in,
@@ -290,10 +254,11 @@ unet_batchnorm_forward_train (float                     *out,
 #pragma omp parallel for schedule(static)
   for (int c = 0; c < shape.channels; c++)
     {
-      double mean = channel_sum (in, shape, c) / count;
+      double mean = channel_total (in, shape, params, c) / count;
 
       channel_normalise (out, save_mean, save_invstd, running_mean, running_var, in, gamma, beta,
-                         shape, params, c, mean, channel_sum_sq (in, shape, c, mean), count);
+                         shape, params, c, mean,
+                         channel_deviations (in, shape, params, c, mean), count);
     }
 }
 

@@ -60,15 +60,15 @@ conv_unit_forward (UnetModel   *self,
       return;
     }
 
-  /* in training, the convolution's output pass also gathers the sums batch norm needs */
-  if (training && unet_conv3x3_forward_sums (unit->z, in, P (self, unit->weight),
-                                             P (self, unit->bias), unit->in_shape,
-                                             unit->out_channels, pad, self->row_sums,
-                                             self->work))
-    bn.row_sums = self->row_sums;
-  else if (!training)
+  if (!training)
     unet_conv3x3_forward (unit->z, in, P (self, unit->weight), P (self, unit->bias),
                           unit->in_shape, unit->out_channels, pad, self->work);
+  /* in training the convolution's output pass also keeps the sums batch norm needs, where the
+   * fast path can; it writes the output either way */
+  else if (unet_conv3x3_forward_sums (unit->z, in, P (self, unit->weight), P (self, unit->bias),
+                                      unit->in_shape, unit->out_channels, pad, self->row_sums,
+                                      self->work))
+    bn.row_sums = self->row_sums;
   unet_profile_add (self->profile, UNET_PROFILE_CONV_FORWARD, t, conv_unit_flops (unit));
   t = unet_profile_start (self->profile);
   if (training)
