@@ -289,6 +289,32 @@ unet_batchnorm_forward_eval (float                     *out,
 }
 
 void
+unet_batchnorm_forward_saved (float       *out,
+                              const float *in,
+                              const float *gamma,
+                              const float *beta,
+                              const float *save_mean,
+                              const float *save_invstd,
+                              UnetShape    shape,
+                              gboolean     relu)
+{
+  int C = shape.channels;
+  size_t plane = (size_t) shape.height * shape.width;
+
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int b = 0; b < shape.batch; b++)
+    for (int c = 0; c < C; c++)
+      {
+        /* channel_normalise's scale and shift, so that the values come out bit for bit */
+        float scale = gamma[c] * save_invstd[c];
+        float shift = beta[c] - save_mean[c] * scale;
+
+        normalise_plane (out + ((size_t) b * C + c) * plane, in + ((size_t) b * C + c) * plane,
+                         plane, scale, shift, relu);
+      }
+}
+
+void
 unet_batchnorm_backward (float       *din,
                          float       *dgamma,
                          float       *dbeta,
@@ -299,7 +325,7 @@ unet_batchnorm_backward (float       *din,
                          const float *save_invstd,
                          UnetShape    shape)
 {
-  unet_batchnorm_backward_sync (din, dgamma, dbeta, dout, NULL, in, gamma, save_mean,
+  unet_batchnorm_backward_sync (din, TRUE, dgamma, dbeta, dout, NULL, in, gamma, save_mean,
                                 save_invstd, shape, NULL);
 }
 
@@ -365,6 +391,7 @@ batchnorm_sums (double      *sum_dy,
 
 static void
 batchnorm_input_grad (float       *din,
+                      gboolean     accumulate,
                       const float *dout,
                       const float *relu_out,
                       const float *in,
@@ -397,7 +424,7 @@ batchnorm_input_grad (float       *din,
               float xhat = (x[i] - mean) * invstd;
               float d = dy[i], g = y[i] > 0.0f ? d : 0.0f;
 
-              dx[i] += scale * (g - k1 - xhat * k2);
+              dx[i] = (accumulate ? dx[i] : 0.0f) + scale * (g - k1 - xhat * k2);
             }
         }
       else
@@ -407,7 +434,7 @@ batchnorm_input_grad (float       *din,
             {
               float xhat = (x[i] - mean) * invstd;
 
-              dx[i] += scale * (dy[i] - k1 - xhat * k2);
+              dx[i] = (accumulate ? dx[i] : 0.0f) + scale * (dy[i] - k1 - xhat * k2);
             }
         }
     }
@@ -415,6 +442,7 @@ batchnorm_input_grad (float       *din,
 
 void
 unet_batchnorm_backward_sync (float                   *din,
+                              gboolean                 accumulate,
                               float                   *dgamma,
                               float                   *dbeta,
                               const float             *dout,
@@ -442,7 +470,7 @@ unet_batchnorm_backward_sync (float                   *din,
           dgamma[c] += (float) sum_dy_xhat;
           dbeta[c] += (float) sum_dy;
           if (din)
-            batchnorm_input_grad (din, dout, relu_out, in, gamma, save_mean[c], save_invstd[c],
+            batchnorm_input_grad (din, accumulate, dout, relu_out, in, gamma, save_mean[c], save_invstd[c],
                                   (float) (sum_dy / count), (float) (sum_dy_xhat / count),
                                   shape, c);
         }
@@ -468,7 +496,7 @@ unet_batchnorm_backward_sync (float                   *din,
     return;
 #pragma omp parallel for schedule(static)
   for (int c = 0; c < C; c++)
-    batchnorm_input_grad (din, dout, relu_out, in, gamma, save_mean[c], save_invstd[c],
+    batchnorm_input_grad (din, accumulate, dout, relu_out, in, gamma, save_mean[c], save_invstd[c],
                           (float) (sums[c] / global_count), (float) (sums[C + c] / global_count),
                           shape, c);
 }

@@ -444,6 +444,7 @@ unet_conv1x1_forward (float       *out,
 
 void
 unet_conv1x1_backward (float       *din,
+                       gboolean     accumulate,
                        float       *dweight,
                        float       *dbias,
                        const float *dout,
@@ -468,20 +469,36 @@ unet_conv1x1_backward (float       *din,
                    1.0f, dout_b, (int) plane,
                    in + (size_t) b * C * plane, (int) plane,
                    1.0f, dweight, C);
+      /* after the weight gradient, which read this image: din may be the input */
       if (din)
         cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans,
                      C, (int) plane, OC,
                      1.0f, weight, C,
                      dout_b, (int) plane,
-                     1.0f, din + (size_t) b * C * plane, (int) plane);
+                     accumulate ? 1.0f : 0.0f, din + (size_t) b * C * plane, (int) plane);
     }
+}
+
+/* The up-convolution works a strip of input rows at a time, so that its rearranged copy of the
+ * output (or of the output's gradient) stays near this many floats, in cache, instead of being
+ * as large as the first decoder level's output. */
+#define UPCONV_STRIP_BUDGET (256 * 1024)
+
+static int
+upconv_strip_rows (UnetShape in,
+                   int       out_channels)
+{
+  size_t row_floats = (size_t) 4 * out_channels * MAX (in.width, 1);
+  size_t rows = MAX (UPCONV_STRIP_BUDGET / row_floats, 1);
+
+  return (int) MIN (rows, (size_t) MAX (in.height, 1));
 }
 
 size_t
 unet_upconv_work_size (UnetShape in,
                        int       out_channels)
 {
-  return (size_t) out_channels * 4 * in.height * in.width;
+  return (size_t) out_channels * 4 * upconv_strip_rows (in, out_channels) * in.width;
 }
 
 void
@@ -497,40 +514,45 @@ unet_upconv_forward (float       *out,
   int IC = in_shape.channels, H = in_shape.height, W = in_shape.width;
   int OC = out_channels;
   int OW = 2 * W;
+  int strip = upconv_strip_rows (in_shape, OC);
   size_t plane = (size_t) H * W;
 
   for (int b = 0; b < in_shape.batch; b++)
-    {
-      float *out_b = out + b * out_batch_stride;
+    for (int y0 = 0; y0 < H; y0 += strip)
+      {
+        int rows = MIN (strip, H - y0);
+        int n = rows * W;
+        float *out_b = out + b * out_batch_stride;
 
-      /* work[(oc*4 + ky*2 + kx), y*W + x]: weight viewed as [IC, OC*4], transposed */
-      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans,
-                   OC * 4, (int) plane, IC,
-                   1.0f, weight, OC * 4,
-                   in + (size_t) b * IC * plane, (int) plane,
-                   0.0f, work, (int) plane);
+        /* work[(oc*4 + ky*2 + kx), (y - y0)*W + x]: weight viewed as [IC, OC*4], transposed */
+        cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans,
+                     OC * 4, n, IC,
+                     1.0f, weight, OC * 4,
+                     in + (size_t) b * IC * plane + (size_t) y0 * W, (int) plane,
+                     0.0f, work, n);
 
 #pragma omp parallel for schedule(static)
-      for (int oc = 0; oc < OC; oc++)
-        {
-          float value = bias ? bias[oc] : 0.0f;
-          float *dst = out_b + (size_t) oc * 4 * plane;
+        for (int oc = 0; oc < OC; oc++)
+          {
+            float value = bias ? bias[oc] : 0.0f;
+            float *dst = out_b + (size_t) oc * 4 * plane + (size_t) 2 * y0 * OW;
 
-          for (int k = 0; k < 4; k++)
-            {
-              int ky = k / 2, kx = k % 2;
-              const float *src = work + (size_t) (oc * 4 + k) * plane;
+            for (int k = 0; k < 4; k++)
+              {
+                int ky = k / 2, kx = k % 2;
+                const float *src = work + (size_t) (oc * 4 + k) * n;
 
-              for (int y = 0; y < H; y++)
-                for (int x = 0; x < W; x++)
-                  dst[(size_t) (2 * y + ky) * OW + 2 * x + kx] = src[y * W + x] + value;
-            }
-        }
-    }
+                for (int y = 0; y < rows; y++)
+                  for (int x = 0; x < W; x++)
+                    dst[(size_t) (2 * y + ky) * OW + 2 * x + kx] = src[y * W + x] + value;
+              }
+          }
+      }
 }
 
 void
 unet_upconv_backward (float       *din,
+                      gboolean     accumulate,
                       float       *dweight,
                       float       *dbias,
                       const float *dout,
@@ -544,43 +566,49 @@ unet_upconv_backward (float       *din,
   int IC = in_shape.channels, H = in_shape.height, W = in_shape.width;
   int OC = out_channels;
   int OW = 2 * W;
+  int strip = upconv_strip_rows (in_shape, OC);
   size_t plane = (size_t) H * W;
 
   if (dbias)
     bias_backward (dbias, dout, in_shape.batch, OC, 4 * plane, dout_batch_stride);
 
   for (int b = 0; b < in_shape.batch; b++)
-    {
-      const float *dout_b = dout + b * dout_batch_stride;
+    for (int y0 = 0; y0 < H; y0 += strip)
+      {
+        int rows = MIN (strip, H - y0);
+        int n = rows * W;
+        const float *dout_b = dout + b * dout_batch_stride;
+        size_t first = (size_t) b * IC * plane + (size_t) y0 * W;
 
 #pragma omp parallel for schedule(static)
-      for (int oc = 0; oc < OC; oc++)
-        {
-          const float *src = dout_b + (size_t) oc * 4 * plane;
+        for (int oc = 0; oc < OC; oc++)
+          {
+            const float *src = dout_b + (size_t) oc * 4 * plane + (size_t) 2 * y0 * OW;
 
-          for (int k = 0; k < 4; k++)
-            {
-              int ky = k / 2, kx = k % 2;
-              float *dst = work + (size_t) (oc * 4 + k) * plane;
+            for (int k = 0; k < 4; k++)
+              {
+                int ky = k / 2, kx = k % 2;
+                float *dst = work + (size_t) (oc * 4 + k) * n;
 
-              for (int y = 0; y < H; y++)
-                for (int x = 0; x < W; x++)
-                  dst[y * W + x] = src[(size_t) (2 * y + ky) * OW + 2 * x + kx];
-            }
-        }
+                for (int y = 0; y < rows; y++)
+                  for (int x = 0; x < W; x++)
+                    dst[y * W + x] = src[(size_t) (2 * y + ky) * OW + 2 * x + kx];
+              }
+          }
 
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans,
-                   IC, OC * 4, (int) plane,
-                   1.0f, in + (size_t) b * IC * plane, (int) plane,
-                   work, (int) plane,
-                   1.0f, dweight, OC * 4);
-      if (din)
-        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                     IC, (int) plane, OC * 4,
-                     1.0f, weight, OC * 4,
-                     work, (int) plane,
-                     1.0f, din + (size_t) b * IC * plane, (int) plane);
-    }
+        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans,
+                     IC, OC * 4, n,
+                     1.0f, in + first, (int) plane,
+                     work, n,
+                     1.0f, dweight, OC * 4);
+        /* after the weight gradient, which read these input rows: din may be the input */
+        if (din)
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                       IC, n, OC * 4,
+                       1.0f, weight, OC * 4,
+                       work, n,
+                       accumulate ? 1.0f : 0.0f, din + first, (int) plane);
+      }
 }
 
 void
@@ -733,6 +761,105 @@ unet_maxpool_backward (float       *din,
             dsrc[best] += g[y * OW + x];
           }
     }
+}
+
+/* Columns of a pair of rows that unet_maxpool_skip_backward copies aside at a time (even, so that
+ * no pooling window straddles two pieces). */
+#define POOL_PIECE 256
+
+void
+unet_maxpool_skip_backward (float       *y,
+                            const float *dpool,
+                            const float *dskip,
+                            size_t       dskip_batch_stride,
+                            int          skip_h,
+                            int          skip_w,
+                            UnetShape    shape)
+{
+  int C = shape.channels, H = shape.height, W = shape.width;
+  int OH = H / 2, OW = W / 2;
+  int oy = (H - skip_h) / 2, ox = (W - skip_w) / 2;
+
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int b = 0; b < shape.batch; b++)
+    for (int c = 0; c < C; c++)
+      {
+        float *plane = y + ((size_t) b * C + c) * H * W;
+        const float *g = dpool + ((size_t) b * C + c) * OH * OW;
+        const float *skip = dskip + b * dskip_batch_stride + (size_t) c * skip_h * skip_w;
+        float saved[2][POOL_PIECE];
+
+        for (int y0 = 0; y0 < H; y0 += 2)
+          for (int x0 = 0; x0 < W; x0 += POOL_PIECE)
+            {
+              int rows = MIN (2, H - y0), nx = MIN (POOL_PIECE, W - x0);
+              int lo = CLAMP (ox - x0, 0, nx), hi = CLAMP (ox + skip_w - x0, 0, nx);
+
+              /* the forward's output is kept aside, the skip connection's share laid down */
+              for (int r = 0; r < rows; r++)
+                {
+                  float *row = plane + (size_t) (y0 + r) * W + x0;
+                  int sy = y0 + r - oy;
+
+                  memcpy (saved[r], row, sizeof (float) * nx);
+                  memset (row, 0, sizeof (float) * nx);
+                  if (sy >= 0 && sy < skip_h && hi > lo)
+                    memcpy (row + lo, skip + (size_t) sy * skip_w + x0 + lo - ox,
+                            sizeof (float) * (hi - lo));
+                }
+
+              /* the pool's share goes to the first maximum of each window, as in PyTorch; a
+               * trailing odd row or column belongs to no window */
+              if (rows == 2 && y0 / 2 < OH)
+                {
+                  float *r0 = plane + (size_t) y0 * W + x0, *r1 = r0 + W;
+
+                  for (int j = 0; j + 1 < nx && (x0 + j) / 2 < OW; j += 2)
+                    {
+                      float best = saved[0][j];
+                      float *at = r0 + j;
+                      float grad = g[(size_t) (y0 / 2) * OW + (x0 + j) / 2];
+
+                      if (saved[0][j + 1] > best)
+                        best = saved[0][j + 1], at = r0 + j + 1;
+                      if (saved[1][j] > best)
+                        best = saved[1][j], at = r1 + j;
+                      if (saved[1][j + 1] > best)
+                        at = r1 + j + 1;
+                      *at += grad;
+                    }
+                }
+
+              /* and the ReLU passes the sum only where the forward's output was positive */
+              for (int r = 0; r < rows; r++)
+                {
+                  float *row = plane + (size_t) (y0 + r) * W + x0;
+
+                  for (int x = 0; x < nx; x++)
+                    row[x] = saved[r][x] > 0.0f ? row[x] : 0.0f;
+                }
+            }
+      }
+}
+
+void
+unet_relu_mask_keep (guint8      *mask,
+                     const float *out,
+                     size_t       n)
+{
+#pragma omp parallel for schedule(static)
+  for (size_t i = 0; i < n; i++)
+    mask[i] = out[i] > 0.0f;
+}
+
+void
+unet_relu_mask_apply (float        *dx,
+                      const guint8 *mask,
+                      size_t        n)
+{
+#pragma omp parallel for schedule(static)
+  for (size_t i = 0; i < n; i++)
+    dx[i] = mask[i] ? dx[i] : 0.0f;
 }
 
 void

@@ -120,7 +120,10 @@ void   unet_conv1x1_forward     (float       *out,
                                  UnetShape    in_shape,
                                  int          out_channels);
 
+/* din += d loss / d in (or, with accumulate FALSE, din = it), dweight and dbias +=. din may be
+ * `in` itself: the weight gradient reads an image before its input gradient overwrites it. */
 void   unet_conv1x1_backward    (float       *din,
+                                 gboolean     accumulate,
                                  float       *dweight,
                                  float       *dbias,
                                  const float *dout,
@@ -146,7 +149,10 @@ void   unet_upconv_forward      (float       *out,
                                  int          out_channels,
                                  float       *work);
 
+/* din += d loss / d in (with accumulate FALSE, din = it); dweight and dbias +=. din may be `in`
+ * itself, as for unet_conv1x1_backward. */
 void   unet_upconv_backward     (float       *din,
+                                 gboolean     accumulate,
                                  float       *dweight,
                                  float       *dbias,
                                  const float *dout,
@@ -199,6 +205,30 @@ void   unet_maxpool_backward    (float       *din,
                                  const float *in,
                                  UnetShape    in_shape);
 
+/* The backward of an encoder level's output y[B,C,H,W] = ReLU(z), in place: y's buffer receives
+ * d loss / d z, where d loss / d y is the max pool's gradient dpool routed to each window's
+ * first maximum plus the skip connection's gradient dskip over the centre skip_h x skip_w crop
+ * (images dskip_batch_stride floats apart). One pass: the pool, crop and ReLU backwards at once,
+ * without a buffer for d loss / d y. */
+void   unet_maxpool_skip_backward (float       *y,
+                                   const float *dpool,
+                                   const float *dskip,
+                                   size_t       dskip_batch_stride,
+                                   int          skip_h,
+                                   int          skip_w,
+                                   UnetShape    shape);
+
+/* Training overwrites activations with their gradients, so a ReLU's output is gone by the time
+ * its backward needs to know where it was positive: mask[i] = out[i] > 0 is kept first, and
+ * dx[i] = mask[i] ? dx[i] : 0 applied after. A byte each: a quarter of a copy. */
+void   unet_relu_mask_keep      (guint8       *mask,
+                                 const float  *out,
+                                 size_t        n);
+
+void   unet_relu_mask_apply     (float        *dx,
+                                 const guint8 *mask,
+                                 size_t        n);
+
 /* --- batch normalisation over (B, H, W) per channel ------------------------------------------ */
 
 /* Sums `n` doubles over every process that holds a part of the batch, in place, and returns
@@ -250,6 +280,17 @@ void   unet_batchnorm_forward_eval  (float                     *out,
                                      UnetShape                  shape,
                                      const UnetBatchNormParams *params);
 
+/* Training mode's normalisation again, from the statistics it saved (not the batch's, not the
+ * running ones, which stay as they are): what recomputing an activation in backward needs. */
+void   unet_batchnorm_forward_saved (float       *out,
+                                     const float *in,
+                                     const float *gamma,
+                                     const float *beta,
+                                     const float *save_mean,
+                                     const float *save_invstd,
+                                     UnetShape    shape,
+                                     gboolean     relu);
+
 void   unet_batchnorm_backward      (float       *din,
                                      float       *dgamma,
                                      float       *dbeta,
@@ -264,8 +305,10 @@ void   unet_batchnorm_backward      (float       *din,
  * caller sums parameter gradients over the processes anyway), din the gradient through the
  * whole batch's statistics. With sync NULL it is unet_batchnorm_backward. With relu_out, the
  * output of a fused ReLU (params.relu), dout is the gradient of that output and passes only
- * where it is positive. */
+ * where it is positive. din += the input gradient, or with accumulate FALSE din = it; then din
+ * may be `in` or `dout` itself (each value is read before it is written). */
 void   unet_batchnorm_backward_sync (float                   *din,
+                                     gboolean                 accumulate,
                                      float                   *dgamma,
                                      float                   *dbeta,
                                      const float             *dout,

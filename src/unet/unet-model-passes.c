@@ -83,47 +83,64 @@ conv_unit_forward (UnetModel   *self,
   unet_profile_add (self->profile, UNET_PROFILE_BATCH_NORM, t, 0.0);
 }
 
-static float *
-zeroed (float     *buffer,
-        UnetShape  shape)
+/* The unit's training forward again, from the statistics that forward saved: the same values
+ * bit for bit (the weights have not moved since), the running statistics left alone. */
+static void
+conv_unit_replay (UnetModel   *self,
+                  ConvUnit    *unit,
+                  const float *in)
 {
-  memset (buffer, 0, sizeof (float) * unet_shape_numel (shape));
-  return buffer;
+  int pad = self->config.padding == UNET_PADDING_SAME ? 1 : 0;
+  gint64 t = unet_profile_start (self->profile);
+
+  if (unit->gamma < 0)
+    {
+      unet_conv3x3_relu_forward (unit->y, in, P (self, unit->weight), P (self, unit->bias),
+                                 unit->in_shape, unit->out_channels, pad, self->work);
+      unet_profile_add (self->profile, UNET_PROFILE_CONV_FORWARD, t, conv_unit_flops (unit));
+      return;
+    }
+  unet_conv3x3_forward (unit->z, in, P (self, unit->weight), P (self, unit->bias),
+                        unit->in_shape, unit->out_channels, pad, self->work);
+  unet_profile_add (self->profile, UNET_PROFILE_CONV_FORWARD, t, conv_unit_flops (unit));
+  t = unet_profile_start (self->profile);
+  unet_batchnorm_forward_saved (unit->y, unit->z, P (self, unit->gamma), P (self, unit->beta),
+                                unit->save_mean, unit->save_invstd, unit->out_shape, TRUE);
+  unet_profile_add (self->profile, UNET_PROFILE_BATCH_NORM, t, 0.0);
 }
 
-/* Backward through ReLU, batch norm and the convolution. dy holds d loss / d output and is
- * overwritten; spare is a buffer that does not alias it; din_buffer, when not NULL, receives
- * d loss / d input (otherwise the input gradient is not computed). With batch norm the
- * intermediate gradient needs a buffer of its own: spare, so din_buffer must not be spare. */
+/* Training writes each activation's gradient over the activation: by the time a tensor's
+ * gradient is known, its value has served every backward that reads it. */
+
+/* Backward through the unit's ReLU, batch norm and convolution. On entry the unit's output
+ * buffer y holds d loss / d (the ReLU's input), written there over y by the layer above. din is
+ * NULL (no input gradient) or `in` itself: its values give the weight gradient, then make way
+ * for d loss / d in — with through_relu, passed on only where `in` (a ReLU's output) was
+ * positive, as the layer that made it needs. */
 static void
 conv_unit_backward (UnetModel   *self,
                     ConvUnit    *unit,
                     const float *in,
-                    float       *dy,
-                    float       *spare,
-                    float       *din_buffer)
+                    float       *din,
+                    gboolean     through_relu)
 {
   int pad = self->config.padding == UNET_PADDING_SAME ? 1 : 0;
-  float *dz = dy;
+  size_t n_in = unet_shape_numel (unit->in_shape);
+  float *dz = unit->y;
   gint64 t = unet_profile_start (self->profile);
+
+  g_assert (din == NULL || din == in);
 
   if (unit->gamma >= 0)
     {
-      /* the ReLU's backward happens inside batch norm's, as its forward did */
-      g_assert (spare != din_buffer && spare != dy);
-      dz = zeroed (spare, unit->out_shape);
-      unet_batchnorm_backward_sync (dz, G (self, unit->gamma), G (self, unit->beta),
-                                    dy, unit->y, unit->z, P (self, unit->gamma),
+      /* d z over z, which batch norm's backward reads value by value as it writes */
+      unet_batchnorm_backward_sync (unit->z, FALSE, G (self, unit->gamma), G (self, unit->beta),
+                                    unit->y, NULL, unit->z, P (self, unit->gamma),
                                     unit->save_mean, unit->save_invstd, unit->out_shape,
                                     bn_sync (self));
+      dz = unit->z;
       unet_profile_add (self->profile, UNET_PROFILE_BATCH_NORM, t, 0.0);
     }
-  else
-    {
-      unet_relu_backward (dy, unit->y, unet_shape_numel (unit->out_shape));
-      unet_profile_add (self->profile, UNET_PROFILE_OTHER_LAYERS, t, 0.0);
-    }
-  g_assert (din_buffer != dz);
 
   t = unet_profile_start (self->profile);
   unet_conv3x3_backward_weights (G (self, unit->weight), G (self, unit->bias), dz, in,
@@ -131,30 +148,20 @@ conv_unit_backward (UnetModel   *self,
   unet_profile_add (self->profile, UNET_PROFILE_CONV_WEIGHT_GRAD, t, conv_unit_flops (unit));
   gradients_ready (self, unit->first, unit->n_floats);
 
-  if (din_buffer != NULL)
-    {
-      t = unet_profile_start (self->profile);
-      unet_conv3x3_backward_data (din_buffer, FALSE, dz, P (self, unit->weight),
-                                  unit->in_shape, unit->out_channels, pad, self->work);
-      unet_profile_add (self->profile, UNET_PROFILE_CONV_INPUT_GRAD, t, conv_unit_flops (unit));
-    }
-}
-
-/* dst[b, c] = the first `shape.channels` planes of src's image b, whose images are src_stride
- * floats apart: the skip connection's half of the concatenation's gradient. */
-static void
-copy_planes (float       *dst,
-             const float *src,
-             size_t       src_stride,
-             UnetShape    shape)
-{
-  size_t plane = (size_t) shape.height * shape.width;
-
-#pragma omp parallel for collapse(2) schedule(static)
-  for (int b = 0; b < shape.batch; b++)
-    for (int c = 0; c < shape.channels; c++)
-      memcpy (dst + ((size_t) b * shape.channels + c) * plane,
-              src + b * src_stride + c * plane, sizeof (float) * plane);
+  if (din == NULL)
+    return;
+  t = unet_profile_start (self->profile);
+  if (through_relu)
+    unet_relu_mask_keep (self->relu_mask, in, n_in);
+  unet_profile_add (self->profile, UNET_PROFILE_OTHER_LAYERS, t, 0.0);
+  t = unet_profile_start (self->profile);
+  unet_conv3x3_backward_data (din, FALSE, dz, P (self, unit->weight),
+                              unit->in_shape, unit->out_channels, pad, self->work);
+  unet_profile_add (self->profile, UNET_PROFILE_CONV_INPUT_GRAD, t, conv_unit_flops (unit));
+  t = unet_profile_start (self->profile);
+  if (through_relu)
+    unet_relu_mask_apply (din, self->relu_mask, n_in);
+  unet_profile_add (self->profile, UNET_PROFILE_OTHER_LAYERS, t, 0.0);
 }
 
 static const float *
@@ -301,26 +308,23 @@ unet_model_backward (UnetModel *self)
 {
   const UnetConfig *config;
   int depth;
-  float *ping, *pong;
   size_t first, n;
   gint64 t;
+  ConvUnit *top;
 
   g_return_if_fail (self != NULL);
-  g_return_if_fail (self->last_forward_trained && self->act_grad_block != NULL);
+  g_return_if_fail (self->last_forward_trained && self->relu_mask != NULL);
 
   config = &self->config;
   depth = config->depth;
-  /* `ping` always holds the gradient flowing down; `pong` is free */
-  ping = self->grad_ping[0];
-  pong = self->grad_ping[1];
-#define SWAP_PING() G_STMT_START { float *t_ = ping; ping = pong; pong = t_; } G_STMT_END
+  top = &self->dec[0].conv2;
 
   t = unet_profile_start (self->profile);
-
-  unet_conv1x1_backward (zeroed (ping, self->dec[0].conv2.out_shape),
-                         G (self, self->head_weight), G (self, self->head_bias),
-                         self->dlogits, self->dec[0].conv2.y, P (self, self->head_weight),
-                         self->dec[0].conv2.out_shape, config->classes);
+  unet_relu_mask_keep (self->relu_mask, top->y, unet_shape_numel (top->out_shape));
+  unet_conv1x1_backward (top->y, FALSE, G (self, self->head_weight), G (self, self->head_bias),
+                         self->dlogits, top->y, P (self, self->head_weight), top->out_shape,
+                         config->classes);
+  unet_relu_mask_apply (top->y, self->relu_mask, unet_shape_numel (top->out_shape));
   unet_profile_add (self->profile, UNET_PROFILE_OTHER_LAYERS, t, 0.0);
   param_range (self, self->head_weight, self->head_bias, &first, &n);
   gradients_ready (self, first, n);
@@ -328,75 +332,57 @@ unet_model_backward (UnetModel *self)
   for (int i = 0; i < depth; i++)
     {
       Level *level = &self->dec[i];
-      ConvUnit *skip = &self->enc[i].conv2;
       ConvUnit *below = i == depth - 1 ? &self->mid.conv2 : &self->dec[i + 1].conv2;
       size_t cat_stride = (size_t) level->cat_shape.channels * level->cat_shape.height * level->cat_shape.width;
       size_t half = (size_t) level->width * level->cat_shape.height * level->cat_shape.width;
+      size_t n_below = unet_shape_numel (below->out_shape);
 
-      /* with batch norm the gradient of the input lands back in ping (its own gradient is spent),
-       * without it in pong */
-      conv_unit_backward (self, &level->conv2, level->conv1.y, ping, pong,
-                          level->conv2.gamma >= 0 ? ping : pong);
-      if (level->conv2.gamma < 0)
-        SWAP_PING ();
-      conv_unit_backward (self, &level->conv1, level->cat, ping, pong,
-                          level->conv1.gamma >= 0 ? ping : pong);
-      if (level->conv1.gamma < 0)
-        SWAP_PING ();
-      /* ping holds d cat now: its first half is the skip connection's */
+      conv_unit_backward (self, &level->conv2, level->conv1.y, level->conv1.y, TRUE);
+      /* the concatenation holds its gradient now: the first half the skip connection's, kept
+       * there for the encoder's turn, the second the up-convolution's */
+      conv_unit_backward (self, &level->conv1, level->cat, level->cat, FALSE);
       t = unet_profile_start (self->profile);
-      copy_planes (skip->skip_grad, ping, cat_stride, skip_crop_shape (self, i));
-      unet_profile_add (self->profile, UNET_PROFILE_OTHER_LAYERS, t, 0.0);
-      t = unet_profile_start (self->profile);
-      unet_upconv_backward (zeroed (pong, below->out_shape),
-                            G (self, level->up_weight), G (self, level->up_bias),
-                            ping + half, cat_stride, below->y, P (self, level->up_weight),
+      unet_relu_mask_keep (self->relu_mask, below->y, n_below);
+      unet_upconv_backward (below->y, FALSE, G (self, level->up_weight), G (self, level->up_bias),
+                            level->cat + half, cat_stride, below->y, P (self, level->up_weight),
                             below->out_shape, level->width, self->work);
+      unet_relu_mask_apply (below->y, self->relu_mask, n_below);
       unet_profile_add (self->profile, UNET_PROFILE_UP_CONV, t, 2.0 * level_upconv_flops (level));
       param_range (self, level->up_weight, level->up_bias, &first, &n);
       gradients_ready (self, first, n);
-      SWAP_PING ();
     }
 
-  conv_unit_backward (self, &self->mid.conv2, self->mid.conv1.y, ping, pong,
-                      self->mid.conv2.gamma >= 0 ? ping : pong);
-  if (self->mid.conv2.gamma < 0)
-    SWAP_PING ();
-  conv_unit_backward (self, &self->mid.conv1, self->enc[depth - 1].pool, ping, pong,
-                      self->mid.conv1.gamma >= 0 ? ping : pong);
-  if (self->mid.conv1.gamma < 0)
-    SWAP_PING ();
+  conv_unit_backward (self, &self->mid.conv2, self->mid.conv1.y, self->mid.conv1.y, TRUE);
+  conv_unit_backward (self, &self->mid.conv1, self->enc[depth - 1].pool,
+                      self->enc[depth - 1].pool, FALSE);
   t = unet_profile_start (self->profile);
   if (config->dropout > 0.0f)
-    unet_dropout_backward (ping, self->dropout_mask,
+    unet_dropout_backward (self->enc[depth - 1].pool, self->dropout_mask,
                            unet_shape_numel (self->enc[depth - 1].pool_shape));
   unet_profile_add (self->profile, UNET_PROFILE_OTHER_LAYERS, t, 0.0);
 
   for (int i = depth - 1; i >= 0; i--)
     {
       Level *level = &self->enc[i];
-      const float *in = i == 0 ? self->last_input : self->enc[i - 1].pool;
+      const Level *dec = &self->dec[i];
+      float *in = i == 0 ? NULL : self->enc[i - 1].pool;
+      size_t cat_stride = unet_shape_numel (dec->cat_shape) / dec->cat_shape.batch;
 
-      UnetShape crop = skip_crop_shape (self, i);
-
-      /* ping holds d pool; d y of conv2 is the decoder's share, zero outside its crop, and
-       * the pool's */
+      /* the pool's gradient, the skip connection's share from the decoder's concatenation */
       t = unet_profile_start (self->profile);
-      unet_crop_backward (pong, FALSE, level->conv2.skip_grad, unet_shape_numel (crop) / crop.batch,
-                          level->conv2.out_shape, crop.height, crop.width);
-      unet_maxpool_backward (pong, ping, level->conv2.y, level->conv2.out_shape);
+      unet_maxpool_skip_backward (level->conv2.y, level->pool, dec->cat, cat_stride,
+                                  dec->cat_shape.height, dec->cat_shape.width,
+                                  level->conv2.out_shape);
       unet_profile_add (self->profile, UNET_PROFILE_OTHER_LAYERS, t, 0.0);
-      SWAP_PING ();
-      conv_unit_backward (self, &level->conv2, level->conv1.y, ping, pong,
-                          level->conv2.gamma >= 0 ? ping : pong);
-      if (level->conv2.gamma < 0)
-        SWAP_PING ();
-      conv_unit_backward (self, &level->conv1, in, ping, pong,
-                          i == 0 ? NULL : (level->conv1.gamma >= 0 ? ping : pong));
-      if (level->conv1.gamma < 0)
-        SWAP_PING ();
+      /* the decoder's top level is spent: its memory takes the first convolution's output */
+      if (i == 0 && self->recompute_first)
+        conv_unit_replay (self, &level->conv1, self->last_input);
+      conv_unit_backward (self, &level->conv2, level->conv1.y, level->conv1.y, TRUE);
+      conv_unit_backward (self, &level->conv1, i == 0 ? self->last_input : in, in, FALSE);
     }
-#undef SWAP_PING
+
+  /* the activations are gradients now: another backward needs another forward */
+  self->last_forward_trained = FALSE;
 }
 
 double

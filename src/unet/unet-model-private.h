@@ -24,8 +24,6 @@ typedef struct
   UnetShape  in_shape, out_shape;           /* set by prepare */
   float     *z;                             /* convolution output */
   float     *y;                             /* after batch norm (aliases z without); ReLU in place */
-  float     *skip_grad;                     /* encoder conv2 only: d y of the cropped part the
-                                             * decoder reads, kept for the encoder's turn */
   float     *save_mean, *save_invstd;
   size_t     first, n_floats;               /* its parameters' floats in the blocks */
 } ConvUnit;
@@ -81,10 +79,12 @@ struct _UnetModel
   float      *act_block, *act_grad_block, *work;
   size_t      n_act_floats, n_work_floats;
   float      *logits, *dlogits;
-  /* Gradients flow down the network one tensor at a time, so two buffers the size of the
-   * largest activation carry them in turn; only the skip connections' gradients live longer. */
-  float      *grad_ping[2];
-  size_t      grad_ping_floats;
+  /* training writes every activation's gradient over the activation; where a ReLU's output
+   * gives way to its gradient, where it was positive is kept here first */
+  guint8     *relu_mask;
+  /* the first convolution's output lives in the decoder's top level's memory, and backward
+   * computes it again */
+  gboolean    recompute_first;
   float      *dropout_mask;
   const float *last_input;
   gboolean    last_forward_trained;

@@ -538,11 +538,27 @@ conv_out_shape (const UnetConfig *config,
 }
 
 /* Assigns shapes and (when the arenas have bases) pointers; returns the workspace floats. */
+/* The unit's output (z and y, or y alone without batch norm) out of `outputs`, which may be a
+ * different arena from its statistics'. */
+static void
+take_outputs (ConvUnit *unit,
+              gboolean  norm,
+              Arena    *outputs)
+{
+  size_t n = unet_shape_numel (unit->out_shape);
+
+  unit->z = arena_take (outputs, n);
+  unit->y = norm ? arena_take (outputs, n) : unit->z;
+}
+
+/* Assigns shapes and (when the arenas have bases) pointers; returns the workspace floats. The
+ * output is left to the caller when `outputs` is NULL. */
 static size_t
 plan_conv_unit (UnetModel *self,
                 ConvUnit  *unit,
                 UnetShape  in,
                 Arena     *act,
+                Arena     *outputs,
                 size_t    *largest)
 {
   gboolean norm = self->config.norm == UNET_NORM_BATCH;
@@ -553,19 +569,10 @@ plan_conv_unit (UnetModel *self,
   unit->out_shape = conv_out_shape (&self->config, in, unit->out_channels);
   n = unet_shape_numel (unit->out_shape);
 
-  unit->z = arena_take (act, n);
-  if (norm)
-    {
-      unit->y = arena_take (act, n);
-      unit->save_mean = arena_take (act, unit->out_channels);
-      unit->save_invstd = arena_take (act, unit->out_channels);
-    }
-  else
-    {
-      unit->y = unit->z;
-      unit->save_mean = unit->save_invstd = NULL;
-    }
-  unit->skip_grad = NULL;
+  if (outputs != NULL)
+    take_outputs (unit, norm, outputs);
+  unit->save_mean = norm ? arena_take (act, unit->out_channels) : NULL;
+  unit->save_invstd = norm ? arena_take (act, unit->out_channels) : NULL;
   *largest = MAX (*largest, MAX (n, unet_shape_numel (in)));
 
   return unet_conv3x3_work_size (in, unit->out_channels, pad);
@@ -604,12 +611,18 @@ plan (UnetModel *self,
   size_t work = 0, largest = 0;
   UnetShape shape = input;
 
+  size_t top_level_at = 0;
+  ConvUnit *first = &self->enc[0].conv1;
+
   for (int i = 0; i < depth; i++)
     {
       Level *level = &self->enc[i];
 
-      work = MAX (work, plan_conv_unit (self, &level->conv1, shape, act, &largest));
-      work = MAX (work, plan_conv_unit (self, &level->conv2, level->conv1.out_shape, act, &largest));
+      /* the first convolution's output: placed below, once the decoder is */
+      work = MAX (work, plan_conv_unit (self, &level->conv1, shape, act, i == 0 ? NULL : act,
+                                        &largest));
+      work = MAX (work, plan_conv_unit (self, &level->conv2, level->conv1.out_shape, act, act,
+                                        &largest));
       shape = level->conv2.out_shape;
       shape.height /= 2;
       shape.width /= 2;
@@ -618,8 +631,9 @@ plan (UnetModel *self,
     }
 
   self->dropout_mask = arena_take (act, unet_shape_numel (shape));
-  work = MAX (work, plan_conv_unit (self, &self->mid.conv1, shape, act, &largest));
-  work = MAX (work, plan_conv_unit (self, &self->mid.conv2, self->mid.conv1.out_shape, act, &largest));
+  work = MAX (work, plan_conv_unit (self, &self->mid.conv1, shape, act, act, &largest));
+  work = MAX (work, plan_conv_unit (self, &self->mid.conv2, self->mid.conv1.out_shape, act, act,
+                                    &largest));
   shape = self->mid.conv2.out_shape;
 
   for (int i = depth - 1; i >= 0; i--)
@@ -628,14 +642,30 @@ plan (UnetModel *self,
 
       work = MAX (work, unet_upconv_work_size (shape, level->width));
       level->cat_shape = (UnetShape) { shape.batch, 2 * level->width, 2 * shape.height, 2 * shape.width };
+      top_level_at = act->used;
       level->cat = arena_take (act, unet_shape_numel (level->cat_shape));
-      work = MAX (work, plan_conv_unit (self, &level->conv1, level->cat_shape, act, &largest));
-      work = MAX (work, plan_conv_unit (self, &level->conv2, level->conv1.out_shape, act, &largest));
+      work = MAX (work, plan_conv_unit (self, &level->conv1, level->cat_shape, act, act, &largest));
+      work = MAX (work, plan_conv_unit (self, &level->conv2, level->conv1.out_shape, act, act,
+                                        &largest));
       shape = level->conv2.out_shape;
     }
 
   self->output_shape = (UnetShape) { shape.batch, config->classes, shape.height, shape.width };
   self->logits = arena_take (act, unet_shape_numel (self->output_shape));
+
+  /* The first convolution's output is needed twice: by the second convolution's forward, before
+   * the decoder's top level exists, and by its backward, after that level's gradients are
+   * spent. In between it would be the largest tensor kept; instead it shares the top level's
+   * memory (concatenation, convolutions, logits) and backward computes it again from the input:
+   * with 3 input channels, about 1 % of a training step. */
+  {
+    Arena top_level = { act->base ? act->base + top_level_at : NULL, 0 };
+
+    take_outputs (first, config->norm == UNET_NORM_BATCH, &top_level);
+    self->recompute_first = top_level.used <= act->used - top_level_at;
+    if (!self->recompute_first)
+      take_outputs (first, config->norm == UNET_NORM_BATCH, act);
+  }
   self->row_sums = config->norm == UNET_NORM_BATCH ? arena_take (act, largest_row_sums (self))
                                                    : NULL;
 
@@ -644,17 +674,12 @@ plan (UnetModel *self,
       /* the loss reads a pixel's logits before it writes their gradient, so it works in place:
        * one buffer fewer the size of the output times the classes */
       self->dlogits = self->logits;
-      self->grad_ping_floats = largest;
-      self->grad_ping[0] = arena_take (grad, largest);
-      self->grad_ping[1] = arena_take (grad, largest);
-      /* the decoder's share of each skip connection's gradient, held until the encoder's turn:
-       * only the cropped part, which with valid padding is half the map or less */
-      for (int i = 0; i < depth; i++)
-        self->enc[i].conv2.skip_grad = arena_take (grad, unet_shape_numel (skip_crop_shape (self, i)));
+      self->relu_mask = (guint8 *) arena_take (grad, (largest + sizeof (float) - 1) / sizeof (float));
     }
   else
     {
-      self->dlogits = self->grad_ping[0] = self->grad_ping[1] = NULL;
+      self->dlogits = NULL;
+      self->relu_mask = NULL;
     }
 
   return work;

@@ -433,7 +433,7 @@ check_conv1x1_oracle (int     B,
   label = g_strdup_printf ("%s forward without bias", what);
   assert_close (label, out, expected, n_out, ORACLE_FORWARD_TOL);
 
-  unet_conv1x1_backward (din, dweight, dbias, dout, in, weight, s, OC);
+  unet_conv1x1_backward (din, TRUE, dweight, dbias, dout, in, weight, s, OC);
   ref_conv1x1_backward (ref_din, ref_dweight, ref_dbias, dout, in, weight, s, OC);
   g_free (label);
   label = g_strdup_printf ("%s din", what);
@@ -447,9 +447,19 @@ check_conv1x1_oracle (int     B,
 
   memset (dweight, 0, n_w * sizeof (float));
   memset (dbias, 0, OC * sizeof (float));
-  unet_conv1x1_backward (NULL, dweight, dbias, dout, in, weight, s, OC);
+  unet_conv1x1_backward (NULL, TRUE, dweight, dbias, dout, in, weight, s, OC);
   g_free (label);
   label = g_strdup_printf ("%s dweight (din NULL)", what);
+  assert_close (label, dweight, ref_dweight, n_w, ORACLE_BACKWARD_TOL);
+
+  memset (dweight, 0, n_w * sizeof (float));
+  memset (dbias, 0, OC * sizeof (float));
+  unet_conv1x1_backward (in, FALSE, dweight, dbias, dout, in, weight, s, OC);
+  g_free (label);
+  label = g_strdup_printf ("%s din over in", what);
+  assert_close (label, in, ref_din, n_in, ORACLE_BACKWARD_TOL);
+  g_free (label);
+  label = g_strdup_printf ("%s dweight (din over in)", what);
   assert_close (label, dweight, ref_dweight, n_w, ORACLE_BACKWARD_TOL);
 }
 
@@ -502,7 +512,7 @@ test_conv1x1_gradient (void)
   g_autofree float *dweight = g_new0 (float, n_w);
   g_autofree float *dbias = g_new0 (float, OC);
 
-  unet_conv1x1_backward (din, dweight, dbias, p.r, p.in, p.weight, s, OC);
+  unet_conv1x1_backward (din, TRUE, dweight, dbias, p.r, p.in, p.weight, s, OC);
   check_gradient ("conv1x1", "in", conv1x1_objective, &p, p.in, din, n_in, 1e-2f, &rng);
   check_gradient ("conv1x1", "weight", conv1x1_objective, &p, p.weight, dweight, n_w, 1e-2f, &rng);
   check_gradient ("conv1x1", "bias", conv1x1_objective, &p, p.bias, dbias, OC, 1e-2f, &rng);
@@ -572,7 +582,7 @@ check_upconv_oracle (int     B,
   if (work != NULL)
     for (size_t i = 0; i < n_work; i++)
       work[i] = NAN;
-  unet_upconv_backward (din, dweight, dbias, dout + offset, stride, in, weight, s, OC, work);
+  unet_upconv_backward (din, TRUE, dweight, dbias, dout + offset, stride, in, weight, s, OC, work);
   ref_upconv_backward (ref_din, ref_dweight, ref_dbias, dout + offset, stride, in, weight, s, OC);
   g_free (label);
   label = g_strdup_printf ("%s din", what);
@@ -586,9 +596,20 @@ check_upconv_oracle (int     B,
 
   memset (dweight, 0, n_w * sizeof (float));
   memset (dbias, 0, OC * sizeof (float));
-  unet_upconv_backward (NULL, dweight, dbias, dout + offset, stride, in, weight, s, OC, work);
+  unet_upconv_backward (NULL, TRUE, dweight, dbias, dout + offset, stride, in, weight, s, OC, work);
   g_free (label);
   label = g_strdup_printf ("%s dweight (din NULL)", what);
+  assert_close (label, dweight, ref_dweight, n_w, ORACLE_BACKWARD_TOL);
+
+  /* training writes the input's gradient over the input, which the weight gradient reads */
+  memset (dweight, 0, n_w * sizeof (float));
+  memset (dbias, 0, OC * sizeof (float));
+  unet_upconv_backward (in, FALSE, dweight, dbias, dout + offset, stride, in, weight, s, OC, work);
+  g_free (label);
+  label = g_strdup_printf ("%s din over in", what);
+  assert_close (label, in, ref_din, n_in, ORACLE_BACKWARD_TOL);
+  g_free (label);
+  label = g_strdup_printf ("%s dweight (din over in)", what);
   assert_close (label, dweight, ref_dweight, n_w, ORACLE_BACKWARD_TOL);
 }
 
@@ -599,6 +620,8 @@ test_upconv_oracle (void)
   check_upconv_oracle (2, 5, 3, 4, 3, 2, 702);
   check_upconv_oracle (1, 1, 1, 1, 1, 1, 703);
   check_upconv_oracle (2, 17, 9, 9, 19, 7, 704);
+  /* wide enough that it goes a strip of rows at a time, with a short last strip */
+  check_upconv_oracle (2, 5, 37, 61, 70, 3, 705);
 }
 
 typedef struct
@@ -652,7 +675,7 @@ test_upconv_gradient (void)
   g_autofree float *dweight = g_new0 (float, n_w);
   g_autofree float *dbias = g_new0 (float, OC);
 
-  unet_upconv_backward (din, dweight, dbias, p.r + p.offset, p.stride, p.in, p.weight, s, OC,
+  unet_upconv_backward (din, TRUE, dweight, dbias, p.r + p.offset, p.stride, p.in, p.weight, s, OC,
                         p.work);
   check_gradient ("upconv (strided)", "in", upconv_objective, &p, p.in, din, n_in, 1e-2f, &rng);
   check_gradient ("upconv (strided)", "weight", upconv_objective, &p, p.weight, dweight, n_w,
@@ -948,6 +971,74 @@ test_maxpool_gradient (void)
   g_free (p.in);
   g_free (p.r);
   g_free (p.out);
+}
+
+/* The fused pool, crop and ReLU backward in place against the three layers one after another:
+ * ties, odd sizes (a trailing row and column in no window), odd crop offsets, rows wider than
+ * the piece the fused pass copies aside, and a skip gradient inside a wider buffer. */
+static void
+check_maxpool_skip (int     B,
+                    int     C,
+                    int     H,
+                    int     W,
+                    int     skip_h,
+                    int     skip_w,
+                    gboolean ties,
+                    guint64 seed)
+{
+  UnetShape s = { B, C, H, W };
+  size_t n = unet_shape_numel (s), n_pool = (size_t) B * C * (H / 2) * (W / 2);
+  size_t skip_stride = (size_t) (C + 2) * skip_h * skip_w;
+  g_autofree char *what = g_strdup_printf ("maxpool-skip B=%d C=%d %dx%d crop %dx%d%s", B, C, H,
+                                           W, skip_h, skip_w, ties ? " with ties" : "");
+  UnetRng rng;
+
+  unet_rng_seed (&rng, seed);
+  g_autofree float *y = ref_new_uniform (n, &rng, -1.0f, 1.0f);
+  g_autofree float *dpool = ref_new_uniform (n_pool, &rng, -1.0f, 1.0f);
+  g_autofree float *dskip = ref_new_uniform ((size_t) B * skip_stride, &rng, -1.0f, 1.0f);
+  g_autofree float *expected = g_new0 (float, n);
+
+  for (size_t i = 0; i < n; i++)
+    y[i] = ties ? (float) unet_rng_below (&rng, 3) - 1.0f : MAX (y[i], 0.0f);
+
+  unet_crop_backward (expected, FALSE, dskip, skip_stride, s, skip_h, skip_w);
+  unet_maxpool_backward (expected, dpool, y, s);
+  unet_relu_backward (expected, y, n);
+  unet_maxpool_skip_backward (y, dpool, dskip, skip_stride, skip_h, skip_w, s);
+  assert_close (what, y, expected, n, 0.0);
+}
+
+static void
+test_maxpool_skip (void)
+{
+  check_maxpool_skip (2, 3, 8, 10, 4, 6, FALSE, 1451);
+  check_maxpool_skip (2, 3, 8, 10, 4, 6, TRUE, 1452);
+  check_maxpool_skip (1, 2, 9, 7, 4, 3, TRUE, 1453);
+  check_maxpool_skip (1, 2, 6, 6, 6, 6, FALSE, 1454);
+  check_maxpool_skip (2, 2, 6, 600, 3, 391, TRUE, 1455);
+  check_maxpool_skip (1, 1, 5, 517, 5, 517, FALSE, 1456);
+}
+
+/* Keeping a ReLU's mask and applying it later is its backward. */
+static void
+test_relu_mask (void)
+{
+  size_t n = 1000;
+  UnetRng rng;
+
+  unet_rng_seed (&rng, 1461);
+  g_autofree float *out = ref_new_uniform (n, &rng, -1.0f, 1.0f);
+  g_autofree float *dx = ref_new_uniform (n, &rng, -1.0f, 1.0f);
+  g_autofree float *expected = new_copy (dx, n);
+  g_autofree guint8 *mask = g_new (guint8, n);
+
+  for (size_t i = 0; i < n; i += 7)
+    out[i] = 0.0f;
+  unet_relu_backward (expected, out, n);
+  unet_relu_mask_keep (mask, out, n);
+  unet_relu_mask_apply (dx, mask, n);
+  assert_close ("relu mask", dx, expected, n, 0.0);
 }
 
 /* --- batch normalisation -------------------------------------------------------------------- */
@@ -1619,9 +1710,9 @@ test_backward_accumulates (void)
     g_autofree float *dw2 = g_new0 (float, n_w);
     g_autofree float *db2 = g_new0 (float, OC);
 
-    unet_conv1x1_backward (din1, dw1, db1, dout, in, weight, s, OC);
-    unet_conv1x1_backward (din2, dw2, db2, dout, in, weight, s, OC);
-    unet_conv1x1_backward (din2, dw2, db2, dout, in, weight, s, OC);
+    unet_conv1x1_backward (din1, TRUE, dw1, db1, dout, in, weight, s, OC);
+    unet_conv1x1_backward (din2, TRUE, dw2, db2, dout, in, weight, s, OC);
+    unet_conv1x1_backward (din2, TRUE, dw2, db2, dout, in, weight, s, OC);
     check_doubled ("conv1x1 din twice", din1, din2, n_in);
     check_doubled ("conv1x1 dweight twice", dw1, dw2, n_w);
     check_doubled ("conv1x1 dbias twice", db1, db2, OC);
@@ -1639,9 +1730,9 @@ test_backward_accumulates (void)
     g_autofree float *db2 = g_new0 (float, OC);
 
     g_assert_cmpuint (s.batch * stride, <=, (size_t) 4 * OC * n_in);
-    unet_upconv_backward (din1, dw1, db1, dout, stride, in, weight, s, OC, work);
-    unet_upconv_backward (din2, dw2, db2, dout, stride, in, weight, s, OC, work);
-    unet_upconv_backward (din2, dw2, db2, dout, stride, in, weight, s, OC, work);
+    unet_upconv_backward (din1, TRUE, dw1, db1, dout, stride, in, weight, s, OC, work);
+    unet_upconv_backward (din2, TRUE, dw2, db2, dout, stride, in, weight, s, OC, work);
+    unet_upconv_backward (din2, TRUE, dw2, db2, dout, stride, in, weight, s, OC, work);
     check_doubled ("upconv din twice", din1, din2, n_in);
     check_doubled ("upconv dweight twice", dw1, dw2, n_w);
     check_doubled ("upconv dbias twice", db1, db2, OC);
@@ -1741,12 +1832,21 @@ test_batchnorm_relu_fused (void)
   memcpy (masked, dout, n * sizeof (float));
   unet_relu_backward (masked, plain, n);
   unet_batchnorm_backward (din_plain, dg_plain, db_plain, masked, in, gamma, mean, invstd, s);
-  unet_batchnorm_backward_sync (din_fused, dg_fused, db_fused, dout, fused, in, gamma, mean,
+  unet_batchnorm_backward_sync (din_fused, TRUE, dg_fused, db_fused, dout, fused, in, gamma, mean,
                                 invstd, s, NULL);
   /* the sums may add in another order (each loop vectorises on its own): to rounding */
   assert_close ("fused din", din_fused, din_plain, n, 2e-6);
   assert_close ("fused dgamma", dg_fused, dg_plain, C, 2e-6);
   assert_close ("fused dbeta", db_fused, db_plain, C, 2e-6);
+
+  /* written over its own input, from a gradient already masked, as training does */
+  memset (dg_fused, 0, C * sizeof (float));
+  memset (db_fused, 0, C * sizeof (float));
+  memcpy (din_fused, in, n * sizeof (float));
+  unet_batchnorm_backward_sync (din_fused, FALSE, dg_fused, db_fused, masked, NULL, din_fused,
+                                gamma, mean, invstd, s, NULL);
+  assert_close ("din over in", din_fused, din_plain, n, 2e-6);
+  assert_close ("dgamma (din over in)", dg_fused, dg_plain, C, 2e-6);
 
   unet_batchnorm_forward_eval (plain, in, gamma, beta, rm, rv, s, &plain_params);
   unet_relu_forward (plain, n);
@@ -1896,6 +1996,8 @@ main (int   argc,
   g_test_add_func ("/layers/relu/gradient", test_relu_gradient);
   g_test_add_func ("/layers/maxpool/oracle", test_maxpool_oracle);
   g_test_add_func ("/layers/maxpool/gradient", test_maxpool_gradient);
+  g_test_add_func ("/layers/maxpool/skip", test_maxpool_skip);
+  g_test_add_func ("/layers/relu/mask", test_relu_mask);
   g_test_add_func ("/layers/batchnorm/train", test_batchnorm_train);
   g_test_add_func ("/layers/batchnorm/eval", test_batchnorm_eval);
   g_test_add_func ("/layers/batchnorm/gradient", test_batchnorm_gradient);

@@ -149,7 +149,7 @@ run_norm_part (gpointer data)
 
   unet_batchnorm_forward_train (p->out, p->mean, p->invstd, p->running_mean, p->running_var,
                                 p->in, p->gamma, p->beta, p->shape, &params);
-  unet_batchnorm_backward_sync (p->din, p->dgamma, p->dbeta, p->dout, NULL, p->in, p->gamma,
+  unet_batchnorm_backward_sync (p->din, TRUE, p->dgamma, p->dbeta, p->dout, NULL, p->in, p->gamma,
                                 p->mean, p->invstd, p->shape, &p->sync);
   return NULL;
 }
@@ -203,7 +203,7 @@ test_batchnorm (void)
     const UnetBatchNormParams params = { 0.1f, 1e-5f, &alone };
 
     unet_batchnorm_forward_train (out1, mean1, invstd1, rm1, rv1, in, gamma, beta, whole, &params);
-    unet_batchnorm_backward_sync (din1, dgamma1, dbeta1, dout, NULL, in, gamma, mean1, invstd1,
+    unet_batchnorm_backward_sync (din1, TRUE, dgamma1, dbeta1, dout, NULL, in, gamma, mean1, invstd1,
                                   whole, &alone);
     g_assert_cmpmem (out1, n * sizeof (float), out, n * sizeof (float));
     g_assert_cmpmem (din1, n * sizeof (float), din, n * sizeof (float));
