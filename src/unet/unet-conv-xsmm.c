@@ -14,6 +14,7 @@
 #include <libxsmm.h>
 
 #include "unet-conv-xsmm.h"
+#include "unet-xsmm-private.h"
 
 /* Direct 3x3 convolution, no im2col. Every pass below is a "valid" convolution of a source
  * src[Cs, Hs, Ws] into dst[Cd, Hs - 2, Ws - 2]; "same" padding and the input gradient first copy
@@ -45,48 +46,6 @@
 #ifndef XSMM_K_MAX
 #define XSMM_K_MAX 64
 #endif
-
-/* Bytes the work regions are aligned to. */
-#define WORK_ALIGN 64
-
-/* One dimension split into `count` blocks: count - 1 of `size`, then one of `last`. */
-typedef struct
-{
-  int size;
-  int last;
-  int count;
-} Split;
-
-static Split
-split_dim (int n,
-           int max_block)
-{
-  Split s;
-
-  s.count = (n + max_block - 1) / max_block;
-  s.size = (n + s.count - 1) / s.count;
-  s.last = n - (s.count - 1) * s.size;
-  g_assert (s.last > 0 && s.last <= s.size);
-  return s;
-}
-
-/* Pixels are the vector dimension: blocks of whole vectors (16 floats), so that only the last
- * block of a row has a partial vector. */
-static Split
-split_pixels (int n,
-              int max_block)
-{
-  Split s;
-
-  if (n <= max_block)
-    return split_dim (n, max_block);
-  s.count = (n + max_block - 1) / max_block;
-  s.size = ((n + s.count - 1) / s.count + 15) / 16 * 16;
-  s.count = (n + s.size - 1) / s.size;
-  s.last = n - (s.count - 1) * s.size;
-  g_assert (s.last > 0 && s.last <= s.size);
-  return s;
-}
 
 typedef struct
 {
@@ -147,21 +106,6 @@ void
 unet_conv3x3_xsmm_set_enabled (gboolean enabled)
 {
   g_atomic_int_set (&disabled, !enabled);
-}
-
-static float *
-align_up (float *p)
-{
-  uintptr_t u = (uintptr_t) p;
-
-  return (float *) ((u + WORK_ALIGN - 1) & ~(uintptr_t) (WORK_ALIGN - 1));
-}
-
-/* Floats for one region of n floats, aligned. */
-static size_t
-region (size_t n)
-{
-  return n + WORK_ALIGN / sizeof (float);
 }
 
 static size_t

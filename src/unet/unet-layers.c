@@ -16,6 +16,7 @@
 #include "unet-layers-private.h"
 #ifdef HAVE_LIBXSMM
 #include "unet-conv-xsmm.h"
+#include "unet-upconv-xsmm.h"
 #endif
 
 /* im2col is done a strip of output rows at a time, so that the column buffer stays around
@@ -498,7 +499,12 @@ size_t
 unet_upconv_work_size (UnetShape in,
                        int       out_channels)
 {
-  return (size_t) out_channels * 4 * upconv_strip_rows (in, out_channels) * in.width;
+  size_t n = (size_t) out_channels * 4 * upconv_strip_rows (in, out_channels) * in.width;
+
+#ifdef HAVE_LIBXSMM
+  n = MAX (n, unet_upconv_xsmm_work_size (in, out_channels));
+#endif
+  return n;
 }
 
 void
@@ -517,6 +523,12 @@ unet_upconv_forward (float       *out,
   int strip = upconv_strip_rows (in_shape, OC);
   size_t plane = (size_t) H * W;
 
+#ifdef HAVE_LIBXSMM
+  if (unet_conv3x3_xsmm_available ()
+      && unet_upconv_xsmm_forward (out, out_batch_stride, in, weight, bias, in_shape, OC, work))
+    return;
+#endif
+
   for (int b = 0; b < in_shape.batch; b++)
     for (int y0 = 0; y0 < H; y0 += strip)
       {
@@ -531,22 +543,23 @@ unet_upconv_forward (float       *out,
                      in + (size_t) b * IC * plane + (size_t) y0 * W, (int) plane,
                      0.0f, work, n);
 
-#pragma omp parallel for schedule(static)
+        /* each output row interleaves two taps' columns: one loop over both, so it vectorises */
+#pragma omp parallel for collapse(2) schedule(static)
         for (int oc = 0; oc < OC; oc++)
-          {
-            float value = bias ? bias[oc] : 0.0f;
-            float *dst = out_b + (size_t) oc * 4 * plane + (size_t) 2 * y0 * OW;
+          for (int r = 0; r < 2 * rows; r++)
+            {
+              const float value = bias ? bias[oc] : 0.0f;
+              const int y = r / 2, ky = r % 2;
+              float *dst = out_b + (size_t) oc * 4 * plane + (size_t) (2 * y0 + r) * OW;
+              const float *left = work + (size_t) (oc * 4 + ky * 2) * n + (size_t) y * W;
+              const float *right = left + n;
 
-            for (int k = 0; k < 4; k++)
-              {
-                int ky = k / 2, kx = k % 2;
-                const float *src = work + (size_t) (oc * 4 + k) * n;
-
-                for (int y = 0; y < rows; y++)
-                  for (int x = 0; x < W; x++)
-                    dst[(size_t) (2 * y + ky) * OW + 2 * x + kx] = src[y * W + x] + value;
-              }
-          }
+              for (int x = 0; x < W; x++)
+                {
+                  dst[2 * x] = left[x] + value;
+                  dst[2 * x + 1] = right[x] + value;
+                }
+            }
       }
 }
 
@@ -572,6 +585,13 @@ unet_upconv_backward (float       *din,
   if (dbias)
     bias_backward (dbias, dout, in_shape.batch, OC, 4 * plane, dout_batch_stride);
 
+#ifdef HAVE_LIBXSMM
+  if (unet_conv3x3_xsmm_available ()
+      && unet_upconv_xsmm_backward (din, accumulate, dweight, dout, dout_batch_stride, in, weight,
+                                    in_shape, OC, work))
+    return;
+#endif
+
   for (int b = 0; b < in_shape.batch; b++)
     for (int y0 = 0; y0 < H; y0 += strip)
       {
@@ -580,21 +600,21 @@ unet_upconv_backward (float       *din,
         const float *dout_b = dout + b * dout_batch_stride;
         size_t first = (size_t) b * IC * plane + (size_t) y0 * W;
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for collapse(2) schedule(static)
         for (int oc = 0; oc < OC; oc++)
-          {
-            const float *src = dout_b + (size_t) oc * 4 * plane + (size_t) 2 * y0 * OW;
+          for (int r = 0; r < 2 * rows; r++)
+            {
+              const int y = r / 2, ky = r % 2;
+              const float *src = dout_b + (size_t) oc * 4 * plane + (size_t) (2 * y0 + r) * OW;
+              float *left = work + (size_t) (oc * 4 + ky * 2) * n + (size_t) y * W;
+              float *right = left + n;
 
-            for (int k = 0; k < 4; k++)
-              {
-                int ky = k / 2, kx = k % 2;
-                float *dst = work + (size_t) (oc * 4 + k) * n;
-
-                for (int y = 0; y < rows; y++)
-                  for (int x = 0; x < W; x++)
-                    dst[y * W + x] = src[(size_t) (2 * y + ky) * OW + 2 * x + kx];
-              }
-          }
+              for (int x = 0; x < W; x++)
+                {
+                  left[x] = src[2 * x];
+                  right[x] = src[2 * x + 1];
+                }
+            }
 
         cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans,
                      IC, OC * 4, n,
@@ -763,9 +783,84 @@ unet_maxpool_backward (float       *din,
     }
 }
 
-/* Columns of a pair of rows that unet_maxpool_skip_backward copies aside at a time (even, so that
- * no pooling window straddles two pieces). */
+/* Columns of a pair of rows that unet_maxpool_skip_backward takes at a time (even, so that no
+ * pooling window straddles two pieces). */
 #define POOL_PIECE 256
+
+/* One row pair's piece of columns: rows r0 (and r1, NULL past an odd last row) of the forward's
+ * output, pooled into g (NULL for a row past the last whole window), with the skip connection's
+ * shares s0 and s1 (0 outside its crop). */
+static void
+pool_skip_piece (float       *r0,
+                 float       *r1,
+                 const float *g,
+                 const float *s0,
+                 const float *s1,
+                 int          n)
+{
+  int windows = r1 != NULL && g != NULL ? n / 2 : 0;
+
+  /* each window's gradient goes to its first maximum, as in PyTorch; the ReLU passes the sum
+   * only where the forward's output was positive. Selects, not branches: it vectorises. */
+#pragma omp simd
+  for (int j = 0; j < windows; j++)
+    {
+      float a = r0[2 * j], b = r0[2 * j + 1], c = r1[2 * j], d = r1[2 * j + 1];
+      float ab = a > b ? a : b, cd = c > d ? c : d, m = ab > cd ? ab : cd;
+      /* what the earlier positions did not take (g - g is exactly 0) */
+      float rest = g[j], ga, gb, gc, gd;
+
+      ga = a == m ? rest : 0.0f;
+      rest -= ga;
+      gb = b == m ? rest : 0.0f;
+      rest -= gb;
+      gc = c == m ? rest : 0.0f;
+      gd = rest - gc;
+
+      /* the shares loaded whatever the test: a load under a condition would be a branch */
+      ga += s0[2 * j];
+      gb += s0[2 * j + 1];
+      gc += s1[2 * j];
+      gd += s1[2 * j + 1];
+      r0[2 * j] = a > 0.0f ? ga : 0.0f;
+      r0[2 * j + 1] = b > 0.0f ? gb : 0.0f;
+      r1[2 * j] = c > 0.0f ? gc : 0.0f;
+      r1[2 * j + 1] = d > 0.0f ? gd : 0.0f;
+    }
+
+  /* what belongs to no window gets the skip's share alone */
+  for (int x = 2 * windows; x < n; x++)
+    {
+      float share = s0[x];
+
+      r0[x] = r0[x] > 0.0f ? share : 0.0f;
+    }
+  for (int x = 2 * windows; x < n && r1 != NULL; x++)
+    {
+      float share = s1[x];
+
+      r1[x] = r1[x] > 0.0f ? share : 0.0f;
+    }
+}
+
+/* The skip connection's share of row y, columns x0 .. x0 + n - 1: its crop's values, 0 outside. */
+static void
+skip_share (float       *share,
+            const float *skip,
+            int          y,
+            int          x0,
+            int          n,
+            int          oy,
+            int          ox,
+            int          skip_h,
+            int          skip_w)
+{
+  int lo = CLAMP (ox - x0, 0, n), hi = CLAMP (ox + skip_w - x0, 0, n);
+
+  memset (share, 0, sizeof (float) * n);
+  if (y - oy >= 0 && y - oy < skip_h && hi > lo)
+    memcpy (share + lo, skip + (size_t) (y - oy) * skip_w + x0 + lo - ox, sizeof (float) * (hi - lo));
+}
 
 void
 unet_maxpool_skip_backward (float       *y,
@@ -787,57 +882,25 @@ unet_maxpool_skip_backward (float       *y,
         float *plane = y + ((size_t) b * C + c) * H * W;
         const float *g = dpool + ((size_t) b * C + c) * OH * OW;
         const float *skip = dskip + b * dskip_batch_stride + (size_t) c * skip_h * skip_w;
-        float saved[2][POOL_PIECE];
+        float share[2][POOL_PIECE];
 
         for (int y0 = 0; y0 < H; y0 += 2)
           for (int x0 = 0; x0 < W; x0 += POOL_PIECE)
             {
-              int rows = MIN (2, H - y0), nx = MIN (POOL_PIECE, W - x0);
-              int lo = CLAMP (ox - x0, 0, nx), hi = CLAMP (ox + skip_w - x0, 0, nx);
+              int n = MIN (POOL_PIECE, W - x0);
+              float *r0 = plane + (size_t) y0 * W + x0;
+              float *r1 = y0 + 1 < H ? r0 + W : NULL;
+              const float *g_row = y0 / 2 < OH && x0 / 2 < OW ? g + (size_t) (y0 / 2) * OW + x0 / 2
+                                                              : NULL;
 
-              /* the forward's output is kept aside, the skip connection's share laid down */
-              for (int r = 0; r < rows; r++)
-                {
-                  float *row = plane + (size_t) (y0 + r) * W + x0;
-                  int sy = y0 + r - oy;
-
-                  memcpy (saved[r], row, sizeof (float) * nx);
-                  memset (row, 0, sizeof (float) * nx);
-                  if (sy >= 0 && sy < skip_h && hi > lo)
-                    memcpy (row + lo, skip + (size_t) sy * skip_w + x0 + lo - ox,
-                            sizeof (float) * (hi - lo));
-                }
-
-              /* the pool's share goes to the first maximum of each window, as in PyTorch; a
-               * trailing odd row or column belongs to no window */
-              if (rows == 2 && y0 / 2 < OH)
-                {
-                  float *r0 = plane + (size_t) y0 * W + x0, *r1 = r0 + W;
-
-                  for (int j = 0; j + 1 < nx && (x0 + j) / 2 < OW; j += 2)
-                    {
-                      float best = saved[0][j];
-                      float *at = r0 + j;
-                      float grad = g[(size_t) (y0 / 2) * OW + (x0 + j) / 2];
-
-                      if (saved[0][j + 1] > best)
-                        best = saved[0][j + 1], at = r0 + j + 1;
-                      if (saved[1][j] > best)
-                        best = saved[1][j], at = r1 + j;
-                      if (saved[1][j + 1] > best)
-                        at = r1 + j + 1;
-                      *at += grad;
-                    }
-                }
-
-              /* and the ReLU passes the sum only where the forward's output was positive */
-              for (int r = 0; r < rows; r++)
-                {
-                  float *row = plane + (size_t) (y0 + r) * W + x0;
-
-                  for (int x = 0; x < nx; x++)
-                    row[x] = saved[r][x] > 0.0f ? row[x] : 0.0f;
-                }
+              skip_share (share[0], skip, y0, x0, n, oy, ox, skip_h, skip_w);
+              skip_share (share[1], skip, y0 + 1, x0, n, oy, ox, skip_h, skip_w);
+              /* a trailing odd column is in no window */
+              pool_skip_piece (r0, r1, g_row, share[0], share[1],
+                               x0 + n > 2 * OW ? 2 * OW - x0 : n);
+              if (x0 + n > 2 * OW)
+                pool_skip_piece (r0 + n - 1, r1 ? r1 + n - 1 : NULL, NULL, share[0] + n - 1,
+                                 share[1] + n - 1, 1);
             }
       }
 }
