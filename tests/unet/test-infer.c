@@ -521,7 +521,9 @@ test_flip_odd (void)
 /* --- threads ------------------------------------------------------------------------------------ */
 
 /* The other tests run on one thread (see main); the engine's parallel loops and BLAS must give
- * the same probabilities on two. */
+ * the same probabilities on two, to rounding: OpenBLAS may cut a GEMM into other edge tiles for
+ * two threads, which rounds a few sums differently (1.0e-6 seen through 12 layers in the
+ * OpenBLAS-only build). */
 static void
 test_threads (void)
 {
@@ -537,7 +539,7 @@ test_threads (void)
   g_assert_cmpint (unet_get_threads (), ==, 2);
   g_assert_true (predict (model, rgb, h, w, two, 20, TRUE));
   unet_set_threads (1);
-  assert_probs_close (two, one, h, w, 1e-6, "two threads against one");
+  assert_probs_close (two, one, h, w, 1e-5, "two threads against one");
 }
 
 /* --- (e) errors ---------------------------------------------------------------------------------- */
