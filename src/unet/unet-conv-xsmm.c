@@ -15,6 +15,7 @@
 
 #include "unet-conv-xsmm.h"
 #include "unet-xsmm-private.h"
+#include "unet-conv-winograd.h"
 
 /* Direct 3x3 convolution, no im2col. Every pass below is a "valid" convolution of a source
  * src[Cs, Hs, Ws] into dst[Cd, Hs - 2, Ws - 2]; "same" padding and the input gradient first copy
@@ -65,16 +66,6 @@ typedef struct
   unsigned long long *b_offs;
 } ValidPlan;
 
-/* What the forward's output pass does to rows the kernels just wrote: add the bias (may be NULL),
- * apply ReLU, and, with sums, keep each row's sum and sum of squared deviations from its own
- * mean per channel for batch norm (sums [rows, OC, 2] from the image's first row). The input
- * gradient has no output pass. */
-typedef struct
-{
-  const float *bias;
-  gboolean     relu;
-  float       *sums;
-} OutputPass;
 
 static gint disabled = -1;   /* -1: not decided yet; then 0 or 1 */
 
@@ -159,9 +150,10 @@ unet_conv3x3_xsmm_work_size (UnetShape in,
 
   if (pad)
     padded = MAX (padded, strip_floats (C, in.height, in.width, 1));
-  return region ((size_t) 9 * C * OC)
-         + region (MAX (offsets_floats (C), offsets_floats (OC)))
-         + region (padded);
+  return MAX (region ((size_t) 9 * C * OC)
+              + region (MAX (offsets_floats (C), offsets_floats (OC)))
+              + region (padded),
+              unet_conv3x3_winograd_work_size (in, out_channels, pad));
 }
 
 /* Carves the weight, offset and padding regions out of work, in that order. */
@@ -300,15 +292,15 @@ row_sums (const float *row,
  * cache. The row length comes in a plain int: without strict aliasing a store to row[x] could
  * change a struct's field, and the loops would not vectorise (ReLU was a compare and a branch
  * per pixel). */
-static void
-output_pass (const OutputPass *pass,
-             float            *rows,
-             size_t            dst_plane,
-             int               width,
-             int               o0,
-             int               n,
-             int               row_index,
-             int               channels)
+void
+unet_xsmm_output_pass (const OutputPass *pass,
+                       float            *rows,
+                       size_t            dst_plane,
+                       int               width,
+                       int               o0,
+                       int               n,
+                       int               row_index,
+                       int               channels)
 {
   for (int o = 0; o < n; o++)
     {
@@ -380,7 +372,7 @@ run_valid (const ValidPlan  *plan,
         }
 
       if (pass != NULL)
-        output_pass (pass, dst_row, plan->dst_plane, plan->dst_w, o0, n, first_row + y,
+        unet_xsmm_output_pass (pass, dst_row, plan->dst_plane, plan->dst_w, o0, n, first_row + y,
                      plan->dst_channels);
     }
 }
@@ -479,6 +471,9 @@ xsmm_forward (float             *out,
 
   if (!xsmm_init_once ())
     return FALSE;
+  /* Winograd where it is faster (unet-conv-winograd.c), direct convolution everywhere else */
+  if (unet_conv3x3_winograd_forward (out, in, weight, in_shape, OC, pad, pass, work))
+    return TRUE;
 
   carve_work (work, (size_t) 9 * C * OC, C, &wt, &plan, &padded);
   if (!plan_valid (&plan, C, strip_rows + 2, SW, OC, out_plane))

@@ -72,4 +72,26 @@ region (size_t n)
   return n + WORK_ALIGN / sizeof (float);
 }
 
+/* What the forward's output pass does to rows the kernels just wrote: add the bias (may be NULL),
+ * apply ReLU, and, with sums, keep each row's sum and sum of squared deviations from its own
+ * mean per channel for batch norm (sums [rows, OC, 2] from the image's first row). The input
+ * gradient has no output pass. */
+typedef struct
+{
+  const float *bias;
+  gboolean     relu;
+  float       *sums;
+} OutputPass;
+
+/* Bias, ReLU and row sums over n channels' rows (dst_plane apart) of output row row_index, while
+ * they are in cache (unet-conv-xsmm.c). */
+void unet_xsmm_output_pass (const OutputPass *pass,
+                            float            *rows,
+                            size_t            dst_plane,
+                            int               width,
+                            int               o0,
+                            int               n,
+                            int               row_index,
+                            int               channels);
+
 G_END_DECLS

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "unet-conv-xsmm.h"
+#include "unet-conv-winograd.h"
 #include "unet-layers.h"
 #include "unet-rng.h"
 
@@ -275,6 +276,36 @@ test_strips (void)
     }
 }
 
+/* Winograd F(2x2, 3x3) on every shape it can take (even output sizes; odd ones go direct),
+ * against the same oracle: channel and tile counts that split into several blocks, rows of 149
+ * tiles in two chunks, the image's border (same padding), batch norm's row sums. Then which
+ * shapes the automatic choice gives it. */
+static void
+test_winograd (void)
+{
+  if (skip_unless_available ())
+    return;
+
+  unet_conv3x3_winograd_set_policy (UNET_WINOGRAD_ALWAYS);
+  for (int pad = 0; pad <= 1; pad++)
+    {
+      check_conv (2, 5, 10, 12, 7, pad, 500 + pad);
+      check_conv (1, 70, 8, 10, 130, pad, 502 + pad);
+      check_conv (2, 3, 6, 300, 5, pad, 504 + pad);
+      check_conv (1, 4, 7, 9, 3, pad, 506 + pad);
+    }
+  unet_conv3x3_winograd_set_policy (UNET_WINOGRAD_AUTO);
+
+  /* (a)'s deep layers, not its 64-channel ones, its bottleneck (too few tiles) or odd sizes */
+  g_assert_true (unet_conv3x3_winograd_suits ((UnetShape) { 1, 128, 138, 138 }, 128, 0));
+  g_assert_true (unet_conv3x3_winograd_suits ((UnetShape) { 1, 512, 56, 56 }, 256, 0));
+  g_assert_false (unet_conv3x3_winograd_suits ((UnetShape) { 1, 64, 282, 282 }, 64, 0));
+  g_assert_false (unet_conv3x3_winograd_suits ((UnetShape) { 1, 512, 30, 30 }, 512, 0));
+  g_assert_false (unet_conv3x3_winograd_suits ((UnetShape) { 1, 128, 139, 139 }, 128, 0));
+  /* (b)'s deep levels: rows of 16 tiles */
+  g_assert_false (unet_conv3x3_winograd_suits ((UnetShape) { 4, 128, 32, 32 }, 128, 1));
+}
+
 /* The smallest images each padding allows. */
 static void
 test_tiny (void)
@@ -300,6 +331,7 @@ main (int   argc,
   g_test_add_func ("/conv-xsmm/blocks", test_blocks);
   g_test_add_func ("/conv-xsmm/strips", test_strips);
   g_test_add_func ("/conv-xsmm/tiny", test_tiny);
+  g_test_add_func ("/conv-xsmm/winograd", test_winograd);
 
   return g_test_run ();
 }
