@@ -470,9 +470,9 @@ unet_batchnorm_backward_sync (float                   *din,
           dgamma[c] += (float) sum_dy_xhat;
           dbeta[c] += (float) sum_dy;
           if (din)
-            batchnorm_input_grad (din, accumulate, dout, relu_out, in, gamma, save_mean[c], save_invstd[c],
-                                  (float) (sum_dy / count), (float) (sum_dy_xhat / count),
-                                  shape, c);
+            batchnorm_input_grad (din, accumulate, dout, relu_out, in, gamma, save_mean[c],
+                                  save_invstd[c], (float) (sum_dy / count),
+                                  (float) (sum_dy_xhat / count), shape, c);
         }
       return;
     }
@@ -496,7 +496,7 @@ unet_batchnorm_backward_sync (float                   *din,
     return;
 #pragma omp parallel for schedule(static)
   for (int c = 0; c < C; c++)
-    batchnorm_input_grad (din, accumulate, dout, relu_out, in, gamma, save_mean[c], save_invstd[c],
-                          (float) (sums[c] / global_count), (float) (sums[C + c] / global_count),
-                          shape, c);
+    batchnorm_input_grad (din, accumulate, dout, relu_out, in, gamma, save_mean[c],
+                          save_invstd[c], (float) (sums[c] / global_count),
+                          (float) (sums[C + c] / global_count), shape, c);
 }

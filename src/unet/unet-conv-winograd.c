@@ -325,8 +325,6 @@ unet_conv3x3_winograd_forward (float            *out,
   const int OH = H + 2 * pad - 2, OW = W + 2 * pad - 2, tiles = OW / 2;
   const int cap = chunk_tiles (in_shape, pad);
   const size_t plane = (size_t) OH * OW;
-  const float alpha = 1.0f, zero = 0.0f;
-  const int flags = LIBXSMM_GEMM_FLAG_NONE, prefetch = LIBXSMM_GEMM_PREFETCH_NONE;
   libxsmm_smmfunction kernel[2][2][2];
   float *u = align_up (work);
   float *v = align_up (u + (size_t) 16 * C * OC);
@@ -344,11 +342,9 @@ unet_conv3x3_winograd_forward (float            *out,
       for (int ni = 0; ni < 2; ni++)
         {
           Split m = split_pixels (ci ? chunks.last : chunks.size, TILE_CHUNK);
-          libxsmm_blasint lda = cap, ldb = C, ldc = cap;
 
-          kernel[ci][mi][ni] = libxsmm_smmdispatch (mi ? m.last : m.size, ni ? n.last : n.size,
-                                                    C, &lda, &ldb, &ldc, &alpha, &zero, &flags,
-                                                    &prefetch);
+          kernel[ci][mi][ni] = xsmm_gemm (mi ? m.last : m.size, ni ? n.last : n.size, C,
+                                          cap, C, cap, 0.0f);
           if (kernel[ci][mi][ni] == NULL)
             return FALSE;
         }

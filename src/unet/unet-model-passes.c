@@ -42,11 +42,22 @@ param_range (UnetModel *self,
   *n = b->offset + b->numel - a->offset;
 }
 
+/* How a unit's forward runs: for inference (batch norm from its running statistics), for
+ * training (from the batch's, which it saves and adds to the running ones), or again in
+ * backward for an output that was not kept (from the saved statistics: the same values bit for
+ * bit, since the weights have not moved, and the running statistics left alone). */
+typedef enum
+{
+  UNIT_EVAL,
+  UNIT_TRAIN,
+  UNIT_REPLAY,
+} UnitPass;
+
 static void
 conv_unit_forward (UnetModel   *self,
                    ConvUnit    *unit,
                    const float *in,
-                   gboolean     training)
+                   UnitPass     mode)
 {
   UnetBatchNormParams bn = { self->bn_momentum, 1e-5f, bn_sync (self), TRUE, NULL };
   int pad = self->config.padding == UNET_PADDING_SAME ? 1 : 0;
@@ -60,7 +71,7 @@ conv_unit_forward (UnetModel   *self,
       return;
     }
 
-  if (!training)
+  if (mode != UNIT_TRAIN)
     unet_conv3x3_forward (unit->z, in, P (self, unit->weight), P (self, unit->bias),
                           unit->in_shape, unit->out_channels, pad, self->work);
   /* in training the convolution's output pass also keeps the sums batch norm needs, where the
@@ -71,41 +82,18 @@ conv_unit_forward (UnetModel   *self,
     bn.row_sums = self->row_sums;
   unet_profile_add (self->profile, UNET_PROFILE_CONV_FORWARD, t, conv_unit_flops (unit));
   t = unet_profile_start (self->profile);
-  if (training)
+  if (mode == UNIT_TRAIN)
     unet_batchnorm_forward_train (unit->y, unit->save_mean, unit->save_invstd,
                                   P (self, unit->running_mean), P (self, unit->running_var),
                                   unit->z, P (self, unit->gamma), P (self, unit->beta),
                                   unit->out_shape, &bn);
+  else if (mode == UNIT_REPLAY)
+    unet_batchnorm_forward_saved (unit->y, unit->z, P (self, unit->gamma), P (self, unit->beta),
+                                  unit->save_mean, unit->save_invstd, unit->out_shape, TRUE);
   else
     unet_batchnorm_forward_eval (unit->y, unit->z, P (self, unit->gamma), P (self, unit->beta),
                                  P (self, unit->running_mean), P (self, unit->running_var),
                                  unit->out_shape, &bn);
-  unet_profile_add (self->profile, UNET_PROFILE_BATCH_NORM, t, 0.0);
-}
-
-/* The unit's training forward again, from the statistics that forward saved: the same values
- * bit for bit (the weights have not moved since), the running statistics left alone. */
-static void
-conv_unit_replay (UnetModel   *self,
-                  ConvUnit    *unit,
-                  const float *in)
-{
-  int pad = self->config.padding == UNET_PADDING_SAME ? 1 : 0;
-  gint64 t = unet_profile_start (self->profile);
-
-  if (unit->gamma < 0)
-    {
-      unet_conv3x3_relu_forward (unit->y, in, P (self, unit->weight), P (self, unit->bias),
-                                 unit->in_shape, unit->out_channels, pad, self->work);
-      unet_profile_add (self->profile, UNET_PROFILE_CONV_FORWARD, t, conv_unit_flops (unit));
-      return;
-    }
-  unet_conv3x3_forward (unit->z, in, P (self, unit->weight), P (self, unit->bias),
-                        unit->in_shape, unit->out_channels, pad, self->work);
-  unet_profile_add (self->profile, UNET_PROFILE_CONV_FORWARD, t, conv_unit_flops (unit));
-  t = unet_profile_start (self->profile);
-  unet_batchnorm_forward_saved (unit->y, unit->z, P (self, unit->gamma), P (self, unit->beta),
-                                unit->save_mean, unit->save_invstd, unit->out_shape, TRUE);
   unet_profile_add (self->profile, UNET_PROFILE_BATCH_NORM, t, 0.0);
 }
 
@@ -172,6 +160,7 @@ forward (UnetModel   *self,
 {
   const UnetConfig *config;
   const float *x = input;
+  UnitPass pass = training ? UNIT_TRAIN : UNIT_EVAL;
   int depth;
   gint64 t;
 
@@ -182,8 +171,8 @@ forward (UnetModel   *self,
     {
       Level *level = &self->enc[i];
 
-      conv_unit_forward (self, &level->conv1, x, training);
-      conv_unit_forward (self, &level->conv2, level->conv1.y, training);
+      conv_unit_forward (self, &level->conv1, x, pass);
+      conv_unit_forward (self, &level->conv2, level->conv1.y, pass);
       t = unet_profile_start (self->profile);
       unet_maxpool_forward (level->pool, level->conv2.y, level->conv2.out_shape);
       unet_profile_add (self->profile, UNET_PROFILE_OTHER_LAYERS, t, 0.0);
@@ -197,8 +186,8 @@ forward (UnetModel   *self,
                           config->dropout, &self->dropout_rng);
 
   unet_profile_add (self->profile, UNET_PROFILE_OTHER_LAYERS, t, 0.0);
-  conv_unit_forward (self, &self->mid.conv1, x, training);
-  conv_unit_forward (self, &self->mid.conv2, self->mid.conv1.y, training);
+  conv_unit_forward (self, &self->mid.conv1, x, pass);
+  conv_unit_forward (self, &self->mid.conv2, self->mid.conv1.y, pass);
   x = self->mid.conv2.y;
 
   for (int i = depth - 1; i >= 0; i--)
@@ -218,8 +207,8 @@ forward (UnetModel   *self,
                            P (self, level->up_weight), P (self, level->up_bias),
                            below->out_shape, level->width, self->work);
       unet_profile_add (self->profile, UNET_PROFILE_UP_CONV, t, level_upconv_flops (level));
-      conv_unit_forward (self, &level->conv1, level->cat, training);
-      conv_unit_forward (self, &level->conv2, level->conv1.y, training);
+      conv_unit_forward (self, &level->conv1, level->cat, pass);
+      conv_unit_forward (self, &level->conv2, level->conv1.y, pass);
       x = level->conv2.y;
     }
 
@@ -376,7 +365,7 @@ unet_model_backward (UnetModel *self)
       unet_profile_add (self->profile, UNET_PROFILE_OTHER_LAYERS, t, 0.0);
       /* the decoder's top level is spent: its memory takes the first convolution's output */
       if (i == 0 && self->recompute_first)
-        conv_unit_replay (self, &level->conv1, self->last_input);
+        conv_unit_forward (self, &level->conv1, self->last_input, UNIT_REPLAY);
       conv_unit_backward (self, &level->conv2, level->conv1.y, level->conv1.y, TRUE);
       conv_unit_backward (self, &level->conv1, i == 0 ? self->last_input : in, in, FALSE);
     }

@@ -133,15 +133,4 @@ level_upconv_flops (const Level *level)
   return 2.0 * unet_shape_numel (level->cat_shape) / 2 * (2 * level->width);
 }
 
-/* The part of encoder level i's output that its decoder level reads: the centre crop, as wide
- * as the up-convolution's output. */
-static inline UnetShape
-skip_crop_shape (const UnetModel *self,
-                 int              level)
-{
-  UnetShape cat = self->dec[level].cat_shape;
-
-  return (UnetShape) { cat.batch, self->dec[level].width, cat.height, cat.width };
-}
-
 G_END_DECLS

@@ -537,7 +537,6 @@ conv_out_shape (const UnetConfig *config,
   return (UnetShape) { in.batch, out_channels, in.height - shrink, in.width - shrink };
 }
 
-/* Assigns shapes and (when the arenas have bases) pointers; returns the workspace floats. */
 /* The unit's output (z and y, or y alone without batch norm) out of `outputs`, which may be a
  * different arena from its statistics'. */
 static void

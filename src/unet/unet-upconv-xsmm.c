@@ -56,22 +56,6 @@ unet_upconv_xsmm_work_size (UnetShape in,
   return MAX (region ((size_t) 4 * out_channels * in.channels), 2 * region (strip));
 }
 
-static libxsmm_smmfunction
-dispatch (int               m,
-          int               n,
-          int               k,
-          libxsmm_blasint   lda,
-          libxsmm_blasint   ldb,
-          libxsmm_blasint   ldc,
-          float             beta)
-{
-  const float alpha = 1.0f;
-  const int flags = LIBXSMM_GEMM_FLAG_NONE;
-  const int prefetch = LIBXSMM_GEMM_PREFETCH_NONE;
-
-  return libxsmm_smmdispatch (m, n, k, &lda, &ldb, &ldc, &alpha, &beta, &flags, &prefetch);
-}
-
 gboolean
 unet_upconv_xsmm_forward (float       *out,
                           size_t       out_batch_stride,
@@ -96,8 +80,8 @@ unet_upconv_xsmm_forward (float       *out,
   for (int mi = 0; mi < 2; mi++)
     for (int ni = 0; ni < 2; ni++)
       {
-        kernel[mi][ni] = dispatch (mi ? m.last : m.size, 4 * (ni ? n.last : n.size), IC,
-                                   (libxsmm_blasint) plane, IC, m.size, 0.0f);
+        kernel[mi][ni] = xsmm_gemm (mi ? m.last : m.size, 4 * (ni ? n.last : n.size), IC,
+                                    (libxsmm_blasint) plane, IC, m.size, 0.0f);
         if (kernel[mi][ni] == NULL)
           return FALSE;
       }
@@ -176,11 +160,11 @@ plan_strip (StripPlan *plan,
       {
         int n = c ? plan->channels.last : plan->channels.size;
 
-        plan->data[a][c] = dispatch (a ? plan->pixels.last : plan->pixels.size, n, O4,
-                                     cap_pixels, O4, (libxsmm_blasint) plane,
-                                     accumulate ? 1.0f : 0.0f);
-        plan->weights[a][c] = dispatch (a ? plan->pairs.last : plan->pairs.size, n, pixels,
-                                        O4, (libxsmm_blasint) plane, O4, 1.0f);
+        plan->data[a][c] = xsmm_gemm (a ? plan->pixels.last : plan->pixels.size, n, O4,
+                                      cap_pixels, O4, (libxsmm_blasint) plane,
+                                      accumulate ? 1.0f : 0.0f);
+        plan->weights[a][c] = xsmm_gemm (a ? plan->pairs.last : plan->pairs.size, n, pixels,
+                                         O4, (libxsmm_blasint) plane, O4, 1.0f);
         if (plan->data[a][c] == NULL || plan->weights[a][c] == NULL)
           return FALSE;
       }

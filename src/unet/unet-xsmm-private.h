@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <glib.h>
+#include <libxsmm.h>
 
 G_BEGIN_DECLS
 
@@ -52,6 +53,24 @@ split_pixels (int n,
   s.last = n - (s.count - 1) * s.size;
   g_assert (s.last > 0 && s.last <= s.size);
   return s;
+}
+
+/* A plain GEMM kernel C (m x n) = A B (+ C with beta 1), column-major, alpha 1; NULL where
+ * libxsmm makes none. */
+static inline libxsmm_smmfunction
+xsmm_gemm (int             m,
+           int             n,
+           int             k,
+           libxsmm_blasint lda,
+           libxsmm_blasint ldb,
+           libxsmm_blasint ldc,
+           float           beta)
+{
+  const float alpha = 1.0f;
+  const int flags = LIBXSMM_GEMM_FLAG_NONE;
+  const int prefetch = LIBXSMM_GEMM_PREFETCH_NONE;
+
+  return libxsmm_smmdispatch (m, n, k, &lda, &ldb, &ldc, &alpha, &beta, &flags, &prefetch);
 }
 
 /* Bytes the work regions are aligned to. */
