@@ -19,556 +19,14 @@
 
 #include "unet-trainer.h"
 
-/* Decoded samples are kept in memory up to this many bytes; beyond it they are decoded again
- * each time they are drawn. The 20 VOC images of a small run take about 50 MB. */
-#define SAMPLE_CACHE_BUDGET ((gsize) 2 << 30)
-
-/* total_steps of a run that lasts as long as its time limit: never reached, and far from
- * overflowing the arithmetic on it */
-#define UNBOUNDED_STEPS ((gint64) G_MAXINT32)
-
-#define CHECKPOINT_NAME "last.safetensors"
-#define BEST_MODEL_NAME "best.safetensors"
-#define LOG_CSV_NAME "log.csv"
-#define LOG_JSONL_NAME "log.jsonl"
-#define LOG_CSV_HEADER "step,epoch,loss,lr,images_per_s,val_loss,val_miou,val_pixel_accuracy,val_mean_class_accuracy\n"
-
-struct _UnetTrainer
-{
-  UnetTrainOptions    options;
-
-  VocDataset         *dataset;
-  GPtrArray          *train_ids;
-  GPtrArray          *val_ids;
-  VocSample         **cache;          /* train_ids->len entries, NULL = not cached */
-  gsize               cache_bytes;
-  VocWeightMap        weight_map;
-  double             *class_weights;
-
-  UnetModel          *model;
-  UnetOptimizer      *optimizer;
-  UnetSchedule        schedule;
-
-  int                 in_size, out_size;
-  gint64              step;
-  gint64              total_steps;    /* UNBOUNDED_STEPS: until the time limit */
-  gint64              steps_per_epoch;
-  double              trained_seconds; /* before this process took the run over */
-  gint64              session_start;  /* monotonic µs this process's part of the run began */
-  gint64              val_interval;   /* steps between validations (options.val_every epochs) */
-  double              best_miou;
-
-  float              *batch_input;
-  guint8             *batch_labels;
-  float              *batch_weights;
-  /* one tile of another sample, for copy-paste augmentation */
-  float              *paste_input;
-  guint8             *paste_labels;
-  float              *paste_weights;
-  double             *paste_cumulative; /* running sums of the sources' repeat factors, or
-                                         * NULL to draw them alike */
-  GArray             *bn_tiles;       /* the tiles estimate_bn_statistics takes: 2 × sample
-                                       * + mirrored, for every sample that loads; listed once */
-  guint32            *order;          /* this epoch's sample order */
-  gint64              order_epoch;
-
-  FILE               *log_csv;
-  FILE               *log_jsonl;
-  double              last_loss;
-  double              step_seconds;   /* smoothed, from one step's end to the next */
-  double              images_per_s;   /* batch / step_seconds */
-  gint64              last_step_time; /* monotonic µs of the last step's end in this process */
-
-  UnetTrainEventFunc  event_func;
-  gpointer            event_data;
-  volatile gint       stop_requested;
-
-  /* A distributed run; without one this process is rank 0 of 1 and holds the whole batch. */
-  UnetDistributed    *dist;
-  int                 rank, n_ranks;
-  int                 batch_first;    /* this rank's images of each batch: */
-  int                 batch_local;    /*   [batch_first, batch_first + batch_local) */
-  gboolean            stop_agreed;    /* some rank asked to stop, and every rank knows */
-};
-
-/* --- options ------------------------------------------------------------------------------- */
-
-void
-unet_train_options_init_default (UnetTrainOptions *options)
-{
-  g_return_if_fail (options != NULL);
-
-  memset (options, 0, sizeof *options);
-  options->train_split = g_strdup ("train");
-  options->val_split = g_strdup ("val");
-  unet_config_init_default (&options->model);
-  options->input_scale = 1.0;
-  options->estimate_bn = TRUE;
-  options->tile = 572;
-  options->batch = 1;
-  options->epochs = 50;
-  options->schedule = UNET_SCHEDULE_CONSTANT;
-  options->lr = 0.01;
-  options->momentum = 0.99;
-  options->weight_decay = 5e-4;
-  options->augment = TRUE;
-  voc_augment_options_init_default (&options->augment_options);
-  options->w0 = VOC_WEIGHT_W0;
-  options->sigma = VOC_WEIGHT_SIGMA;
-  options->seed = 1;
-  options->val_every = UNET_VAL_EVERY_AUTO;
-}
-
-void
-unet_train_options_clear (UnetTrainOptions *options)
-{
-  g_return_if_fail (options != NULL);
-
-  g_clear_pointer (&options->dataset, g_free);
-  g_clear_pointer (&options->train_split, g_free);
-  g_clear_pointer (&options->val_split, g_free);
-  g_clear_pointer (&options->init_from, g_free);
-  g_clear_pointer (&options->output_dir, g_free);
-}
-
-void
-unet_train_options_copy (UnetTrainOptions       *dest,
-                         const UnetTrainOptions *src)
-{
-  g_return_if_fail (dest != NULL && src != NULL);
-
-  *dest = *src;
-  dest->dataset = g_strdup (src->dataset);
-  dest->train_split = g_strdup (src->train_split);
-  dest->val_split = g_strdup (src->val_split);
-  dest->init_from = g_strdup (src->init_from);
-  dest->output_dir = g_strdup (src->output_dir);
-}
-
-static void
-add_string (JsonBuilder *builder,
-            const char  *name,
-            const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
-static void
-add_int (JsonBuilder *builder,
-         const char  *name,
-         gint64       value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_int_value (builder, value);
-}
-
-static void
-add_double (JsonBuilder *builder,
-            const char  *name,
-            double       value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_double_value (builder, value);
-}
-
-static void
-add_bool (JsonBuilder *builder,
-          const char  *name,
-          gboolean     value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_boolean_value (builder, value);
-}
-
-static char *
-builder_to_string (JsonBuilder *builder,
-                   gboolean     pretty)
-{
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = json_builder_get_root (builder);
-
-  json_generator_set_root (generator, root);
-  json_generator_set_pretty (generator, pretty);
-  return json_generator_to_data (generator, NULL);
-}
-
-char *
-unet_train_options_to_json (const UnetTrainOptions *o)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autofree char *seed = NULL;
-  const VocAugmentOptions *a = &o->augment_options;
-
-  json_builder_begin_object (builder);
-  add_string (builder, "dataset", o->dataset);
-  add_string (builder, "train_split", o->train_split);
-  add_string (builder, "val_split", o->val_split);
-  add_bool (builder, "skip_bad", o->skip_bad);
-  add_int (builder, "depth", o->model.depth);
-  add_int (builder, "base", o->model.base);
-  add_int (builder, "classes", o->model.classes);
-  add_string (builder, "padding", unet_padding_to_string (o->model.padding));
-  add_string (builder, "norm", unet_norm_to_string (o->model.norm));
-  add_double (builder, "dropout", o->model.dropout);
-  add_string (builder, "init_from", o->init_from);
-  add_double (builder, "input_scale", o->input_scale);
-  add_int (builder, "max_classes", o->max_classes);
-  add_bool (builder, "estimate_bn", o->estimate_bn);
-  add_int (builder, "tile", o->tile);
-  add_int (builder, "batch", o->batch);
-  add_int (builder, "epochs", o->epochs);
-  add_int (builder, "steps", o->steps);
-  add_double (builder, "time_limit", o->time_limit);
-  add_string (builder, "schedule", unet_schedule_kind_to_string (o->schedule));
-  add_double (builder, "lr", o->lr);
-  add_int (builder, "warmup_steps", o->warmup_steps);
-  add_double (builder, "momentum", o->momentum);
-  add_double (builder, "weight_decay", o->weight_decay);
-  add_bool (builder, "augment", o->augment);
-  add_double (builder, "scale_min", a->scale_min);
-  add_double (builder, "scale_max", a->scale_max);
-  add_double (builder, "rotation", a->rotation);
-  add_double (builder, "flip_probability", a->flip_probability);
-  add_bool (builder, "random_crop", a->random_crop);
-  add_double (builder, "elastic_sigma", a->elastic_sigma);
-  add_int (builder, "elastic_grid", a->elastic_grid);
-  add_double (builder, "brightness", a->brightness);
-  add_double (builder, "contrast", a->contrast);
-  add_double (builder, "saturation", a->saturation);
-  add_double (builder, "copy_paste", a->copy_paste);
-  add_double (builder, "paste_balance", o->paste_balance);
-  add_bool (builder, "weighted_loss", o->weighted_loss);
-  add_double (builder, "w0", o->w0);
-  add_double (builder, "sigma", o->sigma);
-  /* as a string: JSON numbers lose 64-bit seeds */
-  seed = g_strdup_printf ("%" G_GUINT64_FORMAT, o->seed);
-  add_string (builder, "seed", seed);
-  add_int (builder, "threads", o->threads);
-  add_string (builder, "output_dir", o->output_dir);
-  add_int (builder, "checkpoint_every", o->checkpoint_every);
-  add_int (builder, "val_every", o->val_every);
-  json_builder_end_object (builder);
-
-  return builder_to_string (builder, TRUE);
-}
-
-/* Reading back: every member is optional (defaults fill in), but a member of the wrong type is
- * an error naming it, so a hand-edited or damaged checkpoint never half-loads. */
-typedef struct
-{
-  JsonObject  *object;
-  GError     **error;
-  gboolean     failed;
-} OptionReader;
-
-static JsonNode *
-reader_member (OptionReader *r,
-               const char   *name,
-               JsonNodeType  type,
-               GType         value_type)
-{
-  JsonNode *node;
-
-  if (r->failed || !json_object_has_member (r->object, name))
-    return NULL;
-  node = json_object_get_member (r->object, name);
-  if (JSON_NODE_HOLDS_NULL (node))
-    return NULL;
-  if (json_node_get_node_type (node) != type ||
-      (value_type != G_TYPE_INVALID && json_node_get_value_type (node) != value_type &&
-       !(value_type == G_TYPE_DOUBLE && json_node_get_value_type (node) == G_TYPE_INT64)))
-    {
-      g_set_error (r->error, UNET_ERROR, UNET_ERROR_CORRUPT,
-                   "Training options: “%s” has the wrong type", name);
-      r->failed = TRUE;
-      return NULL;
-    }
-  return node;
-}
-
-static void
-read_string (OptionReader  *r,
-             const char    *name,
-             char         **value)
-{
-  JsonNode *node;
-
-  /* an explicit null means "none" (no validation split, no initial model) */
-  if (!r->failed && json_object_has_member (r->object, name) &&
-      JSON_NODE_HOLDS_NULL (json_object_get_member (r->object, name)))
-    {
-      g_clear_pointer (value, g_free);
-      return;
-    }
-
-  node = reader_member (r, name, JSON_NODE_VALUE, G_TYPE_STRING);
-  if (node)
-    {
-      g_free (*value);
-      *value = g_strdup (json_node_get_string (node));
-    }
-}
-
-static void
-read_int (OptionReader *r,
-          const char   *name,
-          gint64       *value)
-{
-  JsonNode *node = reader_member (r, name, JSON_NODE_VALUE, G_TYPE_INT64);
-
-  if (node)
-    *value = json_node_get_int (node);
-}
-
-static void
-read_int32 (OptionReader *r,
-            const char   *name,
-            int          *value)
-{
-  gint64 v = *value;
-
-  read_int (r, name, &v);
-  if (!r->failed && (v < G_MININT || v > G_MAXINT))
-    {
-      g_set_error (r->error, UNET_ERROR, UNET_ERROR_CORRUPT,
-                   "Training options: “%s” is out of range", name);
-      r->failed = TRUE;
-      return;
-    }
-  *value = (int) v;
-}
-
-static void
-read_double (OptionReader *r,
-             const char   *name,
-             double       *value)
-{
-  JsonNode *node = reader_member (r, name, JSON_NODE_VALUE, G_TYPE_DOUBLE);
-
-  if (node)
-    *value = json_node_get_double (node);
-}
-
-static void
-read_bool (OptionReader *r,
-           const char   *name,
-           gboolean     *value)
-{
-  JsonNode *node = reader_member (r, name, JSON_NODE_VALUE, G_TYPE_BOOLEAN);
-
-  if (node)
-    *value = json_node_get_boolean (node);
-}
-
-gboolean
-unet_train_options_from_json (UnetTrainOptions  *o,
-                              const char        *json,
-                              GError           **error)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autofree char *padding = NULL, *norm = NULL, *schedule = NULL, *seed = NULL;
-  VocAugmentOptions *a = &o->augment_options;
-  OptionReader r = { NULL, error, FALSE };
-  double dropout = o->model.dropout;
-  JsonNode *root;
-
-  g_return_val_if_fail (o != NULL && json != NULL, FALSE);
-
-  if (!json_parser_load_from_data (parser, json, -1, error))
-    return FALSE;
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_CORRUPT, "Training options are not a JSON object");
-      return FALSE;
-    }
-  r.object = json_node_get_object (root);
-
-  read_string (&r, "dataset", &o->dataset);
-  read_string (&r, "train_split", &o->train_split);
-  read_string (&r, "val_split", &o->val_split);
-  read_bool (&r, "skip_bad", &o->skip_bad);
-  read_int32 (&r, "depth", &o->model.depth);
-  read_int32 (&r, "base", &o->model.base);
-  read_int32 (&r, "classes", &o->model.classes);
-  read_string (&r, "padding", &padding);
-  read_string (&r, "norm", &norm);
-  read_double (&r, "dropout", &dropout);
-  read_string (&r, "init_from", &o->init_from);
-  /* absent from runs started before it existed: they keep the 1 they were given */
-  read_double (&r, "input_scale", &o->input_scale);
-  read_int32 (&r, "max_classes", &o->max_classes);
-  read_bool (&r, "estimate_bn", &o->estimate_bn);
-  read_int32 (&r, "tile", &o->tile);
-  read_int32 (&r, "batch", &o->batch);
-  read_int (&r, "epochs", &o->epochs);
-  read_int (&r, "steps", &o->steps);
-  read_double (&r, "time_limit", &o->time_limit);
-  read_string (&r, "schedule", &schedule);
-  read_double (&r, "lr", &o->lr);
-  read_int (&r, "warmup_steps", &o->warmup_steps);
-  read_double (&r, "momentum", &o->momentum);
-  read_double (&r, "weight_decay", &o->weight_decay);
-  read_bool (&r, "augment", &o->augment);
-  read_double (&r, "scale_min", &a->scale_min);
-  read_double (&r, "scale_max", &a->scale_max);
-  read_double (&r, "rotation", &a->rotation);
-  read_double (&r, "flip_probability", &a->flip_probability);
-  read_bool (&r, "random_crop", &a->random_crop);
-  read_double (&r, "elastic_sigma", &a->elastic_sigma);
-  read_int32 (&r, "elastic_grid", &a->elastic_grid);
-  read_double (&r, "brightness", &a->brightness);
-  read_double (&r, "contrast", &a->contrast);
-  read_double (&r, "saturation", &a->saturation);
-  read_double (&r, "copy_paste", &a->copy_paste);
-  read_double (&r, "paste_balance", &o->paste_balance);
-  read_bool (&r, "weighted_loss", &o->weighted_loss);
-  read_double (&r, "w0", &o->w0);
-  read_double (&r, "sigma", &o->sigma);
-  read_string (&r, "seed", &seed);
-  read_int32 (&r, "threads", &o->threads);
-  read_string (&r, "output_dir", &o->output_dir);
-  read_int (&r, "checkpoint_every", &o->checkpoint_every);
-  read_int32 (&r, "val_every", &o->val_every);
-  if (r.failed)
-    return FALSE;
-
-  o->model.dropout = (float) dropout;
-  if ((padding && !unet_padding_from_string (padding, &o->model.padding, error)) ||
-      (norm && !unet_norm_from_string (norm, &o->model.norm, error)) ||
-      (schedule && !unet_schedule_kind_from_string (schedule, &o->schedule, error)))
-    return FALSE;
-  if (seed && !g_ascii_string_to_unsigned (seed, 10, 0, G_MAXUINT64, &o->seed, error))
-    return FALSE;
-
-  return TRUE;
-}
-
-/* --- construction ---------------------------------------------------------------------------- */
-
-static gboolean
-check_options (const UnetTrainOptions  *o,
-               GError                 **error)
-{
-  if (o->dataset == NULL || *o->dataset == '\0')
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT, "No dataset given");
-      return FALSE;
-    }
-  if (o->output_dir == NULL || *o->output_dir == '\0')
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT, "No output folder given");
-      return FALSE;
-    }
-  if (o->train_split == NULL || *o->train_split == '\0')
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT, "No training split given");
-      return FALSE;
-    }
-  if (o->batch < 1 || o->batch > 1024)
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
-                   "Batch size %d is out of range: it must be 1 to 1024", o->batch);
-      return FALSE;
-    }
-  if (o->tile < 1 || o->tile > 8192)
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
-                   "Tile %d is out of range: it must be 1 to 8192 pixels", o->tile);
-      return FALSE;
-    }
-  if (!(o->time_limit >= 0.0 && o->time_limit <= 1e9))
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
-                   "Time limit %g s is out of range", o->time_limit);
-      return FALSE;
-    }
-  if (o->steps < 0 || o->epochs < 0 || (o->steps == 0 && o->epochs == 0 && o->time_limit == 0.0))
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
-                   "The run needs a positive number of steps or epochs, or a time limit");
-      return FALSE;
-    }
-  if (!(o->lr > 0.0 && o->lr < 100.0))
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
-                   "Learning rate %g is out of range", o->lr);
-      return FALSE;
-    }
-  if (!(o->augment_options.copy_paste >= 0.0 && o->augment_options.copy_paste <= 1.0))
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
-                   "Copy-paste probability %g is out of range: it must be 0 to 1",
-                   o->augment_options.copy_paste);
-      return FALSE;
-    }
-  if (!(o->paste_balance >= 0.0 && o->paste_balance <= 1.0))
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
-                   "Copy-paste balance %g is out of range: it must be 0 to 1",
-                   o->paste_balance);
-      return FALSE;
-    }
-  /* (like copy-paste itself, it is switched off with the rest of augmentation, not refused) */
-  if (o->paste_balance > 0.0 && !(o->augment_options.copy_paste > 0.0))
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
-                   "Copy-paste balance %g does nothing without copy-paste (a probability above 0)",
-                   o->paste_balance);
-      return FALSE;
-    }
-  if (!(o->momentum >= 0.0 && o->momentum < 1.0))
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
-                   "Momentum %g is out of range: it must be at least 0 and below 1", o->momentum);
-      return FALSE;
-    }
-  if (!(o->weight_decay >= 0.0 && o->weight_decay < 1.0))
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
-                   "Weight decay %g is out of range", o->weight_decay);
-      return FALSE;
-    }
-  if (!(o->input_scale > 0.0 && o->input_scale <= UNET_MAX_INPUT_SCALE))
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
-                   "Input scale %g is out of range: it must be above 0 and at most %g",
-                   o->input_scale, UNET_MAX_INPUT_SCALE);
-      return FALSE;
-    }
-  if (o->max_classes < 0)
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
-                   "Foreground classes per image %d is out of range: it must be 0 (no limit) to %d",
-                   o->max_classes, o->model.classes - 1);
-      return FALSE;
-    }
-  if (o->val_every < 0)
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
-                   "Validation interval %d is out of range: it must be at least 1 epoch (or "
-                   "0, automatic)", o->val_every);
-      return FALSE;
-    }
-  if (o->warmup_steps < 0 || o->checkpoint_every < 0 || o->threads < 0)
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
-                   "Warm-up, checkpoint interval and threads cannot be negative");
-      return FALSE;
-    }
-  return unet_config_validate (&o->model, error);
-}
+#include "unet-trainer-private.h"
 
 /* A seed for draw `index` of step `step`: every random number of a step is a function of the run
  * seed and the step, so a resumed run draws exactly what an uninterrupted one would. */
-static guint64
-step_seed (guint64 seed,
-           gint64  step,
-           guint64 index)
+guint64
+unet_trainer_step_seed (guint64 seed,
+                        gint64  step,
+                        guint64 index)
 {
   UnetRng rng;
 
@@ -597,11 +55,11 @@ checksum_weights (UnetTrainer *self)
 
 /* In a distributed run, a point every rank reaches: when one has failed (local_error set there),
  * all return FALSE with its error. Alone, local_error is simply the result. */
-static gboolean
-agree (UnetTrainer  *self,
-       const char   *what,
-       GError      **local_error,
-       GError      **error)
+gboolean
+unet_trainer_agree (UnetTrainer  *self,
+                    const char   *what,
+                    GError      **local_error,
+                    GError      **error)
 {
   if (self->dist == NULL)
     {
@@ -770,200 +228,11 @@ compute_lengths (UnetTrainer *self)
     self->total_steps = MIN (self->total_steps, self->step);
 }
 
-/* Copy-paste sources drawn by repeat factor: each training sample's classes, from the class
- * masks alone, give its factor. A sample whose mask cannot be read is never drawn (with
- * skip_bad; otherwise that is the error). */
-static gboolean
-weigh_paste_sources (UnetTrainer  *self,
-                     GError      **error)
-{
-  const UnetTrainOptions *o = &self->options;
-  guint n = self->train_ids->len;
-  int K = o->model.classes;
-  g_autofree guint8 *present = g_new0 (guint8, (size_t) n * K);
-  g_autofree gboolean *usable = g_new (gboolean, n);
-  g_autofree double *factors = g_new (double, n);
-  double sum = 0.0;
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(GError) local_error = NULL;
-      g_autoptr(VocSample) sample = NULL;
-      size_t plane;
-
-      sample = voc_dataset_load_sample (self->dataset, g_ptr_array_index (self->train_ids, i),
-                                        VOC_LOAD_LABELS, &local_error);
-      usable[i] = sample != NULL;
-      if (sample == NULL)
-        {
-          if (!o->skip_bad)
-            {
-              g_propagate_error (error, g_steal_pointer (&local_error));
-              return FALSE;
-            }
-          continue;
-        }
-      plane = (size_t) sample->width * sample->height;
-      for (size_t p = 0; p < plane; p++)
-        if (sample->labels[p] < K)
-          present[(size_t) i * K + sample->labels[p]] = 1;
-    }
-
-  voc_repeat_factors (present, usable, n, K, o->paste_balance, factors);
-  self->paste_cumulative = g_new (double, n);
-  for (guint i = 0; i < n; i++)
-    {
-      sum += factors[i];
-      self->paste_cumulative[i] = sum;
-    }
-  if (!(sum > 0.0))
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_IO, "No usable training sample in %s",
-                   o->dataset);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-allocate_batch (UnetTrainer  *self,
-                GError      **error)
-{
-  const UnetTrainOptions *o = &self->options;
-  size_t in_plane = (size_t) self->in_size * self->in_size;
-  size_t out_plane = (size_t) self->out_size * self->out_size;
-
-  if (!unet_model_prepare (self->model, self->batch_local, self->in_size, self->in_size, TRUE,
-                           error))
-    return FALSE;
-  self->batch_input = g_try_new (float, (size_t) self->batch_local * 3 * in_plane);
-  self->batch_labels = g_try_new (guint8, (size_t) self->batch_local * out_plane);
-  self->batch_weights = o->weighted_loss
-                        ? g_try_new (float, (size_t) self->batch_local * out_plane) : NULL;
-  if (o->augment && o->augment_options.copy_paste > 0.0)
-    {
-      self->paste_input = g_try_new (float, 3 * in_plane);
-      self->paste_labels = g_try_new (guint8, out_plane);
-      self->paste_weights = o->weighted_loss ? g_try_new (float, out_plane) : NULL;
-      if (self->paste_input == NULL || self->paste_labels == NULL ||
-          (o->weighted_loss && self->paste_weights == NULL))
-        {
-          g_set_error (error, UNET_ERROR, UNET_ERROR_NO_MEMORY, "Not enough memory for a batch");
-          return FALSE;
-        }
-      if (o->paste_balance > 0.0 && !weigh_paste_sources (self, error))
-        return FALSE;
-    }
-  self->order = g_new (guint32, self->train_ids->len);
-  self->order_epoch = -1;
-  if (self->batch_input == NULL || self->batch_labels == NULL ||
-      (o->weighted_loss && self->batch_weights == NULL))
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_NO_MEMORY, "Not enough memory for a batch");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static char *
-output_path (UnetTrainer *self,
-             const char  *name)
+char *
+unet_trainer_output_path (UnetTrainer *self,
+                          const char  *name)
 {
   return g_build_filename (self->options.output_dir, name, NULL);
-}
-
-/* Opens the logs for appending; a resumed run first drops the lines written after its
- * checkpoint (and a line torn by a crash), so its logs read as if it had never stopped. */
-static gboolean
-open_logs (UnetTrainer  *self,
-           gboolean      resuming,
-           GError      **error)
-{
-  const char *names[2] = { LOG_CSV_NAME, LOG_JSONL_NAME };
-  FILE **files[2] = { &self->log_csv, &self->log_jsonl };
-
-  for (int i = 0; i < 2; i++)
-    {
-      g_autofree char *path = output_path (self, names[i]);
-      g_autoptr(GString) kept = g_string_new (i == 0 ? LOG_CSV_HEADER : "");
-      g_autofree char *contents = NULL;
-
-      if (resuming && g_file_get_contents (path, &contents, NULL, NULL))
-        {
-          g_auto(GStrv) lines = g_strsplit (contents, "\n", -1);
-          guint n = g_strv_length (lines);
-
-          /* the last element follows the last newline: empty, or a torn line */
-          for (guint j = 0; j + 1 < n; j++)
-            {
-              gint64 step = -1;
-
-              if (i == 0)
-                {
-                  if (j == 0)
-                    continue;
-                  step = g_ascii_strtoll (lines[j], NULL, 10);
-                }
-              else
-                {
-                  const char *at = strstr (lines[j], "\"step\":");
-                  if (at)
-                    step = g_ascii_strtoll (at + 7, NULL, 10);
-                }
-              if (step >= 1 && step <= self->step)
-                {
-                  g_string_append (kept, lines[j]);
-                  g_string_append_c (kept, '\n');
-                }
-            }
-        }
-
-      if ((resuming || i == 0) && !g_file_set_contents (path, kept->str, kept->len, error))
-        return FALSE;
-      if (!resuming && i == 1 && !g_file_set_contents (path, "", 0, error))
-        return FALSE;
-
-      *files[i] = g_fopen (path, "a");
-      if (*files[i] == NULL)
-        {
-          int saved = errno;
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                       "%s: cannot open for writing: %s", path, g_strerror (saved));
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
-
-/* The atomic writers (ours and g_file_set_contents) write "NAME.XXXXXX" beside NAME and rename
- * it; a run killed in between leaves that file behind. No other process writes into a run's
- * folder while it trains, so the leftovers of the files the run owns can go. */
-static void
-remove_stale_temporaries (const char *dir)
-{
-  static const char *const names[] = {
-    CHECKPOINT_NAME, BEST_MODEL_NAME, LOG_CSV_NAME, LOG_JSONL_NAME,
-  };
-  g_autoptr(GDir) folder = g_dir_open (dir, 0, NULL);
-  const char *entry;
-
-  while (folder != NULL && (entry = g_dir_read_name (folder)) != NULL)
-    for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-      {
-        gsize length = strlen (names[i]);
-        gboolean template = strlen (entry) == length + 7 &&
-                            strncmp (entry, names[i], length) == 0 && entry[length] == '.';
-
-        for (gsize j = length + 1; template && j < length + 7; j++)
-          template = g_ascii_isalnum (entry[j]);
-        if (template)
-          {
-            g_autofree char *path = g_build_filename (dir, entry, NULL);
-
-            g_unlink (path);
-            break;
-          }
-      }
 }
 
 static gboolean
@@ -1051,7 +320,7 @@ unet_trainer_new_distributed (const UnetTrainOptions  *options,
 
   g_return_val_if_fail (options != NULL, NULL);
 
-  if (!check_options (options, error))
+  if (!unet_train_options_check (options, error))
     return NULL;
 
   self = g_new0 (UnetTrainer, 1);
@@ -1063,12 +332,12 @@ unet_trainer_new_distributed (const UnetTrainOptions  *options,
    * the others must not wait for a rank that gave up. */
   if (self->rank == 0)
     {
-      g_autofree char *checkpoint = output_path (self, CHECKPOINT_NAME);
+      g_autofree char *checkpoint = unet_trainer_output_path (self, UNET_RUN_CHECKPOINT);
 
       if (g_file_test (checkpoint, G_FILE_TEST_EXISTS))
         g_set_error (&local_error, G_IO_ERROR, G_IO_ERROR_EXISTS,
                      "%s already holds a run (%s); continue it with --resume or choose another "
-                     "folder", options->output_dir, CHECKPOINT_NAME);
+                     "folder", options->output_dir, UNET_RUN_CHECKPOINT);
     }
   if (local_error == NULL)
     open_data (self, TRUE, &local_error);
@@ -1079,7 +348,7 @@ unet_trainer_new_distributed (const UnetTrainOptions  *options,
       if (self->model != NULL && dist != NULL)
         init_bytes = read_again (options->init_from, &local_error);
     }
-  if (!agree (self, "the start", &local_error, error))
+  if (!unet_trainer_agree (self, "the start", &local_error, error))
     return NULL;
 
   if (options->init_from != NULL)
@@ -1138,14 +407,14 @@ unet_trainer_new_distributed (const UnetTrainOptions  *options,
       compute_lengths (self);
       if (setup_sizes (self, &local_error) &&
           (self->rank != 0 || create_output_dir (options->output_dir, &local_error)) &&
-          allocate_batch (self, &local_error) &&
+          unet_trainer_allocate_batch (self, &local_error) &&
           self->rank == 0)
         {
-          remove_stale_temporaries (options->output_dir);
-          open_logs (self, FALSE, &local_error);
+          unet_run_remove_stale_temporaries (options->output_dir);
+          self->logs = unet_run_writer_open (options->output_dir, -1, &local_error);
         }
     }
-  if (!agree (self, "the start", &local_error, error))
+  if (!unet_trainer_agree (self, "the start", &local_error, error))
     return NULL;
 
   attach_distributed (self);
@@ -1166,27 +435,17 @@ unet_trainer_resume (const char  *dir,
 /* Takes over the run stored in a checkpoint: its options, step and best mIoU. */
 static gboolean
 restore_state (UnetTrainer  *self,
-               GHashTable   *state,
+               GHashTable   *metadata,
                const char   *path,
                const char   *dir,
                gint64        steps,
                gint64        epochs,
                GError      **error)
 {
-  const char *value;
+  UnetRunState state;
 
-  value = g_hash_table_lookup (state, "options");
-  if (value == NULL)
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_CORRUPT,
-                   "%s: not a training checkpoint (no stored options)", path);
-      return FALSE;
-    }
-  if (!unet_train_options_from_json (&self->options, value, error))
-    {
-      g_prefix_error (error, "%s: ", path);
-      return FALSE;
-    }
+  if (!unet_run_state_from_metadata (metadata, path, &self->options, &state, error))
+    return FALSE;
   /* the folder may have moved since */
   g_free (self->options.output_dir);
   self->options.output_dir = g_strdup (dir);
@@ -1200,28 +459,14 @@ restore_state (UnetTrainer  *self,
       self->options.steps = 0;
     }
   self->options.model = *unet_model_get_config (self->model);
-  if (!check_options (&self->options, error))
+  if (!unet_train_options_check (&self->options, error))
     return FALSE;
   /* the stored option rules, as for the rest of the run */
   unet_model_set_input_scale (self->model, self->options.input_scale);
   unet_model_set_max_classes (self->model, self->options.max_classes);
-
-  value = g_hash_table_lookup (state, "step");
-  if (value == NULL || !g_ascii_string_to_signed (value, 10, 0, G_MAXINT64, &self->step, NULL))
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_CORRUPT, "%s: missing or bad “step”", path);
-      return FALSE;
-    }
-  value = g_hash_table_lookup (state, "best_miou");
-  self->best_miou = value ? g_ascii_strtod (value, NULL) : -1.0;
-  /* checkpoints before time limits have none */
-  value = g_hash_table_lookup (state, "seconds");
-  self->trained_seconds = value ? g_ascii_strtod (value, NULL) : 0.0;
-  if (!(self->trained_seconds >= 0.0 && self->trained_seconds <= 1e12))
-    {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_CORRUPT, "%s: bad “seconds”", path);
-      return FALSE;
-    }
+  self->step = state.step;
+  self->best_miou = state.best_miou;
+  self->trained_seconds = state.seconds;
   return TRUE;
 }
 
@@ -1241,7 +486,7 @@ unet_trainer_resume_distributed (const char       *dir,
 
   self = g_new0 (UnetTrainer, 1);
   unet_train_options_init_default (&self->options);
-  path = g_build_filename (dir, CHECKPOINT_NAME, NULL);
+  path = unet_run_path (dir, UNET_RUN_CHECKPOINT);
   /* only rank 0's machine need hold the run's folder: rank 0 loads the checkpoint, as a
    * single process would, and sends its bytes to the others */
   self->rank = dist ? unet_distributed_get_rank (dist) : 0;
@@ -1278,11 +523,11 @@ unet_trainer_resume_distributed (const char       *dir,
                      "%s has already done %" G_GINT64_FORMAT " steps, more than the %"
                      G_GINT64_FORMAT " asked for", dir, self->step, self->total_steps);
       else if (setup_sizes (self, &local_error) &&
-               allocate_batch (self, &local_error) &&
+               unet_trainer_allocate_batch (self, &local_error) &&
                self->rank == 0)
         {
-          remove_stale_temporaries (dir);
-          open_logs (self, TRUE, &local_error);
+          unet_run_remove_stale_temporaries (dir);
+          self->logs = unet_run_writer_open (dir, self->step, &local_error);
         }
     }
   if (dist != NULL)
@@ -1310,10 +555,7 @@ unet_trainer_free (UnetTrainer *self)
 
   if (self->dist != NULL && self->model != NULL)
     unet_distributed_attach_model (self->dist, NULL);
-  if (self->log_csv)
-    fclose (self->log_csv);
-  if (self->log_jsonl)
-    fclose (self->log_jsonl);
+  unet_run_writer_free (self->logs);
   if (self->cache)
     for (guint i = 0; i < self->train_ids->len; i++)
       g_clear_pointer (&self->cache[i], voc_sample_free);
@@ -1446,9 +688,9 @@ run_progress (UnetTrainer *self,
   return CLAMP (progress, 0.0, 1.0);
 }
 
-static void
-emit (UnetTrainer    *self,
-      UnetTrainEvent *event)
+void
+unet_trainer_emit (UnetTrainer    *self,
+                   UnetTrainEvent *event)
 {
   gboolean unbounded = self->total_steps == UNBOUNDED_STEPS;
 
@@ -1463,222 +705,25 @@ emit (UnetTrainer    *self,
     self->event_func (event, self->event_data);
 }
 
-static void
-ensure_order (UnetTrainer *self,
-              gint64       epoch)
-{
-  guint n = self->train_ids->len;
-  UnetRng rng;
-
-  if (self->order_epoch == epoch)
-    return;
-
-  /* a fresh shuffle per epoch, a function of the seed and the epoch alone */
-  unet_rng_seed (&rng, step_seed (self->options.seed, -1 - epoch, 0));
-  for (guint i = 0; i < n; i++)
-    self->order[i] = i;
-  for (guint i = n - 1; i > 0; i--)
-    {
-      guint j = unet_rng_below (&rng, i + 1);
-      guint32 t = self->order[i];
-      self->order[i] = self->order[j];
-      self->order[j] = t;
-    }
-  self->order_epoch = epoch;
-}
-
-static VocSample *
-load_train_sample (UnetTrainer  *self,
-                   guint         index,
-                   gboolean     *owned,
-                   GError      **error)
-{
-  VocLoadFlags flags = VOC_LOAD_TRAIN;
-  VocSample *sample;
-  gsize bytes;
-
-  *owned = FALSE;
-  if (self->cache[index] != NULL)
-    return self->cache[index];
-
-  if (self->options.weighted_loss)
-    flags |= VOC_LOAD_INSTANCES;
-  sample = voc_dataset_load_sample (self->dataset, g_ptr_array_index (self->train_ids, index),
-                                    flags, error);
-  if (sample == NULL)
-    return NULL;
-  if (self->options.weighted_loss)
-    voc_sample_compute_weights (sample, &self->weight_map);
-
-  bytes = (gsize) sample->width * sample->height * (3 * sizeof (float) + 2 + sizeof (float));
-  if (self->cache_bytes + bytes <= SAMPLE_CACHE_BUDGET)
-    {
-      self->cache[index] = sample;
-      self->cache_bytes += bytes;
-    }
-  else
-    {
-      *owned = TRUE;
-    }
-  return sample;
-}
-
-static void
-normalise (UnetTrainer *self,
-           float       *image)
-{
-  size_t plane = (size_t) self->in_size * self->in_size;
-  float mean[3], std[3];
-
-  unet_model_get_normalization (self->model, mean, std);
-  for (int c = 0; c < 3; c++)
-    {
-      float *p = image + c * plane;
-      float inv = 1.0f / std[c];
-
-      for (size_t i = 0; i < plane; i++)
-        p[i] = (p[i] - mean[c]) * inv;
-    }
-}
-
-/* Copy-paste augmentation for tile b of the batch: with probability copy_paste, a random
- * training sample (any, the tile's own too; by repeat factor with paste_balance) is augmented
- * into the scratch tile with its own random transform and its objects are pasted over tile b.
- * The random numbers come from the tile's own stream, so a step's batch stays a function of the
- * seed and the step. A sample that cannot be loaded pastes nothing: the tile is still a good
- * one. */
-static void
-paste_objects (UnetTrainer             *self,
-               const VocAugmentOptions *augment,
-               UnetRng                 *rng,
-               int                      b)
-{
-  const UnetTrainOptions *o = &self->options;
-  size_t in_floats = (size_t) 3 * self->in_size * self->in_size;
-  size_t out_plane = (size_t) self->out_size * self->out_size;
-  g_autoptr(GError) local_error = NULL;
-  VocSample *sample;
-  gboolean owned;
-  UnetRng paste_rng;
-  guint index;
-
-  if (!(unet_rng_uniform (rng) < augment->copy_paste))
-    return;
-  if (self->paste_cumulative != NULL)
-    index = voc_weighted_pick (self->paste_cumulative, self->train_ids->len,
-                               unet_rng_uniform (rng));
-  else
-    index = unet_rng_below (rng, self->train_ids->len);
-  unet_rng_seed (&paste_rng, unet_rng_next (rng));
-
-  sample = load_train_sample (self, index, &owned, &local_error);
-  if (sample == NULL)
-    return;
-  if (voc_augment_sample (sample, augment, &paste_rng, self->in_size, self->out_size,
-                          self->paste_input, self->paste_labels, self->paste_weights,
-                          o->weighted_loss ? &self->weight_map : NULL, &local_error))
-    voc_augment_paste (self->batch_input + b * in_floats, self->batch_labels + b * out_plane,
-                       self->batch_weights ? self->batch_weights + b * out_plane : NULL,
-                       self->paste_input, self->paste_labels, self->paste_weights,
-                       self->in_size, self->out_size);
-  if (owned)
-    voc_sample_free (sample);
-}
-
-static gboolean
-fill_batch (UnetTrainer  *self,
-            GError      **error)
-{
-  const UnetTrainOptions *o = &self->options;
-  guint n = self->train_ids->len;
-  size_t in_floats = (size_t) 3 * self->in_size * self->in_size;
-  size_t out_plane = (size_t) self->out_size * self->out_size;
-  VocAugmentOptions augment;
-
-  /* The input scale shrinks (or grows) every crop, on top of the random scale range; without
-   * augmentation the range is the input scale alone. */
-  if (o->augment)
-    augment = o->augment_options;
-  else
-    voc_augment_options_init_identity (&augment);
-  augment.scale_min *= o->input_scale;
-  augment.scale_max *= o->input_scale;
-
-  for (int b = 0; b < self->batch_local; b++)
-    {
-      /* a rank's images are its part of the one batch a single process would draw: the order,
-       * and each image's augmentation, follow from its place in that batch */
-      int g = self->batch_first + b;
-      gint64 position = self->step * o->batch + g;
-      gboolean done = FALSE;
-
-      for (guint attempt = 0; !done && attempt < n; attempt++)
-        {
-          gint64 p = position + attempt;
-          g_autoptr(GError) local_error = NULL;
-          VocSample *sample;
-          gboolean owned;
-          UnetRng rng;
-
-          ensure_order (self, p / n);
-          sample = load_train_sample (self, self->order[p % n], &owned, &local_error);
-          if (sample != NULL)
-            {
-              unet_rng_seed (&rng, step_seed (o->seed, self->step, g + 1));
-              done = voc_augment_sample (sample, &augment, &rng,
-                                         self->in_size, self->out_size,
-                                         self->batch_input + b * in_floats,
-                                         self->batch_labels + b * out_plane,
-                                         self->batch_weights ? self->batch_weights + b * out_plane : NULL,
-                                         o->weighted_loss ? &self->weight_map : NULL,
-                                         &local_error);
-              if (owned)
-                voc_sample_free (sample);
-              if (done && self->paste_input != NULL)
-                paste_objects (self, &augment, &rng, b);
-            }
-          if (!done)
-            {
-              if (!o->skip_bad)
-                {
-                  g_propagate_error (error, g_steal_pointer (&local_error));
-                  return FALSE;
-                }
-              /* the next sample in the order stands in for the broken one */
-              g_warning ("%s (skipped)", local_error->message);
-            }
-        }
-      if (!done)
-        {
-          g_set_error (error, UNET_ERROR, UNET_ERROR_IO, "No usable training sample in %s",
-                       o->dataset);
-          return FALSE;
-        }
-      normalise (self, self->batch_input + b * in_floats);
-    }
-  return TRUE;
-}
-
+/* Only rank 0 writes the logs. A log that cannot be written is worth a warning, not the run. */
 static void
 write_train_log (UnetTrainer *self,
                  double       loss,
                  double       lr)
 {
-  char l[G_ASCII_DTOSTR_BUF_SIZE], r[G_ASCII_DTOSTR_BUF_SIZE], s[G_ASCII_DTOSTR_BUF_SIZE];
-  int epoch = (int) ((self->step - 1) / self->steps_per_epoch) + 1;
+  g_auto(UnetRunRecord) record = { 0 };
+  g_autoptr(GError) error = NULL;
 
-  /* only rank 0 writes */
-  if (self->log_csv == NULL)
+  if (self->logs == NULL)
     return;
-  g_ascii_formatd (l, sizeof l, "%.6g", loss);
-  g_ascii_formatd (r, sizeof r, "%.6g", lr);
-  g_ascii_formatd (s, sizeof s, "%.4g", self->images_per_s);
-  fprintf (self->log_csv, "%" G_GINT64_FORMAT ",%d,%s,%s,%s,,,,\n", self->step, epoch, l, r, s);
-  fprintf (self->log_jsonl,
-           "{\"type\":\"train\",\"step\":%" G_GINT64_FORMAT ",\"epoch\":%d,\"loss\":%s,\"lr\":%s,"
-           "\"images_per_s\":%s}\n", self->step, epoch, l, r, s);
-  fflush (self->log_csv);
-  fflush (self->log_jsonl);
+  unet_run_record_init (&record, UNET_RUN_RECORD_TRAIN);
+  record.step = self->step;
+  record.epoch = (int) ((self->step - 1) / self->steps_per_epoch) + 1;
+  record.loss = loss;
+  record.lr = lr;
+  record.images_per_s = self->images_per_s;
+  if (!unet_run_writer_append (self->logs, &record, &error))
+    g_warning ("%s", error->message);
 }
 
 /* One rank's share of a step: its images forward and backward, with the batch-norm statistics,
@@ -1699,7 +744,7 @@ distributed_train_step (UnetTrainer  *self,
   const float *logits;
 
   unet_distributed_set_step (self->dist, self->step + 1);
-  if (fill_batch (self, &local_error) &&
+  if (unet_trainer_fill_batch (self, &local_error) &&
       unet_model_prepare (self->model, self->batch_local, self->in_size, self->in_size, TRUE,
                           &local_error))
     counted[0] = (double) unet_count_labels (self->batch_labels, self->batch_local * out_plane,
@@ -1712,7 +757,7 @@ distributed_train_step (UnetTrainer  *self,
   *seconds = counted[1];
 
   /* the masks one process would draw for the whole batch: skip those of the earlier ranks */
-  unet_rng_seed (unet_model_get_rng (self->model), step_seed (o->seed, self->step, 0));
+  unet_rng_seed (unet_model_get_rng (self->model), unet_trainer_step_seed (o->seed, self->step, 0));
   unet_model_skip_dropout (self->model, self->batch_first);
   logits = unet_model_forward (self->model, self->batch_input, TRUE);
   /* normalised by the whole batch's pixels, so that the summed gradients are its mean */
@@ -1755,12 +800,12 @@ unet_trainer_step (UnetTrainer  *self,
     }
   else
     {
-      if (!fill_batch (self, error))
+      if (!unet_trainer_fill_batch (self, error))
         return FALSE;
       if (!unet_model_prepare (self->model, o->batch, self->in_size, self->in_size, TRUE, error))
         return FALSE;
 
-      unet_rng_seed (unet_model_get_rng (self->model), step_seed (o->seed, self->step, 0));
+      unet_rng_seed (unet_model_get_rng (self->model), unet_trainer_step_seed (o->seed, self->step, 0));
       loss = unet_model_train_step (self->model, self->batch_input, self->batch_labels,
                                     self->batch_weights);
     }
@@ -1810,7 +855,7 @@ unet_trainer_step (UnetTrainer  *self,
   if (o->time_limit > 0.0)
     event.eta_seconds = CLAMP (o->time_limit - run_time, 0.0, event.eta_seconds);
   event.progress = self->step >= self->total_steps ? 1.0 : run_progress (self, run_time);
-  emit (self, &event);
+  unet_trainer_emit (self, &event);
 
   epoch_end = (self->step % self->val_interval == 0 || self->step == self->total_steps);
   if (epoch_end && !unet_trainer_validate (self, error))
@@ -1825,359 +870,11 @@ unet_trainer_step (UnetTrainer  *self,
 
   if (self->step == self->total_steps)
     {
-      g_autofree char *best = output_path (self, BEST_MODEL_NAME);
+      g_autofree char *best = unet_trainer_output_path (self, UNET_RUN_BEST_MODEL);
       UnetTrainEvent finished = { .kind = UNET_TRAIN_EVENT_FINISHED, .path = best,
                                   .loss = loss, .lr = lr, .images_per_s = self->images_per_s };
-      emit (self, &finished);
+      unet_trainer_emit (self, &finished);
     }
-  return TRUE;
-}
-
-/* --- validation and saving ------------------------------------------------------------------ */
-
-static void
-set_model_info (UnetTrainer *self,
-                double       miou)
-{
-  const UnetTrainOptions *o = &self->options;
-  g_autofree char *data = g_strdup_printf ("%s (split %s)", o->dataset, o->train_split);
-  g_autofree char *step = g_strdup_printf ("%" G_GINT64_FORMAT, self->step);
-  g_autofree char *epochs = g_strdup_printf ("%.2f", (double) self->step / self->steps_per_epoch);
-  char number[G_ASCII_DTOSTR_BUF_SIZE];
-
-  unet_model_set_info (self->model, "data", data);
-  unet_model_set_info (self->model, "steps", step);
-  unet_model_set_info (self->model, "epochs", epochs);
-  if (miou >= 0.0)
-    {
-      unet_model_set_info (self->model, "val_miou", g_ascii_formatd (number, sizeof number, "%.4f", miou));
-      unet_model_set_info (self->model, "val_split", o->val_split);
-    }
-}
-
-static gboolean
-save_best_model (UnetTrainer  *self,
-                 double        miou,
-                 GError      **error)
-{
-  g_autoptr(GError) local_error = NULL;
-
-  set_model_info (self, miou);
-  if (self->rank == 0)
-    {
-      g_autofree char *path = output_path (self, BEST_MODEL_NAME);
-
-      unet_model_save (self->model, path, &local_error);
-    }
-  return agree (self, "rank 0's save of the best model", &local_error, error);
-}
-
-static void
-write_val_log (UnetTrainer         *self,
-               double               val_loss,
-               const UnetConfusion *confusion,
-               const double        *iou,
-               const gboolean      *present)
-{
-  const char *const *names = unet_model_get_class_names (self->model);
-  int epoch = (int) ((self->step - 1) / self->steps_per_epoch) + 1;
-  char l[G_ASCII_DTOSTR_BUF_SIZE], m[G_ASCII_DTOSTR_BUF_SIZE];
-  char p[G_ASCII_DTOSTR_BUF_SIZE], c[G_ASCII_DTOSTR_BUF_SIZE];
-  g_autoptr(GString) classes = NULL;
-
-  if (self->log_csv == NULL)
-    return;
-  classes = g_string_new ("{");
-  g_ascii_formatd (l, sizeof l, "%.6g", val_loss);
-  g_ascii_formatd (m, sizeof m, "%.6g", unet_confusion_miou (confusion));
-  g_ascii_formatd (p, sizeof p, "%.6g", unet_confusion_pixel_accuracy (confusion));
-  g_ascii_formatd (c, sizeof c, "%.6g", unet_confusion_mean_class_accuracy (confusion));
-  fprintf (self->log_csv, "%" G_GINT64_FORMAT ",%d,,,,%s,%s,%s,%s\n", self->step, epoch, l, m, p, c);
-
-  for (int k = 0; k < confusion->n_classes; k++)
-    {
-      char v[G_ASCII_DTOSTR_BUF_SIZE];
-      g_autofree char *name = g_strescape (names[k], NULL);
-
-      if (!present[k])
-        continue;
-      g_string_append_printf (classes, "%s\"%s\":%s", classes->len > 1 ? "," : "", name,
-                              g_ascii_formatd (v, sizeof v, "%.6g", iou[k]));
-    }
-  g_string_append_c (classes, '}');
-  fprintf (self->log_jsonl,
-           "{\"type\":\"val\",\"step\":%" G_GINT64_FORMAT ",\"epoch\":%d,\"val_loss\":%s,"
-           "\"miou\":%s,\"pixel_accuracy\":%s,\"mean_class_accuracy\":%s,\"per_class_iou\":%s}\n",
-           self->step, epoch, l, m, p, c, classes->str);
-  fflush (self->log_csv);
-  fflush (self->log_jsonl);
-}
-
-/* Batch norm's running statistics, as the training steps leave them, lag behind weights that
- * move and include dropout's effect; at lr 0.02 on 20 photos that alone swings validation mIoU
- * by points from one epoch to the next. So validation, and every model saved, use statistics
- * re-estimated on the training images: each one's centred crop at the run's input scale and its
- * mirror image, in batches of the training shape, without augmentation or dropout. The
- * training steps themselves use batch statistics and never see these. */
-static gboolean
-estimate_bn_statistics (UnetTrainer  *self,
-                        GError      **error)
-{
-  const UnetTrainOptions *o = &self->options;
-  size_t in_floats = (size_t) 3 * self->in_size * self->in_size;
-  size_t out_plane = (size_t) self->out_size * self->out_size;
-  GArray *tiles;
-  VocAugmentOptions centred;
-  guint n_batches;
-
-  if (!o->estimate_bn || o->model.norm != UNET_NORM_BATCH)
-    return TRUE;
-
-  /* Two tiles per training image that loads, the same list on every rank; listed at the first
-   * estimate only, so that samples beyond the cache are not decoded twice each time. */
-  if (self->bn_tiles == NULL)
-    {
-      g_autoptr(GArray) listed = g_array_new (FALSE, FALSE, sizeof (guint));
-
-      for (guint i = 0; i < self->train_ids->len; i++)
-        {
-          g_autoptr(GError) local_error = NULL;
-          gboolean owned;
-          VocSample *sample = load_train_sample (self, i, &owned, &local_error);
-
-          if (sample == NULL)
-            {
-              /* fill_batch has warned about the broken sample already */
-              if (!o->skip_bad)
-                {
-                  g_propagate_error (error, g_steal_pointer (&local_error));
-                  return FALSE;
-                }
-              continue;
-            }
-          if (owned)
-            voc_sample_free (sample);
-          for (guint flip = 0; flip < 2; flip++)
-            {
-              guint tile = 2 * i + flip;
-
-              g_array_append_val (listed, tile);
-            }
-        }
-      if (listed->len == 0)
-        {
-          g_set_error (error, UNET_ERROR, UNET_ERROR_IO, "No usable training sample in %s",
-                       o->dataset);
-          return FALSE;
-        }
-      self->bn_tiles = g_steal_pointer (&listed);
-    }
-  tiles = self->bn_tiles;
-
-  voc_augment_options_init_identity (&centred);
-  centred.scale_min = centred.scale_max = o->input_scale;
-  unet_model_reset_bn_statistics (self->model);
-  /* Batches of the run's batch size, every tile once, the last batch topped up from the start.
-   * A rank takes its slice of each batch, as in training; synchronised batch norm then sees the
-   * batch one process would. */
-  n_batches = (tiles->len + o->batch - 1) / o->batch;
-  for (guint k = 0; k < n_batches; k++)
-    {
-      for (int b = 0; b < self->batch_local; b++)
-        {
-          guint position = k * o->batch + self->batch_first + b;
-          guint tile = g_array_index (tiles, guint, position % tiles->len);
-          g_autoptr(GError) local_error = NULL;
-          gboolean owned, done;
-          VocSample *sample;
-          UnetRng rng;
-
-          sample = load_train_sample (self, tile / 2, &owned, &local_error);
-          if (sample == NULL)
-            {
-              g_propagate_error (error, g_steal_pointer (&local_error));
-              return FALSE;
-            }
-          centred.flip_probability = tile % 2;
-          unet_rng_seed (&rng, 0);
-          done = voc_augment_sample (sample, &centred, &rng, self->in_size, self->out_size,
-                                     self->batch_input + b * in_floats,
-                                     self->batch_labels + b * out_plane, NULL, NULL,
-                                     &local_error);
-          if (owned)
-            voc_sample_free (sample);
-          if (!done)
-            {
-              g_propagate_error (error, g_steal_pointer (&local_error));
-              return FALSE;
-            }
-          normalise (self, self->batch_input + b * in_floats);
-        }
-      unet_model_accumulate_bn_statistics (self->model, self->batch_input);
-    }
-  return TRUE;
-}
-
-gboolean
-unet_trainer_validate (UnetTrainer  *self,
-                       GError      **error)
-{
-  const UnetTrainOptions *o;
-  const UnetConfig *config;
-  g_autoptr(UnetConfusion) confusion = NULL;
-  g_autoptr(VocSample) preview = NULL;
-  g_autofree guint8 *preview_prediction = NULL;
-  g_autofree double *iou = NULL;
-  g_autofree gboolean *present = NULL;
-  g_autoptr(GError) failure = NULL;
-  UnetPredictOptions predict_options = { .tile = 0 };
-  gboolean limited;
-  UnetTrainEvent event = { 0 };
-  double loss_sum = 0.0, miou;
-  guint64 loss_count = 0;
-  int K;
-
-  g_return_val_if_fail (self != NULL, FALSE);
-
-  o = &self->options;
-  config = unet_model_get_config (self->model);
-  K = config->classes;
-
-  if (!estimate_bn_statistics (self, error))
-    return FALSE;
-
-  if (self->val_ids == NULL || self->val_ids->len == 0)
-    {
-      /* nothing to select with: the latest model is the best we know */
-      return save_best_model (self, -1.0, error);
-    }
-
-  confusion = unet_confusion_new (K);
-  /* Valid padding: the training tile's output, so validation sees what training saw. Same
-   * padding: the default tile, since small training tiles would spend most of each tile on the
-   * context margins. */
-  predict_options.tile = config->padding == UNET_PADDING_VALID ? self->out_size : 0;
-  /* with a class limit, one pass gives both the limited and the unlimited probabilities */
-  limited = unet_model_get_max_classes (self->model) > 0;
-
-  /* the ranks share the images: rank r takes every n-th from the r-th */
-  for (guint i = self->rank; failure == NULL && i < self->val_ids->len; i += self->n_ranks)
-    {
-      const char *id = g_ptr_array_index (self->val_ids, i);
-      g_autoptr(GError) local_error = NULL;
-      g_autoptr(VocSample) sample = NULL;
-      g_autofree float *probs = NULL;
-      g_autofree float *limited_probs = NULL;
-      g_autofree guint8 *prediction = NULL;
-      size_t plane;
-
-      sample = voc_dataset_load_sample (self->dataset, id, VOC_LOAD_TRAIN, &local_error);
-      if (sample == NULL)
-        {
-          if (!o->skip_bad)
-            {
-              failure = g_steal_pointer (&local_error);
-              break;
-            }
-          g_warning ("%s (skipped)", local_error->message);
-          continue;
-        }
-
-      plane = (size_t) sample->width * sample->height;
-      /* The loss is the network's own; the classes are what a user gets, with the model's
-       * limit on foreground classes per image, which zeroes probabilities the loss needs. */
-      prediction = g_try_new (guint8, plane);
-      probs = g_try_new (float, plane * K);
-      if (limited)
-        limited_probs = g_try_new (float, plane * K);
-      if (prediction == NULL || probs == NULL || (limited && limited_probs == NULL))
-        g_set_error (&local_error, UNET_ERROR, UNET_ERROR_NO_MEMORY,
-                     "Not enough memory for the classes of a %d×%d image",
-                     sample->width, sample->height);
-      else if (!unet_model_predict_image (self->model,
-                                          &(UnetImage) { sample->height, sample->width,
-                                                         sample->rgb, NULL },
-                                          &predict_options,
-                                          &(UnetPrediction) {
-                                            .classes = prediction,
-                                            .probs = limited ? limited_probs : probs,
-                                            .unlimited_probs = limited ? probs : NULL },
-                                          &local_error))
-        g_clear_pointer (&prediction, g_free);
-      if (local_error != NULL)
-        {
-          g_prefix_error (&local_error, "%s: ", id);
-          failure = g_steal_pointer (&local_error);
-          break;
-        }
-      unet_confusion_add (confusion, sample->labels, prediction, plane);
-      for (size_t p = 0; p < plane; p++)
-        if (sample->labels[p] < K)
-          {
-            loss_sum -= log (MAX (probs[(size_t) sample->labels[p] * plane + p], 1e-12f));
-            loss_count++;
-          }
-
-      if (preview == NULL)
-        {
-          preview = g_steal_pointer (&sample);
-          preview_prediction = g_steal_pointer (&prediction);
-        }
-    }
-
-  /* prediction ran at batch 1 on its own tiles: the training batch needs its buffers back */
-  if (failure == NULL)
-    unet_model_prepare (self->model, self->batch_local, self->in_size, self->in_size, TRUE,
-                        &failure);
-  if (self->dist != NULL)
-    {
-      double sums[2] = { loss_sum, (double) loss_count };
-
-      if (!unet_distributed_agree (self->dist, "the validation", failure, sums, 2, NULL, error))
-        return FALSE;
-      loss_sum = sums[0];
-      loss_count = (guint64) sums[1];
-      unet_distributed_sum_counts (self->dist, confusion->counts, (gsize) K * K);
-    }
-  else if (failure != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&failure));
-      return FALSE;
-    }
-
-  iou = g_new (double, K);
-  present = g_new (gboolean, K);
-  unet_confusion_iou (confusion, iou, present);
-  miou = unet_confusion_miou (confusion);
-  if (isnan (miou))
-    miou = 0.0;
-  write_val_log (self, loss_count ? loss_sum / loss_count : 0.0, confusion, iou, present);
-
-  event.kind = UNET_TRAIN_EVENT_EVALUATED;
-  event.val_loss = loss_count ? loss_sum / loss_count : 0.0;
-  event.miou = miou;
-  event.pixel_accuracy = unet_confusion_pixel_accuracy (confusion);
-  event.mean_class_accuracy = unet_confusion_mean_class_accuracy (confusion);
-  event.n_classes = K;
-  event.per_class_iou = iou;
-  event.is_best = miou > self->best_miou;
-  if (preview)
-    {
-      event.sample_id = preview->id;
-      event.sample_rgb = preview->rgb;
-      event.sample_prediction = preview_prediction;
-      event.sample_truth = preview->labels;
-      event.sample_width = preview->width;
-      event.sample_height = preview->height;
-    }
-
-  if (event.is_best)
-    {
-      self->best_miou = miou;
-      if (!save_best_model (self, miou, error))
-        return FALSE;
-    }
-  emit (self, &event);
   return TRUE;
 }
 
@@ -2185,11 +882,11 @@ gboolean
 unet_trainer_save_checkpoint (UnetTrainer  *self,
                               GError      **error)
 {
-  g_autoptr(GHashTable) state = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autoptr(GHashTable) metadata = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *path = NULL;
   UnetTrainEvent event = { 0 };
-  char number[G_ASCII_DTOSTR_BUF_SIZE];
+  UnetRunState state;
 
   g_return_val_if_fail (self != NULL, FALSE);
 
@@ -2198,33 +895,24 @@ unet_trainer_save_checkpoint (UnetTrainer  *self,
       !unet_distributed_check_same (self->dist, checksum_weights (self), "the weights", error))
     return FALSE;
 
-  g_hash_table_insert (state, "options", unet_train_options_to_json (&self->options));
-  g_hash_table_insert (state, "step", g_strdup_printf ("%" G_GINT64_FORMAT, self->step));
-  g_hash_table_insert (state, "best_miou",
-                       g_strdup (g_ascii_formatd (number, sizeof number, "%.17g", self->best_miou)));
-  g_hash_table_insert (state, "ranks", g_strdup_printf ("%d", self->n_ranks));
-  g_hash_table_insert (state, "seconds",
-                       g_strdup (g_ascii_formatd (number, sizeof number, "%.3f",
-                                                  run_seconds (self))));
-  set_model_info (self, self->best_miou);
+  state.step = self->step;
+  state.best_miou = self->best_miou;
+  state.seconds = run_seconds (self);
+  state.ranks = self->n_ranks;
+  metadata = unet_run_state_to_metadata (&self->options, &state);
+  unet_trainer_set_model_info (self, self->best_miou);
 
-  path = output_path (self, CHECKPOINT_NAME);
-  if (self->rank == 0)
-    {
-      /* the logs must not lag behind the checkpoint they will be cut back to */
-      fflush (self->log_csv);
-      fflush (self->log_jsonl);
-      fsync (fileno (self->log_csv));
-      fsync (fileno (self->log_jsonl));
-      unet_checkpoint_save (self->model, self->optimizer, state, path, &local_error);
-    }
-  if (!agree (self, "rank 0's save of the checkpoint", &local_error, error))
+  path = unet_trainer_output_path (self, UNET_RUN_CHECKPOINT);
+  /* the logs must not lag behind the checkpoint they will be cut back to */
+  if (self->rank == 0 && unet_run_writer_sync (self->logs, &local_error))
+    unet_checkpoint_save (self->model, self->optimizer, metadata, path, &local_error);
+  if (!unet_trainer_agree (self, "rank 0's save of the checkpoint", &local_error, error))
     return FALSE;
 
   event.kind = UNET_TRAIN_EVENT_CHECKPOINT;
   event.path = path;
   event.loss = self->last_loss;
-  emit (self, &event);
+  unet_trainer_emit (self, &event);
   return TRUE;
 }
 

@@ -14,7 +14,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
-#include "unet-trainer.h"
+#include "unet-trainer-distributed.h"
 
 #define SIDE 40
 
