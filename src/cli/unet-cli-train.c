@@ -193,271 +193,286 @@ exit_code_for (const GError *error)
   return UNET_EXIT_OUTPUT;
 }
 
-int
-unet_cli_train (int    argc,
-                char **argv)
+/* What the command line says, before it becomes a run's options. */
+typedef struct
+{
+  char     *dataset, *output, *init, *resume;
+  char     *train_split, *val_split, *input_scale;
+  char     *padding, *norm, *schedule;
+  gboolean  no_augment, no_elastic, no_rotation, no_flip, no_color, no_validation;
+  gboolean  no_bn_estimate, distributed, no_overlap;
+  double    dropout, mpi_timeout, time_limit;
+  int       max_classes, threads, bucket_kb;
+  gint64    seed, epochs, steps;
+} TrainArgs;
+
+static void
+train_args_clear (TrainArgs *args)
+{
+  char **strings[] = { &args->dataset, &args->output, &args->init, &args->resume,
+                       &args->train_split, &args->val_split, &args->input_scale, &args->padding,
+                       &args->norm, &args->schedule };
+
+  for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
+    g_clear_pointer (strings[i], g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TrainArgs, train_args_clear)
+
+/* Options that map one to one go straight into `options`; the rest into `args`. */
+static gboolean
+parse_args (TrainArgs         *args,
+            UnetTrainOptions  *options,
+            int               *argc,
+            char            ***argv)
 {
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
-  /* before the trainer, so that the trainer goes first: MPI ends last */
-  g_autoptr(UnetDistributed) dist = NULL;
-  g_autoptr(UnetTrainer) trainer = NULL;
-  g_auto(UnetTrainOptions) options = { 0 };
-  g_autofree char *padding = NULL, *norm = NULL, *schedule = NULL, *resume = NULL;
-  g_autofree char *dataset = NULL, *output = NULL, *init = NULL;
-  g_autofree char *train_split = NULL, *val_split = NULL, *input_scale = NULL;
-  gboolean no_augment = FALSE, no_elastic = FALSE, no_rotation = FALSE, no_flip = FALSE;
-  gboolean no_color = FALSE, no_validation = FALSE;
-  gboolean distributed = FALSE, no_overlap = FALSE;
-  double dropout = -1.0, mpi_timeout = 120.0, time_limit = 0.0;
-  int max_classes = G_MININT;
-  gboolean no_bn_estimate = FALSE;
-  gint64 seed = -1, epochs = 0, steps = 0;
-  int threads = -1, bucket_kb = 1024, rank = 0;
-  Progress progress = { 0 };
-  int status;
+  GOptionEntry entries[] = {
+    { "dataset", 0, 0, G_OPTION_ARG_FILENAME, &args->dataset, "VOCdevkit, VOC2007 or plain dataset folder", "DIR" },
+    { "time-limit", 0, 0, G_OPTION_ARG_DOUBLE, &args->time_limit, "Train for at most this many minutes of wall clock, the learning-rate schedule spread over them; alone (without --steps or --epochs) the run lasts just that long. With --resume, a new limit counting the time already trained", "MINUTES" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &args->output, "Folder for checkpoints, models and logs", "DIR" },
+    { "resume", 0, 0, G_OPTION_ARG_FILENAME, &args->resume, "Continue the run saved in DIR with its own options (--steps or --epochs may extend it)", "DIR" },
+    { "init", 0, 0, G_OPTION_ARG_FILENAME, &args->init, "Start from the weights (and architecture) of this model or checkpoint; its input scale gives way to --input-scale", "FILE" },
+    { "train-split", 0, 0, G_OPTION_ARG_STRING, &args->train_split, "Split to train on (default train)", "NAME" },
+    { "val-split", 0, 0, G_OPTION_ARG_STRING, &args->val_split, "Split to validate on every epoch (default val)", "NAME" },
+    { "no-validation", 0, 0, G_OPTION_ARG_NONE, &args->no_validation, "Do not validate; best.safetensors is then the latest model", NULL },
+    { "val-every", 0, 0, G_OPTION_ARG_INT, &options->val_every, "Validate every N epochs and at the end (default 0: automatic, every epoch when an epoch is 100 steps or more, else every few epochs at least 100 steps apart)", "N" },
+    { "depth", 0, 0, G_OPTION_ARG_INT, &options->model.depth, "Pooling steps, 1 to 5 (default 4, the paper's)", "N" },
+    { "base", 0, 0, G_OPTION_ARG_INT, &options->model.base, "Channels of the first level, doubled per level (default 64)", "N" },
+    { "padding", 0, 0, G_OPTION_ARG_STRING, &args->padding, "valid (the paper: unpadded, cropped skips) or same", "MODE" },
+    { "norm", 0, 0, G_OPTION_ARG_STRING, &args->norm, "none (the paper) or batch", "KIND" },
+    { "dropout", 0, 0, G_OPTION_ARG_DOUBLE, &args->dropout, "Dropout before the bottleneck (default 0.5)", "P" },
+    { "max-classes", 0, 0, G_OPTION_ARG_INT, &args->max_classes, "Keep at most N foreground classes per image in validation and every later prediction, those covering most of it (stored in the model; default 0, no limit)", "N" },
+    { "input-scale", 0, 0, G_OPTION_ARG_STRING, &args->input_scale, "Resize images by S before the network sees them, in training and in every later prediction (stored in the model); 0.5 sees twice the context and trains about 4× faster (default 1)", "S" },
+    { "tile", 0, 0, G_OPTION_ARG_INT, &options->tile, "Input tile side, rounded up to one the model takes (default 572)", "N" },
+    { "batch", 0, 0, G_OPTION_ARG_INT, &options->batch, "Tiles per SGD step (default 1)", "N" },
+    { "epochs", 0, 0, G_OPTION_ARG_INT64, &args->epochs, "Passes over the training split (default 50)", "N" },
+    { "steps", 0, 0, G_OPTION_ARG_INT64, &args->steps, "SGD steps in all (overrides --epochs)", "N" },
+    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &options->lr, "Learning rate (default 0.01)", "RATE" },
+    { "schedule", 0, 0, G_OPTION_ARG_STRING, &args->schedule, "Learning-rate schedule: constant (default), poly, step or cooldown (constant, then to 0 over the last fifth)", "KIND" },
+    { "warmup", 0, 0, G_OPTION_ARG_INT64, &options->warmup_steps, "Steps of linear learning-rate warm-up (default 0)", "N" },
+    { "momentum", 0, 0, G_OPTION_ARG_DOUBLE, &options->momentum, "SGD momentum (default 0.99, the paper's)", "M" },
+    { "weight-decay", 0, 0, G_OPTION_ARG_DOUBLE, &options->weight_decay, "L2 weight decay (default 0.0005)", "W" },
+    { "no-augment", 0, 0, G_OPTION_ARG_NONE, &args->no_augment, "No augmentation: centred tiles of the images as they are", NULL },
+    { "no-elastic", 0, 0, G_OPTION_ARG_NONE, &args->no_elastic, "No elastic deformation", NULL },
+    { "no-rotation", 0, 0, G_OPTION_ARG_NONE, &args->no_rotation, "No random rotation", NULL },
+    { "no-flip", 0, 0, G_OPTION_ARG_NONE, &args->no_flip, "No horizontal flips", NULL },
+    { "no-color", 0, 0, G_OPTION_ARG_NONE, &args->no_color, "No brightness, contrast or saturation jitter", NULL },
+    { "no-bn-estimate", 0, 0, G_OPTION_ARG_NONE, &args->no_bn_estimate, "Validate and save with batch norm's moving averages from the training steps, not with statistics re-estimated on the training images", NULL },
+    { "copy-paste", 0, 0, G_OPTION_ARG_DOUBLE, &options->augment_options.copy_paste, "Probability that a tile gets the objects of another training tile pasted over it (default 0)", "P" },
+    { "paste-balance", 0, 0, G_OPTION_ARG_DOUBLE, &options->paste_balance, "Draw the pasted tile's sample by repeat factor max(1, √(T/f)), f the share of training images with its rarest class, so that rare classes are pasted more often (default 0: all alike)", "T" },
+    { "scale-min", 0, 0, G_OPTION_ARG_DOUBLE, &options->augment_options.scale_min, "Smallest random scale (default 0.75)", "S" },
+    { "scale-max", 0, 0, G_OPTION_ARG_DOUBLE, &options->augment_options.scale_max, "Largest random scale (default 1.25)", "S" },
+    { "weighted-loss", 0, 0, G_OPTION_ARG_NONE, &options->weighted_loss, "The paper's weight map: class balance plus separation borders", NULL },
+    { "w0", 0, 0, G_OPTION_ARG_DOUBLE, &options->w0, "Border weight of the weight map (default 10)", "W" },
+    { "sigma", 0, 0, G_OPTION_ARG_DOUBLE, &options->sigma, "Border width of the weight map in pixels (default 5)", "PX" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &args->seed, "Random seed for weights, order and augmentation (default 1)", "N" },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &args->threads, "Threads to use (default: all cores; distributed: per rank, the machine's cores shared by its ranks)", "N" },
+    { "checkpoint-every", 0, 0, G_OPTION_ARG_INT64, &options->checkpoint_every, "Also save a checkpoint every N steps", "N" },
+    { "skip-bad", 0, 0, G_OPTION_ARG_NONE, &options->skip_bad, "Warn about missing or broken samples and go on without them", NULL },
+    { "distributed", 0, 0, G_OPTION_ARG_NONE, &args->distributed, "Train with the other ranks of an MPI job, each on its part of every batch (mpirun -n N unet train …; detected by itself under mpirun). --batch is per rank", NULL },
+    { "mpi-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &args->mpi_timeout, "Distributed: end the job when a rank has not answered for this long (default 120)", "SECONDS" },
+    { "mpi-bucket-kb", 0, 0, G_OPTION_ARG_INT, &args->bucket_kb, "Distributed: reduce gradients in buckets of this size while backward goes on (default 1024)", "KB" },
+    { "mpi-no-overlap", 0, 0, G_OPTION_ARG_NONE, &args->no_overlap, "Distributed: reduce all gradients in one go after backward (to measure what the overlap gains)", NULL },
+    { NULL }
+  };
 
-  unet_train_options_init_default (&options);
-
-  {
-    GOptionEntry entries[] = {
-      { "dataset", 0, 0, G_OPTION_ARG_FILENAME, &dataset, "VOCdevkit, VOC2007 or plain dataset folder", "DIR" },
-      { "time-limit", 0, 0, G_OPTION_ARG_DOUBLE, &time_limit, "Train for at most this many minutes of wall clock, the learning-rate schedule spread over them; alone (without --steps or --epochs) the run lasts just that long. With --resume, a new limit counting the time already trained", "MINUTES" },
-      { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Folder for checkpoints, models and logs", "DIR" },
-      { "resume", 0, 0, G_OPTION_ARG_FILENAME, &resume, "Continue the run saved in DIR with its own options (--steps or --epochs may extend it)", "DIR" },
-      { "init", 0, 0, G_OPTION_ARG_FILENAME, &init, "Start from the weights (and architecture) of this model or checkpoint; its input scale gives way to --input-scale", "FILE" },
-      { "train-split", 0, 0, G_OPTION_ARG_STRING, &train_split, "Split to train on (default train)", "NAME" },
-      { "val-split", 0, 0, G_OPTION_ARG_STRING, &val_split, "Split to validate on every epoch (default val)", "NAME" },
-      { "no-validation", 0, 0, G_OPTION_ARG_NONE, &no_validation, "Do not validate; best.safetensors is then the latest model", NULL },
-      { "val-every", 0, 0, G_OPTION_ARG_INT, &options.val_every, "Validate every N epochs and at the end (default 0: automatic, every epoch when an epoch is 100 steps or more, else every few epochs at least 100 steps apart)", "N" },
-      { "depth", 0, 0, G_OPTION_ARG_INT, &options.model.depth, "Pooling steps, 1 to 5 (default 4, the paper's)", "N" },
-      { "base", 0, 0, G_OPTION_ARG_INT, &options.model.base, "Channels of the first level, doubled per level (default 64)", "N" },
-      { "padding", 0, 0, G_OPTION_ARG_STRING, &padding, "valid (the paper: unpadded, cropped skips) or same", "MODE" },
-      { "norm", 0, 0, G_OPTION_ARG_STRING, &norm, "none (the paper) or batch", "KIND" },
-      { "dropout", 0, 0, G_OPTION_ARG_DOUBLE, &dropout, "Dropout before the bottleneck (default 0.5)", "P" },
-      { "max-classes", 0, 0, G_OPTION_ARG_INT, &max_classes, "Keep at most N foreground classes per image in validation and every later prediction, those covering most of it (stored in the model; default 0, no limit)", "N" },
-      { "input-scale", 0, 0, G_OPTION_ARG_STRING, &input_scale, "Resize images by S before the network sees them, in training and in every later prediction (stored in the model); 0.5 sees twice the context and trains about 4× faster (default 1)", "S" },
-      { "tile", 0, 0, G_OPTION_ARG_INT, &options.tile, "Input tile side, rounded up to one the model takes (default 572)", "N" },
-      { "batch", 0, 0, G_OPTION_ARG_INT, &options.batch, "Tiles per SGD step (default 1)", "N" },
-      { "epochs", 0, 0, G_OPTION_ARG_INT64, &epochs, "Passes over the training split (default 50)", "N" },
-      { "steps", 0, 0, G_OPTION_ARG_INT64, &steps, "SGD steps in all (overrides --epochs)", "N" },
-      { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &options.lr, "Learning rate (default 0.01)", "RATE" },
-      { "schedule", 0, 0, G_OPTION_ARG_STRING, &schedule, "Learning-rate schedule: constant (default), poly, step or cooldown (constant, then to 0 over the last fifth)", "KIND" },
-      { "warmup", 0, 0, G_OPTION_ARG_INT64, &options.warmup_steps, "Steps of linear learning-rate warm-up (default 0)", "N" },
-      { "momentum", 0, 0, G_OPTION_ARG_DOUBLE, &options.momentum, "SGD momentum (default 0.99, the paper's)", "M" },
-      { "weight-decay", 0, 0, G_OPTION_ARG_DOUBLE, &options.weight_decay, "L2 weight decay (default 0.0005)", "W" },
-      { "no-augment", 0, 0, G_OPTION_ARG_NONE, &no_augment, "No augmentation: centred tiles of the images as they are", NULL },
-      { "no-elastic", 0, 0, G_OPTION_ARG_NONE, &no_elastic, "No elastic deformation", NULL },
-      { "no-rotation", 0, 0, G_OPTION_ARG_NONE, &no_rotation, "No random rotation", NULL },
-      { "no-flip", 0, 0, G_OPTION_ARG_NONE, &no_flip, "No horizontal flips", NULL },
-      { "no-color", 0, 0, G_OPTION_ARG_NONE, &no_color, "No brightness, contrast or saturation jitter", NULL },
-      { "no-bn-estimate", 0, 0, G_OPTION_ARG_NONE, &no_bn_estimate, "Validate and save with batch norm's moving averages from the training steps, not with statistics re-estimated on the training images", NULL },
-      { "copy-paste", 0, 0, G_OPTION_ARG_DOUBLE, &options.augment_options.copy_paste, "Probability that a tile gets the objects of another training tile pasted over it (default 0)", "P" },
-      { "paste-balance", 0, 0, G_OPTION_ARG_DOUBLE, &options.paste_balance, "Draw the pasted tile's sample by repeat factor max(1, √(T/f)), f the share of training images with its rarest class, so that rare classes are pasted more often (default 0: all alike)", "T" },
-      { "scale-min", 0, 0, G_OPTION_ARG_DOUBLE, &options.augment_options.scale_min, "Smallest random scale (default 0.75)", "S" },
-      { "scale-max", 0, 0, G_OPTION_ARG_DOUBLE, &options.augment_options.scale_max, "Largest random scale (default 1.25)", "S" },
-      { "weighted-loss", 0, 0, G_OPTION_ARG_NONE, &options.weighted_loss, "The paper's weight map: class balance plus separation borders", NULL },
-      { "w0", 0, 0, G_OPTION_ARG_DOUBLE, &options.w0, "Border weight of the weight map (default 10)", "W" },
-      { "sigma", 0, 0, G_OPTION_ARG_DOUBLE, &options.sigma, "Border width of the weight map in pixels (default 5)", "PX" },
-      { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Random seed for weights, order and augmentation (default 1)", "N" },
-      { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Threads to use (default: all cores; distributed: per rank, the machine's cores shared by its ranks)", "N" },
-      { "checkpoint-every", 0, 0, G_OPTION_ARG_INT64, &options.checkpoint_every, "Also save a checkpoint every N steps", "N" },
-      { "skip-bad", 0, 0, G_OPTION_ARG_NONE, &options.skip_bad, "Warn about missing or broken samples and go on without them", NULL },
-      { "distributed", 0, 0, G_OPTION_ARG_NONE, &distributed, "Train with the other ranks of an MPI job, each on its part of every batch (mpirun -n N unet train …; detected by itself under mpirun). --batch is per rank", NULL },
-      { "mpi-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &mpi_timeout, "Distributed: end the job when a rank has not answered for this long (default 120)", "SECONDS" },
-      { "mpi-bucket-kb", 0, 0, G_OPTION_ARG_INT, &bucket_kb, "Distributed: reduce gradients in buckets of this size while backward goes on (default 1024)", "KB" },
-      { "mpi-no-overlap", 0, 0, G_OPTION_ARG_NONE, &no_overlap, "Distributed: reduce all gradients in one go after backward (to measure what the overlap gains)", NULL },
-      { NULL }
-    };
-
-    context = g_option_context_new ("- train a U-Net");
-    g_option_context_set_summary (context,
-      "Trains a U-Net with SGD on a dataset's training split, validates on its validation split\n"
-      "after every epoch, and writes to the output folder:\n"
-      "  last.safetensors   checkpoint (weights, momentum, run state), for --resume\n"
-      "  best.safetensors   the model with the best validation mIoU\n"
-      "  log.csv, log.jsonl training loss per step, validation metrics per epoch\n"
-      "Ctrl+C saves a checkpoint and stops; continue with --resume DIR.");
-    g_option_context_set_description (context,
-      "Examples:\n"
-      "  unet train --dataset VOCdevkit -o runs/voc --padding same --norm batch --base 16 \\\n"
-      "             --tile 256 --batch 4 --epochs 100\n"
-      "  unet train --dataset VOCdevkit -o runs/half --padding same --input-scale 0.5 --tile 256\n"
-      "  unet train --resume runs/voc --epochs 150\n"
-      "  mpirun -n 4 --hostfile hosts unet train --dataset VOCdevkit -o runs/voc4 --batch 2 …\n"
-      "\n"
-      "Distributed, rank 0 writes the output folder and every rank reads the dataset at the same\n"
-      "path. SIGUSR1 to mpirun stops every rank with a checkpoint; Ctrl+C ends the job.");
-    g_option_context_add_main_entries (context, entries, NULL);
-    if (!g_option_context_parse (context, &argc, &argv, &error))
-      {
-        unet_cli_error ("train", "%s", error->message);
-        return UNET_EXIT_USAGE;
-      }
-  }
-  if (argc > 1)
+  context = g_option_context_new ("- train a U-Net");
+  g_option_context_set_summary (context,
+    "Trains a U-Net with SGD on a dataset's training split, validates on its validation split\n"
+    "after every epoch, and writes to the output folder:\n"
+    "  last.safetensors   checkpoint (weights, momentum, run state), for --resume\n"
+    "  best.safetensors   the model with the best validation mIoU\n"
+    "  log.csv, log.jsonl training loss per step, validation metrics per epoch\n"
+    "Ctrl+C saves a checkpoint and stops; continue with --resume DIR.");
+  g_option_context_set_description (context,
+    "Examples:\n"
+    "  unet train --dataset VOCdevkit -o runs/voc --padding same --norm batch --base 16 \\\n"
+    "             --tile 256 --batch 4 --epochs 100\n"
+    "  unet train --dataset VOCdevkit -o runs/half --padding same --input-scale 0.5 --tile 256\n"
+    "  unet train --resume runs/voc --epochs 150\n"
+    "  mpirun -n 4 --hostfile hosts unet train --dataset VOCdevkit -o runs/voc4 --batch 2 …\n"
+    "\n"
+    "Distributed, rank 0 writes the output folder and every rank reads the dataset at the same\n"
+    "path. SIGUSR1 to mpirun stops every rank with a checkpoint; Ctrl+C ends the job.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, argc, argv, &error))
     {
-      unet_cli_error ("train", "unexpected argument “%s”", argv[1]);
-      return UNET_EXIT_USAGE;
+      unet_cli_error ("train", "%s", error->message);
+      return FALSE;
+    }
+  if (*argc > 1)
+    {
+      unet_cli_error ("train", "unexpected argument “%s”", (*argv)[1]);
+      return FALSE;
     }
   /* before anything is opened or created */
-  if (!(time_limit >= 0.0 && time_limit <= 1e6))
+  if (!(args->time_limit >= 0.0 && args->time_limit <= 1e6))
     {
       unet_cli_error ("train", "--time-limit must be a number of minutes, 0 (none) or more");
-      return UNET_EXIT_USAGE;
+      return FALSE;
     }
-  if (threads < -1 || !(mpi_timeout > 0.0) || bucket_kb < 1 || bucket_kb > 1024 * 1024)
+  if (args->threads < -1 || !(args->mpi_timeout > 0.0) || args->bucket_kb < 1 ||
+      args->bucket_kb > 1024 * 1024)
     {
       unet_cli_error ("train", "--threads, --mpi-timeout and --mpi-bucket-kb must be positive");
-      return UNET_EXIT_USAGE;
+      return FALSE;
     }
+  return TRUE;
+}
 
-  /* Started by mpirun, every copy trains as one rank of the job even without --distributed:
-   * alone, each would write the same folder. */
-  if (distributed || unet_distributed_was_launched ())
+/* A new run's options from the command line; FALSE (having said why) for a bad one. */
+static gboolean
+options_from_args (TrainArgs         *args,
+                   UnetTrainOptions  *options,
+                   UnetDistributed   *dist,
+                   GError           **error)
+{
+  if (!args->dataset || !args->output)
     {
-      dist = unet_distributed_new (&error);
-      if (dist == NULL)
-        {
-          if (!distributed)
-            g_prefix_error (&error, "started by an MPI launcher: ");
-          unet_cli_error ("train", "%s", error->message);
-          return exit_code_for (error);
-        }
-      unet_distributed_set_timeout (dist, mpi_timeout);
-      unet_distributed_set_bucket_bytes (dist, (gsize) bucket_kb * 1024);
-      unet_distributed_set_overlap (dist, !no_overlap);
-      rank = unet_distributed_get_rank (dist);
-      if (rank != 0)
-        unet_cli_set_log_prefix (rank);
+      unet_cli_error ("train", "--dataset and --output are required (see unet train --help)");
+      return FALSE;
     }
-
-  if (resume)
+  options->dataset = g_steal_pointer (&args->dataset);
+  options->output_dir = g_steal_pointer (&args->output);
+  options->init_from = g_steal_pointer (&args->init);
+  if (args->train_split)
     {
-      if (dataset || output || init || input_scale)
-        {
-          unet_cli_error ("train", "--resume takes the run's own dataset, output, model and "
-                          "input scale; only --steps, --epochs or --time-limit may be given "
-                          "with it");
-          return UNET_EXIT_USAGE;
-        }
-      trainer = unet_trainer_resume_distributed (resume, steps, epochs, dist, &error);
-      if (trainer != NULL && time_limit > 0.0)
-        unet_trainer_set_time_limit (trainer, time_limit * 60.0);
+      g_free (options->train_split);
+      options->train_split = g_steal_pointer (&args->train_split);
     }
-  else
+  if (args->val_split)
     {
-      if (!dataset || !output)
-        {
-          unet_cli_error ("train", "--dataset and --output are required (see unet train --help)");
-          return UNET_EXIT_USAGE;
-        }
-      options.dataset = g_steal_pointer (&dataset);
-      options.output_dir = g_steal_pointer (&output);
-      options.init_from = g_steal_pointer (&init);
-      if (train_split)
-        {
-          g_free (options.train_split);
-          options.train_split = g_steal_pointer (&train_split);
-        }
-      if (val_split)
-        {
-          g_free (options.val_split);
-          options.val_split = g_steal_pointer (&val_split);
-        }
-      if (steps > 0)
-        options.steps = steps;
-      if (epochs > 0)
-        options.epochs = epochs;
-      options.time_limit = time_limit * 60.0;
-      /* "train for ten minutes": the time is the run's length, not a cap on the default's */
-      if (time_limit > 0.0 && steps == 0 && epochs == 0)
-        options.epochs = 0;
-      if (steps < 0 || epochs < 0)
-        {
-          unet_cli_error ("train", "--steps and --epochs must be positive");
-          return UNET_EXIT_USAGE;
-        }
-      if (no_validation)
-        g_clear_pointer (&options.val_split, g_free);
-      if ((padding && !unet_padding_from_string (padding, &options.model.padding, &error)) ||
-          (norm && !unet_norm_from_string (norm, &options.model.norm, &error)) ||
-          (schedule && !unet_schedule_kind_from_string (schedule, &options.schedule, &error)))
-        {
-          unet_cli_error ("train", "%s", error->message);
-          return UNET_EXIT_USAGE;
-        }
-      if (input_scale)
-        {
-          char *end = NULL;
-
-          options.input_scale = g_ascii_strtod (input_scale, &end);
-          if (*input_scale == '\0' || end == NULL || *end != '\0')
-            {
-              unet_cli_error ("train", "--input-scale: “%s” is not a number", input_scale);
-              return UNET_EXIT_USAGE;
-            }
-        }
-      if (dropout >= 0.0)
-        options.model.dropout = (float) dropout;
-      if (max_classes != G_MININT)
-        options.max_classes = max_classes;
-      if (no_bn_estimate)
-        options.estimate_bn = FALSE;
-      if (seed >= 0)
-        options.seed = (guint64) seed;
-      if (threads >= 0)
-        options.threads = threads;
-      /* --batch is what each rank holds; the run's batch is all of them together */
-      if (dist != NULL)
-        {
-          int size = unet_distributed_get_size (dist);
-
-          if (options.batch > 1024 / size)
-            {
-              unet_cli_error ("train", "--batch %d over %d ranks is more than 1024 images per step",
-                              options.batch, size);
-              return UNET_EXIT_USAGE;
-            }
-          options.batch *= size;
-        }
-      options.augment = !no_augment;
-      if (no_elastic)
-        options.augment_options.elastic_sigma = 0.0;
-      if (no_rotation)
-        options.augment_options.rotation = 0.0;
-      if (no_flip)
-        options.augment_options.flip_probability = 0.0;
-      if (no_color)
-        {
-          options.augment_options.brightness = 0.0;
-          options.augment_options.contrast = 0.0;
-          options.augment_options.saturation = 0.0;
-        }
-      trainer = unet_trainer_new_distributed (&options, dist, &error);
+      g_free (options->val_split);
+      options->val_split = g_steal_pointer (&args->val_split);
     }
-
-  if (trainer == NULL)
+  if (args->steps > 0)
+    options->steps = args->steps;
+  if (args->epochs > 0)
+    options->epochs = args->epochs;
+  options->time_limit = args->time_limit * 60.0;
+  /* "train for ten minutes": the time is the run's length, not a cap on the default's */
+  if (args->time_limit > 0.0 && args->steps == 0 && args->epochs == 0)
+    options->epochs = 0;
+  if (args->steps < 0 || args->epochs < 0)
     {
-      /* every rank has the same error; rank 0 says it */
-      if (rank == 0)
-        unet_cli_error ("train", "%s", error->message);
-      return exit_code_for (error);
+      unet_cli_error ("train", "--steps and --epochs must be positive");
+      return FALSE;
     }
-  if (resume && threads >= 0)
-    unet_trainer_set_threads (trainer, threads);
-  if (dist != NULL && rank == 0)
+  if (args->no_validation)
+    g_clear_pointer (&options->val_split, g_free);
+  if ((args->padding && !unet_padding_from_string (args->padding, &options->model.padding,
+                                                    error)) ||
+      (args->norm && !unet_norm_from_string (args->norm, &options->model.norm, error)) ||
+      (args->schedule && !unet_schedule_kind_from_string (args->schedule, &options->schedule,
+                                                          error)))
     {
-      const UnetTrainOptions *o = unet_trainer_get_options (trainer);
+      unet_cli_error ("train", "%s", (*error)->message);
+      return FALSE;
+    }
+  if (args->input_scale)
+    {
+      char *end = NULL;
+
+      options->input_scale = g_ascii_strtod (args->input_scale, &end);
+      if (*args->input_scale == '\0' || end == NULL || *end != '\0')
+        {
+          unet_cli_error ("train", "--input-scale: “%s” is not a number", args->input_scale);
+          return FALSE;
+        }
+    }
+  if (args->dropout >= 0.0)
+    options->model.dropout = (float) args->dropout;
+  if (args->max_classes != G_MININT)
+    options->max_classes = args->max_classes;
+  if (args->no_bn_estimate)
+    options->estimate_bn = FALSE;
+  if (args->seed >= 0)
+    options->seed = (guint64) args->seed;
+  if (args->threads >= 0)
+    options->threads = args->threads;
+  /* --batch is what each rank holds; the run's batch is all of them together */
+  if (dist != NULL)
+    {
       int size = unet_distributed_get_size (dist);
 
-      if (o->batch % size == 0)
-        fprintf (stderr, "distributed: %d rank%s share each batch of %d image%s (%d each)\n",
-                 size, size > 1 ? "s" : "", o->batch, o->batch > 1 ? "s" : "", o->batch / size);
-      else
-        fprintf (stderr, "distributed: %d ranks share each batch of %d images (%d or %d each)\n",
-                 size, o->batch, o->batch / size, o->batch / size + 1);
+      if (options->batch > 1024 / size)
+        {
+          unet_cli_error ("train", "--batch %d over %d ranks is more than 1024 images per step",
+                          options->batch, size);
+          return FALSE;
+        }
+      options->batch *= size;
     }
+  options->augment = !args->no_augment;
+  if (args->no_elastic)
+    options->augment_options.elastic_sigma = 0.0;
+  if (args->no_rotation)
+    options->augment_options.rotation = 0.0;
+  if (args->no_flip)
+    options->augment_options.flip_probability = 0.0;
+  if (args->no_color)
+    {
+      options->augment_options.brightness = 0.0;
+      options->augment_options.contrast = 0.0;
+      options->augment_options.saturation = 0.0;
+    }
+  return TRUE;
+}
+
+/* Started by mpirun, every copy trains as one rank of the job even without --distributed:
+ * alone, each would write the same folder. */
+static gboolean
+join_distributed (const TrainArgs  *args,
+                  UnetDistributed **dist,
+                  int              *status)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!args->distributed && !unet_distributed_was_launched ())
+    return TRUE;
+  *dist = unet_distributed_new (&error);
+  if (*dist == NULL)
+    {
+      if (!args->distributed)
+        g_prefix_error (&error, "started by an MPI launcher: ");
+      unet_cli_error ("train", "%s", error->message);
+      *status = exit_code_for (error);
+      return FALSE;
+    }
+  unet_distributed_set_timeout (*dist, args->mpi_timeout);
+  unet_distributed_set_bucket_bytes (*dist, (gsize) args->bucket_kb * 1024);
+  unet_distributed_set_overlap (*dist, !args->no_overlap);
+  if (unet_distributed_get_rank (*dist) != 0)
+    unet_cli_set_log_prefix (unet_distributed_get_rank (*dist));
+  return TRUE;
+}
+
+static void
+print_batch_split (UnetTrainer     *trainer,
+                   UnetDistributed *dist)
+{
+  const UnetTrainOptions *o = unet_trainer_get_options (trainer);
+  int size = unet_distributed_get_size (dist);
+
+  if (o->batch % size == 0)
+    fprintf (stderr, "distributed: %d rank%s share each batch of %d image%s (%d each)\n",
+             size, size > 1 ? "s" : "", o->batch, o->batch > 1 ? "s" : "", o->batch / size);
+  else
+    fprintf (stderr, "distributed: %d ranks share each batch of %d images (%d or %d each)\n",
+             size, o->batch, o->batch / size, o->batch / size + 1);
+}
+
+/* Trains to the end, or to a stop asked for by a signal; the command's exit status. */
+static int
+run_to_end (UnetTrainer     *trainer,
+            UnetDistributed *dist,
+            int              rank)
+{
+  g_autoptr(GError) error = NULL;
+  Progress progress = { 0 };
+  int status = UNET_EXIT_OK;
 
   progress.terminal = isatty (fileno (stderr));
   /* about a hundred lines a run; under a time limit alone, every 20 steps */
@@ -476,7 +491,6 @@ unet_cli_train (int    argc,
   if (dist != NULL)
     signal (SIGUSR1, on_stop_signal);
 
-  status = UNET_EXIT_OK;
   if (!unet_trainer_run (trainer, &error))
     {
       end_line (&progress);
@@ -508,4 +522,57 @@ unet_cli_train (int    argc,
   running_trainer = NULL;
   running_distributed = FALSE;
   return status;
+}
+
+int
+unet_cli_train (int    argc,
+                char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  /* before the trainer, so that the trainer goes first: MPI ends last */
+  g_autoptr(UnetDistributed) dist = NULL;
+  g_autoptr(UnetTrainer) trainer = NULL;
+  g_auto(UnetTrainOptions) options = { 0 };
+  g_auto(TrainArgs) args = { .dropout = -1.0, .mpi_timeout = 120.0, .max_classes = G_MININT,
+                             .seed = -1, .threads = -1, .bucket_kb = 1024 };
+  int status = UNET_EXIT_USAGE, rank;
+
+  unet_train_options_init_default (&options);
+  if (!parse_args (&args, &options, &argc, &argv) || !join_distributed (&args, &dist, &status))
+    return status;
+  rank = dist != NULL ? unet_distributed_get_rank (dist) : 0;
+
+  if (args.resume)
+    {
+      if (args.dataset || args.output || args.init || args.input_scale)
+        {
+          unet_cli_error ("train", "--resume takes the run's own dataset, output, model and "
+                          "input scale; only --steps, --epochs or --time-limit may be given "
+                          "with it");
+          return UNET_EXIT_USAGE;
+        }
+      trainer = unet_trainer_resume_distributed (args.resume, args.steps, args.epochs, dist,
+                                                 &error);
+      if (trainer != NULL && args.time_limit > 0.0)
+        unet_trainer_set_time_limit (trainer, args.time_limit * 60.0);
+    }
+  else
+    {
+      if (!options_from_args (&args, &options, dist, &error))
+        return UNET_EXIT_USAGE;
+      trainer = unet_trainer_new_distributed (&options, dist, &error);
+    }
+
+  if (trainer == NULL)
+    {
+      /* every rank has the same error; rank 0 says it */
+      if (rank == 0)
+        unet_cli_error ("train", "%s", error->message);
+      return exit_code_for (error);
+    }
+  if (args.resume && args.threads >= 0)
+    unet_trainer_set_threads (trainer, args.threads);
+  if (dist != NULL && rank == 0)
+    print_batch_split (trainer, dist);
+  return run_to_end (trainer, dist, rank);
 }
