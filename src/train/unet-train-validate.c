@@ -190,6 +190,59 @@ estimate_bn_statistics (UnetTrainer  *self,
   return TRUE;
 }
 
+/* One validation image: its classes into the confusion matrix, its pixels' loss into the sums;
+ * the predicted classes come back in *prediction. */
+static gboolean
+validate_sample (UnetTrainer               *self,
+                 const VocSample           *sample,
+                 const UnetPredictOptions  *predict_options,
+                 gboolean                   limited,
+                 UnetConfusion             *confusion,
+                 double                    *loss_sum,
+                 guint64                   *loss_count,
+                 guint8                   **prediction,
+                 GError                   **error)
+{
+  int K = unet_model_get_config (self->model)->classes;
+  size_t plane = (size_t) sample->width * sample->height;
+  g_autofree float *probs = NULL;
+  g_autofree float *limited_probs = NULL;
+  g_autofree guint8 *classes = NULL;
+
+  /* The loss is the network's own; the classes are what a user gets, with the model's limit on
+   * foreground classes per image, which zeroes probabilities the loss needs. */
+  classes = g_try_new (guint8, plane);
+  probs = g_try_new (float, plane * K);
+  if (limited)
+    limited_probs = g_try_new (float, plane * K);
+  if (classes == NULL || probs == NULL || (limited && limited_probs == NULL))
+    {
+      g_set_error (error, UNET_ERROR, UNET_ERROR_NO_MEMORY,
+                   "Not enough memory for the classes of a %d×%d image",
+                   sample->width, sample->height);
+      return FALSE;
+    }
+  if (!unet_model_predict_image (self->model,
+                                 &(UnetImage) { sample->height, sample->width, sample->rgb, NULL },
+                                 predict_options,
+                                 &(UnetPrediction) {
+                                   .classes = classes,
+                                   .probs = limited ? limited_probs : probs,
+                                   .unlimited_probs = limited ? probs : NULL },
+                                 error))
+    return FALSE;
+
+  unet_confusion_add (confusion, sample->labels, classes, plane);
+  for (size_t p = 0; p < plane; p++)
+    if (sample->labels[p] < K)
+      {
+        *loss_sum -= log (MAX (probs[(size_t) sample->labels[p] * plane + p], 1e-12f));
+        (*loss_count)++;
+      }
+  *prediction = g_steal_pointer (&classes);
+  return TRUE;
+}
+
 gboolean
 unet_trainer_validate (UnetTrainer  *self,
                        GError      **error)
@@ -238,10 +291,7 @@ unet_trainer_validate (UnetTrainer  *self,
       const char *id = g_ptr_array_index (self->val_ids, i);
       g_autoptr(GError) local_error = NULL;
       g_autoptr(VocSample) sample = NULL;
-      g_autofree float *probs = NULL;
-      g_autofree float *limited_probs = NULL;
       g_autofree guint8 *prediction = NULL;
-      size_t plane;
 
       sample = voc_dataset_load_sample (self->dataset, id, VOC_LOAD_TRAIN, &local_error);
       if (sample == NULL)
@@ -255,40 +305,13 @@ unet_trainer_validate (UnetTrainer  *self,
           continue;
         }
 
-      plane = (size_t) sample->width * sample->height;
-      /* The loss is the network's own; the classes are what a user gets, with the model's
-       * limit on foreground classes per image, which zeroes probabilities the loss needs. */
-      prediction = g_try_new (guint8, plane);
-      probs = g_try_new (float, plane * K);
-      if (limited)
-        limited_probs = g_try_new (float, plane * K);
-      if (prediction == NULL || probs == NULL || (limited && limited_probs == NULL))
-        g_set_error (&local_error, UNET_ERROR, UNET_ERROR_NO_MEMORY,
-                     "Not enough memory for the classes of a %d×%d image",
-                     sample->width, sample->height);
-      else if (!unet_model_predict_image (self->model,
-                                          &(UnetImage) { sample->height, sample->width,
-                                                         sample->rgb, NULL },
-                                          &predict_options,
-                                          &(UnetPrediction) {
-                                            .classes = prediction,
-                                            .probs = limited ? limited_probs : probs,
-                                            .unlimited_probs = limited ? probs : NULL },
-                                          &local_error))
-        g_clear_pointer (&prediction, g_free);
-      if (local_error != NULL)
+      if (!validate_sample (self, sample, &predict_options, limited, confusion, &loss_sum,
+                            &loss_count, &prediction, &local_error))
         {
           g_prefix_error (&local_error, "%s: ", id);
           failure = g_steal_pointer (&local_error);
           break;
         }
-      unet_confusion_add (confusion, sample->labels, prediction, plane);
-      for (size_t p = 0; p < plane; p++)
-        if (sample->labels[p] < K)
-          {
-            loss_sum -= log (MAX (probs[(size_t) sample->labels[p] * plane + p], 1e-12f));
-            loss_count++;
-          }
 
       if (preview == NULL)
         {

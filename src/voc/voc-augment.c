@@ -195,6 +195,191 @@ colour_jitter (float  *image,
     }
 }
 
+/* Where each output pixel comes from: drawn once per sample. */
+typedef struct
+{
+  double   cx, cy;            /* the source point under the tile's centre */
+  double   c_t;               /* the tile's centre */
+  double   cos_a, sin_a, inv_scale;
+  gboolean flip;
+  int      grid;              /* elastic: control points per side, 0 = none */
+  double  *grid_w;            /* [in_size, grid] cubic weights */
+  double   disp[2][MAX_GRID * MAX_GRID];
+  double   brightness, contrast, saturation;
+} Warp;
+
+/* Always the same draws in the same order, whatever is switched off. */
+static void
+draw_warp (const VocAugmentOptions *options,
+           UnetRng                 *rng,
+           int                      W,
+           int                      H,
+           int                      in_size,
+           int                      out_size,
+           Warp                    *warp)
+{
+  int grid = options->elastic_grid;
+  double scale, angle, flip_u, crop_u[2], cx, cy;
+
+  scale = options->scale_min + unet_rng_uniform (rng) * (options->scale_max - options->scale_min);
+  angle = (2.0 * unet_rng_uniform (rng) - 1.0) * options->rotation * G_PI / 180.0;
+  flip_u = unet_rng_uniform (rng);
+  crop_u[0] = unet_rng_uniform (rng);
+  crop_u[1] = unet_rng_uniform (rng);
+  for (int i = 0; i < grid * grid; i++)
+    {
+      warp->disp[0][i] = unet_rng_normal (rng) * options->elastic_sigma;
+      warp->disp[1][i] = unet_rng_normal (rng) * options->elastic_sigma;
+    }
+  warp->brightness = 1.0 + (2.0 * unet_rng_uniform (rng) - 1.0) * options->brightness;
+  warp->contrast = 1.0 + (2.0 * unet_rng_uniform (rng) - 1.0) * options->contrast;
+  warp->saturation = 1.0 + (2.0 * unet_rng_uniform (rng) - 1.0) * options->saturation;
+
+  warp->flip = flip_u < options->flip_probability;
+  warp->grid = options->elastic_sigma > 0.0 ? grid : 0;
+  warp->inv_scale = 1.0 / scale;
+  warp->cos_a = cos (angle);
+  warp->sin_a = sin (angle);
+  warp->c_t = (in_size - 1) / 2.0;
+  if (options->random_crop)
+    {
+      cx = crop_centre (crop_u[0], W, out_size / (2.0 * scale));
+      cy = crop_centre (crop_u[1], H, out_size / (2.0 * scale));
+    }
+  else
+    {
+      cx = (W - 1) / 2.0;
+      cy = (H - 1) / 2.0;
+    }
+  /* Whole-pixel offsets, so that an untransformed tile is an exact copy of the image. */
+  warp->cx = warp->c_t + floor (cx - warp->c_t + 0.5);
+  warp->cy = warp->c_t + floor (cy - warp->c_t + 0.5);
+  warp->grid_w = NULL;
+  if (warp->grid > 0)
+    {
+      warp->grid_w = g_new (double, (size_t) in_size * grid);
+      cubic_grid_weights (in_size, grid, warp->grid_w);
+    }
+}
+
+/* The label (and weight) at source point (px, py): the nearest pixel, void outside. */
+static void
+sample_label (const VocSample *sample,
+              const float     *weights_src,
+              double           px,
+              double           py,
+              guint8          *label_out,
+              float           *weight_out)
+{
+  const int W = sample->width, H = sample->height;
+  int xn = fast_floor (px + 0.5);
+  int yn = fast_floor (py + 0.5);
+  gboolean inside = xn >= 0 && xn < W && yn >= 0 && yn < H;
+  size_t si = inside ? (size_t) yn * W + xn : 0;
+  guint8 label = inside ? sample->labels[si] : VOC_VOID;
+
+  if (label_out != NULL)
+    *label_out = label;
+  if (weight_out != NULL)
+    {
+      if (!inside)
+        *weight_out = 0.0f;
+      else if (weights_src != NULL)
+        *weight_out = weights_src[si];
+      else
+        *weight_out = label == VOC_VOID ? 0.0f : 1.0f;
+    }
+}
+
+/* One row of the tile: bilinear colour everywhere, labels and weights in the output window. */
+static void
+warp_row (const Warp      *warp,
+          const VocSample *sample,
+          const float     *weights_src,
+          int              v,
+          int              in_size,
+          int              out_size,
+          float           *image_out,
+          guint8          *labels_out,
+          float           *weights_out)
+{
+  const int W = sample->width, H = sample->height, grid = warp->grid;
+  const size_t src_plane = (size_t) W * H, plane = (size_t) in_size * in_size;
+  const float *src_r = sample->rgb, *src_g = src_r + src_plane, *src_b = src_g + src_plane;
+  const int margin = (in_size - out_size) / 2;
+  gboolean label_row = v >= margin && v < margin + out_size;
+  float *out_r = image_out + (size_t) v * in_size, *out_g = out_r + plane, *out_b = out_g + plane;
+  double row_disp[2][MAX_GRID];
+
+  if (grid > 0)
+    {
+      const double *wy = warp->grid_w + (size_t) v * grid;
+
+      for (int i = 0; i < grid; i++)
+        {
+          row_disp[0][i] = row_disp[1][i] = 0.0;
+          for (int j = 0; j < grid; j++)
+            {
+              row_disp[0][i] += wy[j] * warp->disp[0][j * grid + i];
+              row_disp[1][i] += wy[j] * warp->disp[1][j * grid + i];
+            }
+        }
+    }
+
+  for (int u = 0; u < in_size; u++)
+    {
+      double qx = u - warp->c_t, qy = v - warp->c_t, px, py, fx, fy;
+      int x0, y0, xa, xb, ya, yb;
+      size_t i00, i01, i10, i11;
+
+      if (grid > 0)
+        {
+          const double *wx = warp->grid_w + (size_t) u * grid;
+
+          for (int i = 0; i < grid; i++)
+            {
+              qx += wx[i] * row_disp[0][i];
+              qy += wx[i] * row_disp[1][i];
+            }
+        }
+      if (warp->flip)
+        qx = -qx;
+      px = warp->cx + (warp->cos_a * qx - warp->sin_a * qy) * warp->inv_scale;
+      py = warp->cy + (warp->sin_a * qx + warp->cos_a * qy) * warp->inv_scale;
+
+      x0 = fast_floor (px);
+      y0 = fast_floor (py);
+      fx = px - x0;
+      fy = py - y0;
+      xa = mirror_index (x0, W);
+      xb = mirror_index (x0 + 1, W);
+      ya = mirror_index (y0, H);
+      yb = mirror_index (y0 + 1, H);
+      i00 = (size_t) ya * W + xa;
+      i01 = (size_t) ya * W + xb;
+      i10 = (size_t) yb * W + xa;
+      i11 = (size_t) yb * W + xb;
+      {
+        /* Four independent products per channel rather than a dependent chain. */
+        float ffx = (float) fx, ffy = (float) fy;
+        float w00 = (1.0f - ffx) * (1.0f - ffy), w01 = ffx * (1.0f - ffy);
+        float w10 = (1.0f - ffx) * ffy, w11 = ffx * ffy;
+
+        out_r[u] = w00 * src_r[i00] + w01 * src_r[i01] + w10 * src_r[i10] + w11 * src_r[i11];
+        out_g[u] = w00 * src_g[i00] + w01 * src_g[i01] + w10 * src_g[i10] + w11 * src_g[i11];
+        out_b[u] = w00 * src_b[i00] + w01 * src_b[i01] + w10 * src_b[i10] + w11 * src_b[i11];
+      }
+
+      if (label_row && u >= margin && u < margin + out_size)
+        {
+          size_t o = (size_t) (v - margin) * out_size + (u - margin);
+
+          sample_label (sample, weights_src, px, py, labels_out ? &labels_out[o] : NULL,
+                        weights_out ? &weights_out[o] : NULL);
+        }
+    }
+}
+
 gboolean
 voc_augment_sample (const VocSample          *sample,
                     const VocAugmentOptions  *options,
@@ -207,22 +392,9 @@ voc_augment_sample (const VocSample          *sample,
                     const VocWeightMap       *wmap,
                     GError                  **error)
 {
-  g_autofree double *grid_w = NULL;
   g_autofree float *computed_weights = NULL;
-  double disp[2][MAX_GRID * MAX_GRID];
-  double row_disp[2][MAX_GRID];
-  const int W = sample ? sample->width : 0;
-  const int H = sample ? sample->height : 0;
-  const size_t src_plane = (size_t) W * H;
-  const size_t plane = (size_t) in_size * in_size;
   const float *weights_src;
-  const float *src_r, *src_g, *src_b;
-  const int margin = (in_size - out_size) / 2;
-  const double c_t = (in_size - 1) / 2.0;
-  double scale, angle, flip_u, crop_u[2], bright, contr, satur;
-  double cos_a, sin_a, cx, cy, inv_scale;
-  gboolean flip, elastic;
-  int grid;
+  Warp warp;
 
   g_return_val_if_fail (sample != NULL, FALSE);
   g_return_val_if_fail (options != NULL, FALSE);
@@ -240,151 +412,25 @@ voc_augment_sample (const VocSample          *sample,
       return FALSE;
     }
 
-  /* Always the same draws in the same order, whatever is switched off. */
-  grid = options->elastic_grid;
-  scale = options->scale_min + unet_rng_uniform (rng) * (options->scale_max - options->scale_min);
-  angle = (2.0 * unet_rng_uniform (rng) - 1.0) * options->rotation * G_PI / 180.0;
-  flip_u = unet_rng_uniform (rng);
-  crop_u[0] = unet_rng_uniform (rng);
-  crop_u[1] = unet_rng_uniform (rng);
-  for (int i = 0; i < grid * grid; i++)
-    {
-      disp[0][i] = unet_rng_normal (rng) * options->elastic_sigma;
-      disp[1][i] = unet_rng_normal (rng) * options->elastic_sigma;
-    }
-  bright = 1.0 + (2.0 * unet_rng_uniform (rng) - 1.0) * options->brightness;
-  contr = 1.0 + (2.0 * unet_rng_uniform (rng) - 1.0) * options->contrast;
-  satur = 1.0 + (2.0 * unet_rng_uniform (rng) - 1.0) * options->saturation;
-
-  flip = flip_u < options->flip_probability;
-  elastic = options->elastic_sigma > 0.0;
-  inv_scale = 1.0 / scale;
-  cos_a = cos (angle);
-  sin_a = sin (angle);
-  if (options->random_crop)
-    {
-      cx = crop_centre (crop_u[0], W, out_size / (2.0 * scale));
-      cy = crop_centre (crop_u[1], H, out_size / (2.0 * scale));
-    }
-  else
-    {
-      cx = (W - 1) / 2.0;
-      cy = (H - 1) / 2.0;
-    }
-  /* Whole-pixel offsets, so that an untransformed tile is an exact copy of the image. */
-  cx = c_t + floor (cx - c_t + 0.5);
-  cy = c_t + floor (cy - c_t + 0.5);
-
-  if (elastic)
-    {
-      grid_w = g_new (double, (size_t) in_size * grid);
-      cubic_grid_weights (in_size, grid, grid_w);
-    }
-
-  src_r = sample->rgb;
-  src_g = src_r + src_plane;
-  src_b = src_g + src_plane;
+  draw_warp (options, rng, sample->width, sample->height, in_size, out_size, &warp);
   weights_src = sample->weights;
   if (weights_out != NULL && weights_src == NULL && wmap != NULL)
     {
-      computed_weights = voc_weight_map_compute (sample->labels, sample->instances, W, H,
+      computed_weights = voc_weight_map_compute (sample->labels, sample->instances,
+                                                 sample->width, sample->height,
                                                  wmap->class_weights, wmap->n_classes,
                                                  wmap->w0, wmap->sigma);
       weights_src = computed_weights;
     }
 
   for (int v = 0; v < in_size; v++)
-    {
-      gboolean label_row = v >= margin && v < margin + out_size;
-      float *out_r = image_out + (size_t) v * in_size;
-      float *out_g = out_r + plane;
-      float *out_b = out_g + plane;
+    warp_row (&warp, sample, weights_src, v, in_size, out_size, image_out, labels_out,
+              weights_out);
+  g_free (warp.grid_w);
 
-      if (elastic)
-        {
-          const double *wy = grid_w + (size_t) v * grid;
-
-          for (int i = 0; i < grid; i++)
-            {
-              row_disp[0][i] = row_disp[1][i] = 0.0;
-              for (int j = 0; j < grid; j++)
-                {
-                  row_disp[0][i] += wy[j] * disp[0][j * grid + i];
-                  row_disp[1][i] += wy[j] * disp[1][j * grid + i];
-                }
-            }
-        }
-
-      for (int u = 0; u < in_size; u++)
-        {
-          double qx = u - c_t, qy = v - c_t, px, py, fx, fy;
-          int x0, y0, xa, xb, ya, yb;
-          size_t i00, i01, i10, i11;
-
-          if (elastic)
-            {
-              const double *wx = grid_w + (size_t) u * grid;
-
-              for (int i = 0; i < grid; i++)
-                {
-                  qx += wx[i] * row_disp[0][i];
-                  qy += wx[i] * row_disp[1][i];
-                }
-            }
-          if (flip)
-            qx = -qx;
-          px = cx + (cos_a * qx - sin_a * qy) * inv_scale;
-          py = cy + (sin_a * qx + cos_a * qy) * inv_scale;
-
-          x0 = fast_floor (px);
-          y0 = fast_floor (py);
-          fx = px - x0;
-          fy = py - y0;
-          xa = mirror_index (x0, W);
-          xb = mirror_index (x0 + 1, W);
-          ya = mirror_index (y0, H);
-          yb = mirror_index (y0 + 1, H);
-          i00 = (size_t) ya * W + xa;
-          i01 = (size_t) ya * W + xb;
-          i10 = (size_t) yb * W + xa;
-          i11 = (size_t) yb * W + xb;
-          {
-            /* Four independent products per channel rather than a dependent chain. */
-            float ffx = (float) fx, ffy = (float) fy;
-            float w00 = (1.0f - ffx) * (1.0f - ffy), w01 = ffx * (1.0f - ffy);
-            float w10 = (1.0f - ffx) * ffy, w11 = ffx * ffy;
-
-            out_r[u] = w00 * src_r[i00] + w01 * src_r[i01] + w10 * src_r[i10] + w11 * src_r[i11];
-            out_g[u] = w00 * src_g[i00] + w01 * src_g[i01] + w10 * src_g[i10] + w11 * src_g[i11];
-            out_b[u] = w00 * src_b[i00] + w01 * src_b[i01] + w10 * src_b[i10] + w11 * src_b[i11];
-          }
-
-          if (label_row && u >= margin && u < margin + out_size)
-            {
-              size_t o = (size_t) (v - margin) * out_size + (u - margin);
-              int xn = fast_floor (px + 0.5);
-              int yn = fast_floor (py + 0.5);
-              gboolean inside = xn >= 0 && xn < W && yn >= 0 && yn < H;
-              size_t si = inside ? (size_t) yn * W + xn : 0;
-              guint8 label = inside ? sample->labels[si] : VOC_VOID;
-
-              if (labels_out != NULL)
-                labels_out[o] = label;
-              if (weights_out != NULL)
-                {
-                  if (!inside)
-                    weights_out[o] = 0.0f;
-                  else if (weights_src != NULL)
-                    weights_out[o] = weights_src[si];
-                  else
-                    weights_out[o] = label == VOC_VOID ? 0.0f : 1.0f;
-                }
-            }
-        }
-    }
-
-  if (bright != 1.0 || contr != 1.0 || satur != 1.0)
-    colour_jitter (image_out, plane, bright, contr, satur);
+  if (warp.brightness != 1.0 || warp.contrast != 1.0 || warp.saturation != 1.0)
+    colour_jitter (image_out, (size_t) in_size * in_size, warp.brightness, warp.contrast,
+                   warp.saturation);
   return TRUE;
 }
 
