@@ -233,6 +233,66 @@ check_gradients (UnetModel       *model,
   }
 }
 
+/* Two SGD steps from the initial weights, compared with every tensor of the model, running
+ * statistics included. */
+static void
+check_two_sgd_steps (const char      *model_path,
+                     UnetSafetensors *expected,
+                     int              batch,
+                     int              height,
+                     int              width,
+                     const float     *input,
+                     const uint8_t   *labels,
+                     const float     *pixel_weights,
+                     const char      *case_name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UnetModel) model = load_model (model_path);
+  g_autoptr(UnetOptimizer) optimizer = NULL;
+  double lr = metadata_double (expected, "lr");
+  double momentum = metadata_double (expected, "momentum");
+  double weight_decay = metadata_double (expected, "weight_decay");
+  const float *logits;
+  UnetShape out_shape;
+  CheckStats stats;
+  guint n_step2 = 0;
+  double loss;
+
+  g_assert_true (unet_model_prepare (model, batch, height, width, TRUE, &error));
+  g_assert_no_error (error);
+  out_shape = unet_model_get_output_shape (model);
+  optimizer = unet_optimizer_new (model, momentum, weight_decay);
+  g_assert_cmpfloat (unet_optimizer_get_momentum (optimizer), ==, momentum);
+  g_assert_cmpfloat (unet_optimizer_get_weight_decay (optimizer), ==, weight_decay);
+  for (int step = 0; step < 2; step++)
+    {
+      logits = unet_model_forward (model, input, TRUE);
+      loss = unet_softmax_xent (unet_model_get_logits_grad (model), NULL, logits, labels,
+                                pixel_weights, out_shape);
+      g_assert_true (isfinite (loss));
+      unet_model_zero_grad (model);
+      unet_model_backward (model);
+      unet_optimizer_step (optimizer, model, lr);
+      g_test_message ("%s: SGD step %d, loss %.6f", case_name, step + 1, loss);
+    }
+
+  check_stats_init (&stats, "two SGD steps");
+  for (guint i = 0; i < unet_model_get_n_params (model); i++)
+    {
+      UnetParam *param = unet_model_get_param (model, i);
+      g_autofree char *name = g_strconcat ("step2.", param->name, NULL);
+      g_autofree float *ref = load_f32 (expected, name, param->numel);
+
+      check_close (&stats, name, param->data, ref, param->numel, 0.0);
+    }
+  check_stats_report (&stats, case_name);
+
+  for (guint i = 0; i < unet_safetensors_get_n_tensors (expected); i++)
+    if (g_str_has_prefix (unet_safetensors_get_tensor (expected, i)->name, "step2."))
+      n_step2++;
+  g_assert_cmpuint (unet_model_get_n_params (model), ==, n_step2);
+}
+
 static void
 test_torch_case (gconstpointer data)
 {
@@ -245,7 +305,6 @@ test_torch_case (gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(UnetSafetensors) expected = NULL;
   g_autoptr(UnetModel) model = NULL;
-  g_autoptr(UnetOptimizer) optimizer = NULL;
   const UnetConfig *config;
   const UnetTensorView *input_view;
   const UnetTensorView *labels_view;
@@ -261,8 +320,6 @@ test_torch_case (gconstpointer data)
   int batch, height, width;
   size_t n_counted = 0;
   double loss;
-  double lr, momentum, weight_decay;
-  guint n_step2 = 0;
   CheckStats stats;
 
   model = load_model (model_path);
@@ -276,9 +333,6 @@ test_torch_case (gconstpointer data)
   expected = unet_safetensors_load_file (expected_path, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (unet_safetensors_get_metadata_string (expected, "case"), ==, case_name);
-  lr = metadata_double (expected, "lr");
-  momentum = metadata_double (expected, "momentum");
-  weight_decay = metadata_double (expected, "weight_decay");
 
   input_view = lookup_checked (expected, "input", UNET_DTYPE_F32, 0);
   g_assert_cmpint (input_view->ndim, ==, 4);
@@ -362,42 +416,9 @@ test_torch_case (gconstpointer data)
   }
   check_gradients (model, expected, case_name, "train_step");
 
-  /* 6. Two SGD steps from the initial weights, compared with every tensor of the model,
-   * running statistics included. */
-  g_clear_pointer (&model, unet_model_free);
-  model = load_model (model_path);
-  g_assert_true (unet_model_prepare (model, batch, height, width, TRUE, &error));
-  g_assert_no_error (error);
-  optimizer = unet_optimizer_new (model, momentum, weight_decay);
-  g_assert_cmpfloat (unet_optimizer_get_momentum (optimizer), ==, momentum);
-  g_assert_cmpfloat (unet_optimizer_get_weight_decay (optimizer), ==, weight_decay);
-  for (int step = 0; step < 2; step++)
-    {
-      logits = unet_model_forward (model, input, TRUE);
-      loss = unet_softmax_xent (unet_model_get_logits_grad (model), NULL, logits, labels,
-                                pixel_weights, out_shape);
-      g_assert_true (isfinite (loss));
-      unet_model_zero_grad (model);
-      unet_model_backward (model);
-      unet_optimizer_step (optimizer, model, lr);
-      g_test_message ("%s: SGD step %d, loss %.6f", case_name, step + 1, loss);
-    }
-
-  check_stats_init (&stats, "two SGD steps");
-  for (guint i = 0; i < unet_model_get_n_params (model); i++)
-    {
-      UnetParam *param = unet_model_get_param (model, i);
-      g_autofree char *name = g_strconcat ("step2.", param->name, NULL);
-      g_autofree float *ref = load_f32 (expected, name, param->numel);
-
-      check_close (&stats, name, param->data, ref, param->numel, 0.0);
-    }
-  check_stats_report (&stats, case_name);
-
-  for (guint i = 0; i < unet_safetensors_get_n_tensors (expected); i++)
-    if (g_str_has_prefix (unet_safetensors_get_tensor (expected, i)->name, "step2."))
-      n_step2++;
-  g_assert_cmpuint (unet_model_get_n_params (model), ==, n_step2);
+  /* 6. Two SGD steps from the initial weights. */
+  check_two_sgd_steps (model_path, expected, batch, height, width, input, labels, pixel_weights,
+                       case_name);
 }
 
 int
