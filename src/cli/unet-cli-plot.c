@@ -12,7 +12,7 @@
 
 #include <json-glib/json-glib.h>
 
-#include "unet-plot.h"
+#include "draw-plot.h"
 #include "unet-cli.h"
 #include "unet-cli-common.h"
 #include "unet-cli-plot-private.h"
@@ -451,18 +451,18 @@ rgb_from_hex (guint32 hex,
   rgb[2] = (hex & 0xff) / 255.0;
 }
 
-static UnetPlot *
+static DrawPlot *
 loss_plot (const RunLog *log,
            double        smoothing)
 {
-  UnetPlot *plot = unet_plot_new ();
+  DrawPlot *plot = draw_plot_new ();
   double rgb[3];
   gboolean any_val_loss = FALSE;
 
-  unet_plot_set_title (plot, "Loss");
-  unet_plot_set_x_label (plot, "Step");
-  unet_plot_set_y_label (plot, "Cross-entropy loss");
-  unet_plot_set_legend (plot, UNET_PLOT_LEGEND_SHOW);
+  draw_plot_set_title (plot, "Loss");
+  draw_plot_set_x_label (plot, "Step");
+  draw_plot_set_y_label (plot, "Cross-entropy loss");
+  draw_plot_set_legend (plot, DRAW_PLOT_LEGEND_SHOW);
 
   if (log->train_step->len > 0)
     {
@@ -473,9 +473,9 @@ loss_plot (const RunLog *log,
       label = smoothing > 0.0 ? g_strdup_printf ("Training (EMA %s)", number)
                               : g_strdup ("Training");
       rgb_from_hex (0x1c71d8, rgb); /* GNOME blue 4 */
-      unet_plot_add_series (plot, label, rgb, smoothing);
+      draw_plot_add_series (plot, label, rgb, smoothing);
       for (guint i = 0; i < log->train_step->len; i++)
-        unet_plot_append (plot, 0, g_array_index (log->train_step, double, i),
+        draw_plot_append (plot, 0, g_array_index (log->train_step, double, i),
                           g_array_index (log->train_loss, double, i));
     }
 
@@ -486,19 +486,19 @@ loss_plot (const RunLog *log,
       guint s;
 
       rgb_from_hex (0xe66100, rgb); /* GNOME orange 5 */
-      s = unet_plot_add_series (plot, "Validation", rgb, 0.0);
+      s = draw_plot_add_series (plot, "Validation", rgb, 0.0);
       for (guint i = 0; i < log->val_step->len; i++)
-        unet_plot_append (plot, s, g_array_index (log->val_step, double, i),
+        draw_plot_append (plot, s, g_array_index (log->val_step, double, i),
                           g_array_index (log->val_loss, double, i));
     }
   return plot;
 }
 
 /* NULL when the log has no mIoU at all. */
-static UnetPlot *
+static DrawPlot *
 miou_plot (const RunLog *log)
 {
-  UnetPlot *plot;
+  DrawPlot *plot;
   double rgb[3];
   double best = -1.0, best_epoch = NAN;
   gboolean by_epoch = TRUE;
@@ -519,26 +519,26 @@ miou_plot (const RunLog *log)
   if (best < 0.0)
     return NULL;
 
-  plot = unet_plot_new ();
+  plot = draw_plot_new ();
   if (by_epoch && isfinite (best_epoch))
     title = g_strdup_printf ("Validation mIoU (best %.1f %% at epoch %.0f)", 100.0 * best,
                              best_epoch);
   else
     title = g_strdup_printf ("Validation mIoU (best %.1f %%)", 100.0 * best);
-  unet_plot_set_title (plot, title);
-  unet_plot_set_x_label (plot, by_epoch ? "Epoch" : "Step");
-  unet_plot_set_y_label (plot, "mIoU (%)");
+  draw_plot_set_title (plot, title);
+  draw_plot_set_x_label (plot, by_epoch ? "Epoch" : "Step");
+  draw_plot_set_y_label (plot, "mIoU (%)");
   /* from zero, so that a single early value does not read as a fine-grained scale */
-  unet_plot_set_y_range (plot, 0.0, MAX (MIN (110.0 * best, 100.0), 100.0 * best + 1.0));
+  draw_plot_set_y_range (plot, 0.0, MAX (MIN (110.0 * best, 100.0), 100.0 * best + 1.0));
   rgb_from_hex (0x26a269, rgb); /* GNOME green 5 */
-  unet_plot_add_series (plot, "mIoU", rgb, 0.0);
+  draw_plot_add_series (plot, "mIoU", rgb, 0.0);
   for (guint i = 0; i < log->val_miou->len; i++)
     {
       double miou = g_array_index (log->val_miou, double, i);
       GArray *x = by_epoch ? log->val_epoch : log->val_step;
 
       if (isfinite (miou))
-        unet_plot_append (plot, 0, g_array_index (x, double, i), 100.0 * miou);
+        draw_plot_append (plot, 0, g_array_index (x, double, i), 100.0 * miou);
     }
   return plot;
 }
@@ -562,16 +562,16 @@ unet_cli_plot (int    argc,
 {
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(UnetPlot) losses = NULL;
-  g_autoptr(UnetPlot) mious = NULL;
+  g_autoptr(DrawPlot) losses = NULL;
+  g_autoptr(DrawPlot) mious = NULL;
   g_autoptr(GBytes) picture = NULL;
   g_autofree char *title = NULL;
   g_autofree char *log_path = NULL;
   g_autofree char *lower = NULL;
   g_auto(RunLog) log = { 0 };
-  UnetPlot *plots[2];
-  UnetPlotStyle style;
-  UnetDrawFormat format;
+  DrawPlot *plots[2];
+  DrawPlotStyle style;
+  DrawFormat format;
   int width = DEFAULT_WIDTH, height = -1;
   double smoothing = -1.0;
   gboolean quiet = FALSE;
@@ -627,9 +627,9 @@ unet_cli_plot (int    argc,
 
   lower = g_ascii_strdown (output, -1);
   if (g_str_has_suffix (lower, ".svg"))
-    format = UNET_DRAW_SVG;
+    format = DRAW_FORMAT_SVG;
   else if (g_str_has_suffix (lower, ".png"))
-    format = UNET_DRAW_PNG;
+    format = DRAW_FORMAT_PNG;
   else
     {
       unet_cli_error ("plot", "%s: the picture's name must end in .png or .svg", output);
@@ -668,11 +668,11 @@ unet_cli_plot (int    argc,
   if (title == NULL)
     title = default_title (log_path);
 
-  unet_plot_style_init_default (&style);
+  draw_plot_style_init_default (&style);
   /* text in proportion to the picture, as a figure for a report would have it, but small
    * enough that a small picture still has room for its data */
   style.font_size = CLAMP (MIN (width / 75.0, height / (n_plots * 26.0)), 8.0, 20.0);
-  picture = unet_plot_render_stack (plots, n_plots, title, width, height, format, &style, &error);
+  picture = draw_plot_render_stack (plots, n_plots, title, width, height, format, &style, &error);
   if (picture == NULL)
     {
       unet_cli_error ("plot", "%s", error->message);

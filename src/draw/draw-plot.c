@@ -1,4 +1,4 @@
-/* unet-plot.c
+/* draw-plot.c
  *
  * Copyright 2026 The U-Net Studio authors
  *
@@ -12,8 +12,8 @@
 
 #include <pango/pangocairo.h>
 
-#include "unet/unet-error.h"
-#include "unet-plot.h"
+#include "draw-file-private.h"
+#include "draw-plot.h"
 
 /* Pixel coordinates beyond this are clamped before they reach Cairo, whose fixed-point
  * coordinates overflow around ±8 million: a value far outside a fixed range must still draw
@@ -44,18 +44,18 @@ typedef struct
   gboolean has_y; /* y0..y1 mean something (data or a fixed range) */
 } Frame;
 
-struct _UnetPlot
+struct _DrawPlot
 {
   char          *title;
   char          *x_label;
   char          *y_label;
   double         y_min;
   double         y_max;
-  UnetPlotLegend legend;
+  DrawPlotLegend legend;
 
   GPtrArray     *series;     /* Series */
 
-  gboolean       bars;       /* a bar chart since unet_plot_set_bars() */
+  gboolean       bars;       /* a bar chart since draw_plot_set_bars() */
   GPtrArray     *bar_labels; /* char *, may hold NULL */
   GArray        *bar_values; /* double */
   GByteArray    *bar_colors; /* 3 per bar, or empty for the accent colour */
@@ -69,7 +69,7 @@ typedef struct
   cairo_t              *cr;
   PangoLayout          *layout;
   PangoFontDescription *font;
-  const UnetPlotStyle  *style;
+  const DrawPlotStyle  *style;
 } Painter;
 
 /* Per pixel column, the vertical extent of what was drawn there: the legend goes where it
@@ -107,7 +107,7 @@ set4 (double      out[4],
 }
 
 void
-unet_plot_style_init_default (UnetPlotStyle *style)
+draw_plot_style_init_default (DrawPlotStyle *style)
 {
   g_return_if_fail (style != NULL);
 
@@ -122,11 +122,11 @@ unet_plot_style_init_default (UnetPlotStyle *style)
 }
 
 void
-unet_plot_style_init_dark (UnetPlotStyle *style)
+draw_plot_style_init_dark (DrawPlotStyle *style)
 {
   g_return_if_fail (style != NULL);
 
-  unet_plot_style_init_default (style);
+  draw_plot_style_init_default (style);
   set3 (style->foreground, 0.92, 0.92, 0.92);
   set4 (style->background, 0.14, 0.14, 0.15, 1.0);
   set4 (style->grid, 1.0, 1.0, 1.0, 0.10);
@@ -161,10 +161,10 @@ series_clear (Series *series)
   series->integral = TRUE;
 }
 
-UnetPlot *
-unet_plot_new (void)
+DrawPlot *
+draw_plot_new (void)
 {
-  UnetPlot *plot = g_new0 (UnetPlot, 1);
+  DrawPlot *plot = g_new0 (DrawPlot, 1);
 
   plot->y_min = NAN;
   plot->y_max = NAN;
@@ -176,7 +176,7 @@ unet_plot_new (void)
 }
 
 void
-unet_plot_free (UnetPlot *plot)
+draw_plot_free (DrawPlot *plot)
 {
   if (plot == NULL)
     return;
@@ -192,7 +192,7 @@ unet_plot_free (UnetPlot *plot)
 }
 
 void
-unet_plot_set_title (UnetPlot   *plot,
+draw_plot_set_title (DrawPlot   *plot,
                      const char *title)
 {
   g_return_if_fail (plot != NULL);
@@ -202,7 +202,7 @@ unet_plot_set_title (UnetPlot   *plot,
 }
 
 const char *
-unet_plot_get_title (UnetPlot *plot)
+draw_plot_get_title (DrawPlot *plot)
 {
   g_return_val_if_fail (plot != NULL, NULL);
 
@@ -210,7 +210,7 @@ unet_plot_get_title (UnetPlot *plot)
 }
 
 void
-unet_plot_set_x_label (UnetPlot   *plot,
+draw_plot_set_x_label (DrawPlot   *plot,
                        const char *label)
 {
   g_return_if_fail (plot != NULL);
@@ -220,7 +220,7 @@ unet_plot_set_x_label (UnetPlot   *plot,
 }
 
 const char *
-unet_plot_get_x_label (UnetPlot *plot)
+draw_plot_get_x_label (DrawPlot *plot)
 {
   g_return_val_if_fail (plot != NULL, NULL);
 
@@ -228,7 +228,7 @@ unet_plot_get_x_label (UnetPlot *plot)
 }
 
 void
-unet_plot_set_y_label (UnetPlot   *plot,
+draw_plot_set_y_label (DrawPlot   *plot,
                        const char *label)
 {
   g_return_if_fail (plot != NULL);
@@ -238,7 +238,7 @@ unet_plot_set_y_label (UnetPlot   *plot,
 }
 
 const char *
-unet_plot_get_y_label (UnetPlot *plot)
+draw_plot_get_y_label (DrawPlot *plot)
 {
   g_return_val_if_fail (plot != NULL, NULL);
 
@@ -246,7 +246,7 @@ unet_plot_get_y_label (UnetPlot *plot)
 }
 
 void
-unet_plot_set_y_range (UnetPlot *plot,
+draw_plot_set_y_range (DrawPlot *plot,
                        double    min,
                        double    max)
 {
@@ -257,8 +257,8 @@ unet_plot_set_y_range (UnetPlot *plot,
 }
 
 void
-unet_plot_set_legend (UnetPlot       *plot,
-                      UnetPlotLegend  legend)
+draw_plot_set_legend (DrawPlot       *plot,
+                      DrawPlotLegend  legend)
 {
   g_return_if_fail (plot != NULL);
 
@@ -266,13 +266,13 @@ unet_plot_set_legend (UnetPlot       *plot,
 }
 
 static gboolean
-has_fixed_y_range (UnetPlot *plot)
+has_fixed_y_range (DrawPlot *plot)
 {
   return isfinite (plot->y_min) && isfinite (plot->y_max) && plot->y_min < plot->y_max;
 }
 
 guint
-unet_plot_add_series (UnetPlot     *plot,
+draw_plot_add_series (DrawPlot     *plot,
                       const char   *label,
                       const double  rgb[3],
                       double        smoothing)
@@ -296,7 +296,7 @@ unet_plot_add_series (UnetPlot     *plot,
 }
 
 guint
-unet_plot_get_n_series (UnetPlot *plot)
+draw_plot_get_n_series (DrawPlot *plot)
 {
   g_return_val_if_fail (plot != NULL, 0);
 
@@ -304,7 +304,7 @@ unet_plot_get_n_series (UnetPlot *plot)
 }
 
 void
-unet_plot_append (UnetPlot *plot,
+draw_plot_append (DrawPlot *plot,
                   guint     index,
                   double    x,
                   double    y)
@@ -340,7 +340,7 @@ unet_plot_append (UnetPlot *plot,
 }
 
 guint
-unet_plot_get_n_points (UnetPlot *plot,
+draw_plot_get_n_points (DrawPlot *plot,
                         guint     index)
 {
   g_return_val_if_fail (plot != NULL, 0);
@@ -350,7 +350,7 @@ unet_plot_get_n_points (UnetPlot *plot,
 }
 
 gboolean
-unet_plot_get_point (UnetPlot *plot,
+draw_plot_get_point (DrawPlot *plot,
                      guint     index,
                      guint     point,
                      double   *x,
@@ -376,7 +376,7 @@ unet_plot_get_point (UnetPlot *plot,
 }
 
 void
-unet_plot_set_bars (UnetPlot          *plot,
+draw_plot_set_bars (DrawPlot          *plot,
                     const char *const *labels,
                     const double      *values,
                     const guint8      *colors,
@@ -398,7 +398,7 @@ unet_plot_set_bars (UnetPlot          *plot,
 }
 
 guint
-unet_plot_get_n_bars (UnetPlot *plot)
+draw_plot_get_n_bars (DrawPlot *plot)
 {
   g_return_val_if_fail (plot != NULL, 0);
 
@@ -406,7 +406,7 @@ unet_plot_get_n_bars (UnetPlot *plot)
 }
 
 void
-unet_plot_clear (UnetPlot *plot)
+draw_plot_clear (DrawPlot *plot)
 {
   g_return_if_fail (plot != NULL);
 
@@ -420,7 +420,7 @@ unet_plot_clear (UnetPlot *plot)
 /* --- ticks and numbers --------------------------------------------------------------------- */
 
 guint
-unet_plot_nice_ticks (double    lo,
+draw_plot_nice_ticks (double    lo,
                       double    hi,
                       guint     max_ticks,
                       gboolean  integral,
@@ -491,7 +491,7 @@ format_number (double  value,
 static void
 painter_init (Painter             *p,
               cairo_t             *cr,
-              const UnetPlotStyle *style)
+              const DrawPlotStyle *style)
 {
   p->cr = cr;
   p->style = style;
@@ -845,7 +845,7 @@ draw_markers (cairo_t      *cr,
 }
 
 static void
-draw_series (UnetPlot    *plot,
+draw_series (DrawPlot    *plot,
              cairo_t     *cr,
              const Frame *f,
              Coverage    *cov)
@@ -892,7 +892,7 @@ draw_series (UnetPlot    *plot,
 /* --- ranges -------------------------------------------------------------------------------- */
 
 static gboolean
-line_ranges (UnetPlot *plot,
+line_ranges (DrawPlot *plot,
              double   *x0,
              double   *x1,
              double   *y0,
@@ -1031,7 +1031,7 @@ y_ticks (const Metrics *m,
 {
   guint max_ticks = (guint) CLAMP (height / (m->font * 2.3), 2.0, 12.0);
 
-  t->n = unet_plot_nice_ticks (y0, y1, max_ticks, FALSE, &t->first, &t->step);
+  t->n = draw_plot_nice_ticks (y0, y1, max_ticks, FALSE, &t->first, &t->step);
 }
 
 /* x ticks as many as fit with their labels a couple of characters apart. */
@@ -1050,7 +1050,7 @@ x_ticks (Painter       *p,
     {
       double widest;
 
-      t->n = unet_plot_nice_ticks (x0, x1, max_ticks, integral, &t->first, &t->step);
+      t->n = draw_plot_nice_ticks (x0, x1, max_ticks, integral, &t->first, &t->step);
       if (t->n == 0 || max_ticks <= 2)
         return;
       widest = widest_tick_label (p, t);
@@ -1070,7 +1070,7 @@ draw_grid_and_ticks (cairo_t             *cr,
                      const Ticks         *xt,
                      const Ticks         *yt,
                      double               width,
-                     const UnetPlotStyle *style)
+                     const DrawPlotStyle *style)
 {
   const double *fg = style->foreground;
 
@@ -1148,7 +1148,7 @@ draw_grid_and_ticks (cairo_t             *cr,
 static void
 draw_spines (cairo_t             *cr,
              const Frame         *f,
-             const UnetPlotStyle *style)
+             const DrawPlotStyle *style)
 {
   const double *fg = style->foreground;
 
@@ -1161,13 +1161,13 @@ draw_spines (cairo_t             *cr,
 }
 
 static void
-draw_titles (UnetPlot            *plot,
+draw_titles (DrawPlot            *plot,
              Painter             *p,
              const Metrics       *m,
              const Frame         *f,
              double               width,
              double               height,
-             const UnetPlotStyle *style)
+             const DrawPlotStyle *style)
 {
   const double *fg = style->foreground;
   double cx = (f->left + f->right) / 2;
@@ -1213,13 +1213,13 @@ rounded_rectangle (cairo_t *cr,
 }
 
 static void
-draw_legend (UnetPlot            *plot,
+draw_legend (DrawPlot            *plot,
              cairo_t             *cr,
              Painter             *p,
              const Metrics       *m,
              const Frame         *f,
              const Coverage      *cov,
-             const UnetPlotStyle *style)
+             const DrawPlotStyle *style)
 {
   double swatch = round (m->font * 1.8);
   double inner = round (m->font * 0.5);
@@ -1228,8 +1228,8 @@ draw_legend (UnetPlot            *plot,
   int best = -1, best_count = G_MAXINT;
   guint n = 0;
 
-  if (plot->legend == UNET_PLOT_LEGEND_HIDE ||
-      (plot->legend == UNET_PLOT_LEGEND_AUTO && plot->series->len < 2))
+  if (plot->legend == DRAW_PLOT_LEGEND_HIDE ||
+      (plot->legend == DRAW_PLOT_LEGEND_AUTO && plot->series->len < 2))
     return;
 
   for (guint s = 0; s < plot->series->len; s++)
@@ -1333,7 +1333,7 @@ typedef struct
 } BarLabels;
 
 static void
-plan_bar_labels (UnetPlot      *plot,
+plan_bar_labels (DrawPlot      *plot,
                  Painter       *p,
                  const Metrics *m,
                  double         area_width,
@@ -1370,12 +1370,12 @@ plan_bar_labels (UnetPlot      *plot,
 }
 
 static void
-draw_bar_labels (UnetPlot            *plot,
+draw_bar_labels (DrawPlot            *plot,
                  Painter             *p,
                  const Metrics       *m,
                  const Frame         *f,
                  const BarLabels     *plan,
-                 const UnetPlotStyle *style)
+                 const DrawPlotStyle *style)
 {
   guint n = plot->bar_values->len;
   double slot = (f->right - f->left) / MAX (n, 1);
@@ -1418,13 +1418,13 @@ luminance (const double rgb[3])
 }
 
 static void
-draw_bars (UnetPlot            *plot,
+draw_bars (DrawPlot            *plot,
            cairo_t             *cr,
            Painter             *p,
            const Metrics       *m,
            const Frame         *f,
            double               value_step,
-           const UnetPlotStyle *style)
+           const DrawPlotStyle *style)
 {
   guint n = plot->bar_values->len;
   double slot = (f->right - f->left) / MAX (n, 1);
@@ -1516,7 +1516,7 @@ draw_bars (UnetPlot            *plot,
 }
 
 static gboolean
-bar_range (UnetPlot *plot,
+bar_range (DrawPlot *plot,
            double   *y0,
            double   *y1)
 {
@@ -1542,7 +1542,7 @@ bar_range (UnetPlot *plot,
 static void
 draw_empty_text (Painter             *p,
                  const Frame         *f,
-                 const UnetPlotStyle *style)
+                 const DrawPlotStyle *style)
 {
   painter_set_text (p, style->empty_text ? style->empty_text : "No data yet", EMPTY_SCALE, FALSE,
                     f->right - f->left);
@@ -1551,13 +1551,13 @@ draw_empty_text (Painter             *p,
 }
 
 void
-unet_plot_draw (UnetPlot            *plot,
+draw_plot_draw (DrawPlot            *plot,
                 cairo_t             *cr,
                 double               width,
                 double               height,
-                const UnetPlotStyle *style)
+                const DrawPlotStyle *style)
 {
-  UnetPlotStyle defaults;
+  DrawPlotStyle defaults;
   Painter p = { 0 };
   Metrics m;
   Frame f = { 0 };
@@ -1572,7 +1572,7 @@ unet_plot_draw (UnetPlot            *plot,
 
   if (style == NULL)
     {
-      unet_plot_style_init_default (&defaults);
+      draw_plot_style_init_default (&defaults);
       style = &defaults;
     }
   plot->frame.valid = FALSE;
@@ -1705,7 +1705,7 @@ unet_plot_draw (UnetPlot            *plot,
 }
 
 gboolean
-unet_plot_get_area (UnetPlot *plot,
+draw_plot_get_area (DrawPlot *plot,
                     double   *x,
                     double   *y,
                     double   *width,
@@ -1781,10 +1781,10 @@ nearest_index (const Series *series,
 }
 
 gboolean
-unet_plot_pick (UnetPlot    *plot,
+draw_plot_pick (DrawPlot    *plot,
                 double       px,
                 double       py,
-                UnetPlotHit *hit)
+                DrawPlotHit *hit)
 {
   const Frame *f;
   double best_d = G_MAXDOUBLE;
@@ -1856,17 +1856,17 @@ unet_plot_pick (UnetPlot    *plot,
 /* --- files --------------------------------------------------------------------------------- */
 
 GBytes *
-unet_plot_render_stack (UnetPlot *const     *plots,
+draw_plot_render_stack (DrawPlot *const     *plots,
                         guint                n_plots,
                         const char          *title,
                         int                  width,
                         int                  height,
-                        UnetDrawFormat       format,
-                        const UnetPlotStyle *style,
+                        DrawFormat           format,
+                        const DrawPlotStyle *style,
                         GError             **error)
 {
-  UnetDrawFile file;
-  UnetPlotStyle defaults;
+  DrawFile file;
+  DrawPlotStyle defaults;
   cairo_t *cr;
   double top = 0.0;
 
@@ -1875,18 +1875,18 @@ unet_plot_render_stack (UnetPlot *const     *plots,
 
   if (width < 1 || height < 1 || width > 32767 || height > 32767)
     {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
+      g_set_error (error, DRAW_ERROR, DRAW_ERROR_INVALID_ARGUMENT,
                    "A picture of %d×%d pixels cannot be drawn (1 to 32767 each way)", width,
                    height);
       return NULL;
     }
   if (style == NULL)
     {
-      unet_plot_style_init_default (&defaults);
+      draw_plot_style_init_default (&defaults);
       style = &defaults;
     }
 
-  cr = cairo_create (unet_draw_file_begin (&file, format, width, height));
+  cr = cairo_create (draw_file_begin (&file, format, width, height));
 
   if (style->background[3] > 0.0)
     {
@@ -1915,35 +1915,35 @@ unet_plot_render_stack (UnetPlot *const     *plots,
 
       cairo_save (cr);
       cairo_translate (cr, 0, y0);
-      unet_plot_draw (plots[i], cr, width, y1 - y0, style);
+      draw_plot_draw (plots[i], cr, width, y1 - y0, style);
       cairo_restore (cr);
     }
 
-  return unet_draw_file_end (&file, cr, "plot", error);
+  return draw_file_end (&file, cr, "plot", error);
 }
 
 GBytes *
-unet_plot_render_png (UnetPlot            *plot,
+draw_plot_render_png (DrawPlot            *plot,
                       int                  width,
                       int                  height,
-                      const UnetPlotStyle *style,
+                      const DrawPlotStyle *style,
                       GError             **error)
 {
   g_return_val_if_fail (plot != NULL, NULL);
 
-  return unet_plot_render_stack (&plot, 1, NULL, width, height, UNET_DRAW_PNG, style,
+  return draw_plot_render_stack (&plot, 1, NULL, width, height, DRAW_FORMAT_PNG, style,
                                  error);
 }
 
 GBytes *
-unet_plot_render_svg (UnetPlot            *plot,
+draw_plot_render_svg (DrawPlot            *plot,
                       int                  width,
                       int                  height,
-                      const UnetPlotStyle *style,
+                      const DrawPlotStyle *style,
                       GError             **error)
 {
   g_return_val_if_fail (plot != NULL, NULL);
 
-  return unet_plot_render_stack (&plot, 1, NULL, width, height, UNET_DRAW_SVG, style,
+  return draw_plot_render_stack (&plot, 1, NULL, width, height, DRAW_FORMAT_SVG, style,
                                  error);
 }
