@@ -9,7 +9,7 @@
 
 #include <glib/gi18n.h>
 
-#include "unet-legend.h"
+#include "draw-legend.h"
 #include "voc.h"
 
 #include "studio-export.h"
@@ -141,13 +141,13 @@ studio_export_legend (StudioSegmentation  *segmentation,
   g_return_val_if_fail (STUDIO_IS_SEGMENTATION (segmentation), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
-  entries = unet_legend_entries_new (studio_segmentation_get_counts (segmentation),
+  entries = draw_legend_entries_new (studio_segmentation_get_counts (segmentation),
                                      studio_segmentation_get_n_classes (segmentation),
                                      studio_segmentation_get_class_names (segmentation),
                                      palette != NULL ? palette : voc_colormap_table ());
   svg = g_str_has_suffix (path, ".svg") || g_str_has_suffix (path, ".SVG");
-  bytes = svg ? unet_legend_render_svg ((UnetLegendEntry *) entries->data, entries->len, NULL, error)
-              : unet_legend_render_png ((UnetLegendEntry *) entries->data, entries->len, NULL, error);
+  bytes = svg ? draw_legend_render_svg ((DrawLegendEntry *) entries->data, entries->len, NULL, error)
+              : draw_legend_render_png ((DrawLegendEntry *) entries->data, entries->len, NULL, error);
   if (bytes == NULL)
     return FALSE;
   return g_file_set_contents_full (path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),

@@ -9,7 +9,7 @@
 
 #include <glib/gi18n.h>
 
-#include "unet-legend.h"
+#include "draw-legend.h"
 
 #include "studio-legend.h"
 
@@ -78,7 +78,7 @@ on_check_toggled (GtkCheckButton *check,
 
 static GtkWidget *
 create_row (StudioLegend          *self,
-            const UnetLegendEntry *entry)
+            const DrawLegendEntry *entry)
 {
   g_autofree char *share = NULL;
   g_autofree char *tooltip = NULL;
@@ -138,10 +138,10 @@ studio_legend_set_classes (StudioLegend      *self,
   if (counts == NULL || n_classes == 0)
     return;
 
-  entries = unet_legend_entries_new (counts, n_classes, names, palette);
+  entries = draw_legend_entries_new (counts, n_classes, names, palette);
   for (guint i = 0; i < entries->len; i++)
     {
-      const UnetLegendEntry *entry = &g_array_index (entries, UnetLegendEntry, i);
+      const DrawLegendEntry *entry = &g_array_index (entries, DrawLegendEntry, i);
 
       gtk_list_box_append (self->list_box, create_row (self, entry));
       g_array_append_val (self->row_classes, entry->index);

@@ -11,7 +11,7 @@
 
 #include <glib/gi18n.h>
 
-#include "unet-plot.h"
+#include "draw-plot.h"
 
 #include "studio-plot.h"
 
@@ -19,7 +19,7 @@ struct _StudioPlot
 {
   GtkWidget  parent_instance;
 
-  UnetPlot  *plot;
+  DrawPlot  *plot;
   GArray    *colors;    /* GdkRGBA per series, for the hover marker */
 
   /* the pointer over the plot, for the marker on the nearest point */
@@ -57,7 +57,7 @@ rgba_to_rgb (const GdkRGBA *rgba,
  * them in GTK 4.8 (gtk_widget_get_color is 4.10). */
 static void
 get_style (StudioPlot    *self,
-           UnetPlotStyle *style,
+           DrawPlotStyle *style,
            char         **family)
 {
   GtkStyleContext *context = gtk_widget_get_style_context (GTK_WIDGET (self));
@@ -66,7 +66,7 @@ get_style (StudioPlot    *self,
   GdkRGBA fg, color;
   double size = 0.0;
 
-  unet_plot_style_init_default (style);
+  draw_plot_style_init_default (style);
 
   gtk_style_context_get_color (context, &fg);
   rgba_to_rgb (&fg, style->foreground);
@@ -127,8 +127,8 @@ studio_plot_snapshot (GtkWidget   *widget,
   int width = gtk_widget_get_width (widget);
   int height = gtk_widget_get_height (widget);
   g_autofree char *family = NULL;
-  UnetPlotStyle style;
-  UnetPlotHit hit;
+  DrawPlotStyle style;
+  DrawPlotHit hit;
   cairo_t *cr;
 
   if (width <= 0 || height <= 0)
@@ -136,16 +136,16 @@ studio_plot_snapshot (GtkWidget   *widget,
 
   get_style (self, &style, &family);
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  unet_plot_draw (self->plot, cr, width, height, &style);
+  draw_plot_draw (self->plot, cr, width, height, &style);
 
   /* the point the tooltip describes: a guide line and a ring on it */
-  if (self->hovering && unet_plot_pick (self->plot, self->hover_x, self->hover_y, &hit) &&
+  if (self->hovering && draw_plot_pick (self->plot, self->hover_x, self->hover_y, &hit) &&
       hit.series >= 0 && (guint) hit.series < self->colors->len)
     {
       const GdkRGBA *color = &g_array_index (self->colors, GdkRGBA, hit.series);
       double top, area_height;
 
-      unet_plot_get_area (self->plot, NULL, &top, NULL, &area_height);
+      draw_plot_get_area (self->plot, NULL, &top, NULL, &area_height);
       cairo_set_line_width (cr, 1.0);
       cairo_set_source_rgba (cr, style.foreground[0], style.foreground[1], style.foreground[2],
                              0.3);
@@ -204,13 +204,13 @@ studio_plot_query_tooltip (GtkWidget  *widget,
                            GtkTooltip *tooltip)
 {
   StudioPlot *self = STUDIO_PLOT (widget);
-  const char *x_label = unet_plot_get_x_label (self->plot);
+  const char *x_label = draw_plot_get_x_label (self->plot);
   g_autofree char *markup = NULL;
   g_autofree char *where = NULL;
-  UnetPlotHit hit;
+  DrawPlotHit hit;
   char value[64], smoothed[64], position[64];
 
-  if (keyboard_mode || !unet_plot_pick (self->plot, x, y, &hit))
+  if (keyboard_mode || !draw_plot_pick (self->plot, x, y, &hit))
     return FALSE;
 
   format_value (hit.y, value, sizeof value);
@@ -274,7 +274,7 @@ studio_plot_finalize (GObject *object)
 {
   StudioPlot *self = STUDIO_PLOT (object);
 
-  g_clear_pointer (&self->plot, unet_plot_free);
+  g_clear_pointer (&self->plot, draw_plot_free);
   g_clear_pointer (&self->colors, g_array_unref);
 
   G_OBJECT_CLASS (studio_plot_parent_class)->finalize (object);
@@ -291,13 +291,13 @@ studio_plot_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_TITLE:
-      g_value_set_string (value, unet_plot_get_title (self->plot));
+      g_value_set_string (value, draw_plot_get_title (self->plot));
       break;
     case PROP_X_LABEL:
-      g_value_set_string (value, unet_plot_get_x_label (self->plot));
+      g_value_set_string (value, draw_plot_get_x_label (self->plot));
       break;
     case PROP_Y_LABEL:
-      g_value_set_string (value, unet_plot_get_y_label (self->plot));
+      g_value_set_string (value, draw_plot_get_y_label (self->plot));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -363,7 +363,7 @@ studio_plot_init (StudioPlot *self)
 {
   GtkEventController *motion = gtk_event_controller_motion_new ();
 
-  self->plot = unet_plot_new ();
+  self->plot = draw_plot_new ();
   self->colors = g_array_new (FALSE, FALSE, sizeof (GdkRGBA));
 
   g_signal_connect (motion, "motion", G_CALLBACK (on_motion), self);
@@ -382,7 +382,7 @@ studio_plot_new (void)
 static void
 update_accessible_label (StudioPlot *self)
 {
-  const char *title = unet_plot_get_title (self->plot);
+  const char *title = draw_plot_get_title (self->plot);
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   title ? title : "", -1);
@@ -394,9 +394,9 @@ studio_plot_set_title (StudioPlot *self,
 {
   g_return_if_fail (STUDIO_IS_PLOT (self));
 
-  if (g_strcmp0 (title, unet_plot_get_title (self->plot)) == 0)
+  if (g_strcmp0 (title, draw_plot_get_title (self->plot)) == 0)
     return;
-  unet_plot_set_title (self->plot, title);
+  draw_plot_set_title (self->plot, title);
   update_accessible_label (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
@@ -408,9 +408,9 @@ studio_plot_set_x_label (StudioPlot *self,
 {
   g_return_if_fail (STUDIO_IS_PLOT (self));
 
-  if (g_strcmp0 (label, unet_plot_get_x_label (self->plot)) == 0)
+  if (g_strcmp0 (label, draw_plot_get_x_label (self->plot)) == 0)
     return;
-  unet_plot_set_x_label (self->plot, label);
+  draw_plot_set_x_label (self->plot, label);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_X_LABEL]);
 }
@@ -421,9 +421,9 @@ studio_plot_set_y_label (StudioPlot *self,
 {
   g_return_if_fail (STUDIO_IS_PLOT (self));
 
-  if (g_strcmp0 (label, unet_plot_get_y_label (self->plot)) == 0)
+  if (g_strcmp0 (label, draw_plot_get_y_label (self->plot)) == 0)
     return;
-  unet_plot_set_y_label (self->plot, label);
+  draw_plot_set_y_label (self->plot, label);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_Y_LABEL]);
 }
@@ -435,7 +435,7 @@ studio_plot_set_y_range (StudioPlot *self,
 {
   g_return_if_fail (STUDIO_IS_PLOT (self));
 
-  unet_plot_set_y_range (self->plot, min, max);
+  draw_plot_set_y_range (self->plot, min, max);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -454,7 +454,7 @@ studio_plot_add_series (StudioPlot    *self,
   rgba_to_rgb (color, rgb);
   g_array_append_val (self->colors, *color);
   gtk_widget_queue_draw (GTK_WIDGET (self));
-  return unet_plot_add_series (self->plot, label, rgb, smoothing);
+  return draw_plot_add_series (self->plot, label, rgb, smoothing);
 }
 
 void
@@ -464,9 +464,9 @@ studio_plot_append (StudioPlot *self,
                     double      y)
 {
   g_return_if_fail (STUDIO_IS_PLOT (self));
-  g_return_if_fail (series < unet_plot_get_n_series (self->plot));
+  g_return_if_fail (series < draw_plot_get_n_series (self->plot));
 
-  unet_plot_append (self->plot, series, x, y);
+  draw_plot_append (self->plot, series, x, y);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -475,9 +475,9 @@ studio_plot_get_n_points (StudioPlot *self,
                           guint       series)
 {
   g_return_val_if_fail (STUDIO_IS_PLOT (self), 0);
-  g_return_val_if_fail (series < unet_plot_get_n_series (self->plot), 0);
+  g_return_val_if_fail (series < draw_plot_get_n_series (self->plot), 0);
 
-  return unet_plot_get_n_points (self->plot, series);
+  return draw_plot_get_n_points (self->plot, series);
 }
 
 void
@@ -490,7 +490,7 @@ studio_plot_set_bars (StudioPlot        *self,
   g_return_if_fail (STUDIO_IS_PLOT (self));
   g_return_if_fail (values != NULL || n == 0);
 
-  unet_plot_set_bars (self->plot, labels, values, colors, n);
+  draw_plot_set_bars (self->plot, labels, values, colors, n);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -499,7 +499,7 @@ studio_plot_get_n_bars (StudioPlot *self)
 {
   g_return_val_if_fail (STUDIO_IS_PLOT (self), 0);
 
-  return unet_plot_get_n_bars (self->plot);
+  return draw_plot_get_n_bars (self->plot);
 }
 
 void
@@ -507,6 +507,6 @@ studio_plot_clear (StudioPlot *self)
 {
   g_return_if_fail (STUDIO_IS_PLOT (self));
 
-  unet_plot_clear (self->plot);
+  draw_plot_clear (self->plot);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }

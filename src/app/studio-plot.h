@@ -17,7 +17,7 @@ G_DECLARE_FINAL_TYPE (StudioPlot, studio_plot, STUDIO, PLOT, GtkWidget)
 
 /* A live chart drawn with Cairo: line series (loss per step, with an optional smoothed line;
  * mIoU per epoch) or labelled bars (per-class IoU), with axes, ticks and labels. The drawing
- * itself is the same code `unet plot` uses (src/draw/unet-plot.h).
+ * itself is the same code `unet plot` uses (src/draw/draw-plot.h).
  *
  * Properties: "title", "x-label", "y-label" (strings). */
 GtkWidget *studio_plot_new               (void);

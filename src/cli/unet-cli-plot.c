@@ -10,7 +10,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "unet-plot.h"
+#include "draw-plot.h"
 #include "unet-cli.h"
 #include "unet-cli-common.h"
 #include "train/unet-run.h"
@@ -44,19 +44,19 @@ rgb_from_hex (guint32 hex,
   rgb[2] = (hex & 0xff) / 255.0;
 }
 
-static UnetPlot *
+static DrawPlot *
 loss_plot (const UnetRunLog *log,
            double            smoothing)
 {
-  UnetPlot *plot = unet_plot_new ();
+  DrawPlot *plot = draw_plot_new ();
   double rgb[3];
   gboolean any_val_loss = FALSE;
   guint val_series = 0;
 
-  unet_plot_set_title (plot, "Loss");
-  unet_plot_set_x_label (plot, "Step");
-  unet_plot_set_y_label (plot, "Cross-entropy loss");
-  unet_plot_set_legend (plot, UNET_PLOT_LEGEND_SHOW);
+  draw_plot_set_title (plot, "Loss");
+  draw_plot_set_x_label (plot, "Step");
+  draw_plot_set_y_label (plot, "Cross-entropy loss");
+  draw_plot_set_legend (plot, DRAW_PLOT_LEGEND_SHOW);
 
   if (log->n_train > 0)
     {
@@ -67,14 +67,14 @@ loss_plot (const UnetRunLog *log,
       label = smoothing > 0.0 ? g_strdup_printf ("Training (EMA %s)", number)
                               : g_strdup ("Training");
       rgb_from_hex (0x1c71d8, rgb); /* GNOME blue 4 */
-      unet_plot_add_series (plot, label, rgb, smoothing);
+      draw_plot_add_series (plot, label, rgb, smoothing);
     }
   for (guint i = 0; i < log->records->len; i++)
     {
       const UnetRunRecord *r = &g_array_index (log->records, UnetRunRecord, i);
 
       if (r->kind == UNET_RUN_RECORD_TRAIN)
-        unet_plot_append (plot, 0, (double) r->step, r->loss);
+        draw_plot_append (plot, 0, (double) r->step, r->loss);
       else
         any_val_loss |= isfinite (r->val_loss);
     }
@@ -82,23 +82,23 @@ loss_plot (const UnetRunLog *log,
   if (any_val_loss)
     {
       rgb_from_hex (0xe66100, rgb); /* GNOME orange 5 */
-      val_series = unet_plot_add_series (plot, "Validation", rgb, 0.0);
+      val_series = draw_plot_add_series (plot, "Validation", rgb, 0.0);
       for (guint i = 0; i < log->records->len; i++)
         {
           const UnetRunRecord *r = &g_array_index (log->records, UnetRunRecord, i);
 
           if (r->kind == UNET_RUN_RECORD_VAL)
-            unet_plot_append (plot, val_series, (double) r->step, r->val_loss);
+            draw_plot_append (plot, val_series, (double) r->step, r->val_loss);
         }
     }
   return plot;
 }
 
 /* NULL when the log has no mIoU at all. */
-static UnetPlot *
+static DrawPlot *
 miou_plot (const UnetRunLog *log)
 {
-  UnetPlot *plot;
+  DrawPlot *plot;
   double rgb[3];
   double best = -1.0;
   int best_epoch = 0;
@@ -122,25 +122,25 @@ miou_plot (const UnetRunLog *log)
   if (best < 0.0)
     return NULL;
 
-  plot = unet_plot_new ();
+  plot = draw_plot_new ();
   if (by_epoch && best_epoch > 0)
     title = g_strdup_printf ("Validation mIoU (best %.1f %% at epoch %d)", 100.0 * best,
                              best_epoch);
   else
     title = g_strdup_printf ("Validation mIoU (best %.1f %%)", 100.0 * best);
-  unet_plot_set_title (plot, title);
-  unet_plot_set_x_label (plot, by_epoch ? "Epoch" : "Step");
-  unet_plot_set_y_label (plot, "mIoU (%)");
+  draw_plot_set_title (plot, title);
+  draw_plot_set_x_label (plot, by_epoch ? "Epoch" : "Step");
+  draw_plot_set_y_label (plot, "mIoU (%)");
   /* from zero, so that a single early value does not read as a fine-grained scale */
-  unet_plot_set_y_range (plot, 0.0, MAX (MIN (110.0 * best, 100.0), 100.0 * best + 1.0));
+  draw_plot_set_y_range (plot, 0.0, MAX (MIN (110.0 * best, 100.0), 100.0 * best + 1.0));
   rgb_from_hex (0x26a269, rgb); /* GNOME green 5 */
-  unet_plot_add_series (plot, "mIoU", rgb, 0.0);
+  draw_plot_add_series (plot, "mIoU", rgb, 0.0);
   for (guint i = 0; i < log->records->len; i++)
     {
       const UnetRunRecord *r = &g_array_index (log->records, UnetRunRecord, i);
 
       if (r->kind == UNET_RUN_RECORD_VAL && isfinite (r->miou))
-        unet_plot_append (plot, 0, by_epoch ? r->epoch : (double) r->step, 100.0 * r->miou);
+        draw_plot_append (plot, 0, by_epoch ? r->epoch : (double) r->step, 100.0 * r->miou);
     }
   return plot;
 }
@@ -166,15 +166,15 @@ unet_cli_plot (int    argc,
 {
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(UnetPlot) losses = NULL;
-  g_autoptr(UnetPlot) mious = NULL;
+  g_autoptr(DrawPlot) losses = NULL;
+  g_autoptr(DrawPlot) mious = NULL;
   g_autoptr(GBytes) picture = NULL;
   g_autofree char *title = NULL;
   g_autofree char *lower = NULL;
   g_autoptr(UnetRunLog) log = NULL;
-  UnetPlot *plots[2];
-  UnetPlotStyle style;
-  UnetDrawFormat format;
+  DrawPlot *plots[2];
+  DrawPlotStyle style;
+  DrawFormat format;
   int width = DEFAULT_WIDTH, height = -1;
   double smoothing = -1.0;
   gboolean quiet = FALSE;
@@ -230,9 +230,9 @@ unet_cli_plot (int    argc,
 
   lower = g_ascii_strdown (output, -1);
   if (g_str_has_suffix (lower, ".svg"))
-    format = UNET_DRAW_SVG;
+    format = DRAW_FORMAT_SVG;
   else if (g_str_has_suffix (lower, ".png"))
-    format = UNET_DRAW_PNG;
+    format = DRAW_FORMAT_PNG;
   else
     {
       unet_cli_error ("plot", "%s: the picture's name must end in .png or .svg", output);
@@ -273,11 +273,11 @@ unet_cli_plot (int    argc,
   if (title == NULL)
     title = default_title (input);
 
-  unet_plot_style_init_default (&style);
+  draw_plot_style_init_default (&style);
   /* text in proportion to the picture, as a figure for a report would have it, but small
    * enough that a small picture still has room for its data */
   style.font_size = CLAMP (MIN (width / 75.0, height / (n_plots * 26.0)), 8.0, 20.0);
-  picture = unet_plot_render_stack (plots, n_plots, title, width, height, format, &style, &error);
+  picture = draw_plot_render_stack (plots, n_plots, title, width, height, format, &style, &error);
   if (picture == NULL)
     {
       unet_cli_error ("plot", "%s", error->message);

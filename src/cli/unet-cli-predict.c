@@ -20,7 +20,7 @@
 #include "voc/voc.h"
 #include "unet-cli.h"
 #include "unet-cli-common.h"
-#include "unet-legend.h"
+#include "draw-legend.h"
 
 typedef struct
 {
@@ -240,7 +240,7 @@ write_json (const Job          *job,
             int                 width,
             int                 height,
             const char         *model_path,
-            const UnetLegendEntry *entries,
+            const DrawLegendEntry *entries,
             guint               n_entries,
             const guint64      *counts,
             GError            **error)
@@ -353,10 +353,10 @@ predict_one (UnetModel                *model,
   for (size_t i = 0; i < plane; i++)
     counts[classes[i]]++;
 
-  entries = unet_legend_entries_new (counts, K, unet_model_get_class_names (model),
+  entries = draw_legend_entries_new (counts, K, unet_model_get_class_names (model),
                                      unet_model_get_palette (model));
   *stage = STAGE_OUTPUT;
-  legend = unet_legend_render_png ((UnetLegendEntry *) (void *) entries->data, entries->len,
+  legend = draw_legend_render_png ((DrawLegendEntry *) (void *) entries->data, entries->len,
                                    NULL, error);
   if (legend == NULL)
     return FALSE;
@@ -368,7 +368,7 @@ predict_one (UnetModel                *model,
                                    g_bytes_get_size (legend), error))
     return FALSE;
   if (job->json != NULL &&
-      !write_json (job, width, height, model_path, (UnetLegendEntry *) (void *) entries->data,
+      !write_json (job, width, height, model_path, (DrawLegendEntry *) (void *) entries->data,
                    entries->len, counts, error))
     return FALSE;
   return TRUE;

@@ -13,8 +13,7 @@
 
 #include <glib/gstdio.h>
 
-#include "unet/unet-error.h"
-#include "unet-plot.h"
+#include "draw-plot.h"
 
 /* --- pixels -------------------------------------------------------------------------------- */
 
@@ -48,10 +47,10 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Canvas, canvas_clear)
 
 static void
 canvas_draw (Canvas              *canvas,
-             UnetPlot            *plot,
-             const UnetPlotStyle *style)
+             DrawPlot            *plot,
+             const DrawPlotStyle *style)
 {
-  unet_plot_draw (plot, canvas->cr, canvas->width, canvas->height, style);
+  draw_plot_draw (plot, canvas->cr, canvas->width, canvas->height, style);
   g_assert_cmpint (cairo_status (canvas->cr), ==, CAIRO_STATUS_SUCCESS);
   cairo_surface_flush (canvas->surface);
 }
@@ -133,19 +132,19 @@ test_nice_ticks (void)
 {
   double first, step;
 
-  g_assert_cmpuint (unet_plot_nice_ticks (0.0, 1.0, 6, FALSE, &first, &step), ==, 6);
+  g_assert_cmpuint (draw_plot_nice_ticks (0.0, 1.0, 6, FALSE, &first, &step), ==, 6);
   g_assert_cmpfloat_with_epsilon (step, 0.2, 1e-12);
   g_assert_cmpfloat (first, ==, 0.0);
 
-  g_assert_cmpuint (unet_plot_nice_ticks (0.0, 100.0, 6, FALSE, &first, &step), ==, 6);
+  g_assert_cmpuint (draw_plot_nice_ticks (0.0, 100.0, 6, FALSE, &first, &step), ==, 6);
   g_assert_cmpfloat (step, ==, 20.0);
 
   /* the range rarely starts on a tick */
-  g_assert_cmpuint (unet_plot_nice_ticks (-0.13, 3.13, 5, FALSE, &first, &step), ==, 4);
+  g_assert_cmpuint (draw_plot_nice_ticks (-0.13, 3.13, 5, FALSE, &first, &step), ==, 4);
   g_assert_cmpfloat (step, ==, 1.0);
   g_assert_cmpfloat (first, ==, 0.0);
 
-  g_assert_cmpuint (unet_plot_nice_ticks (0.37, 0.41, 5, FALSE, &first, &step), ==, 5);
+  g_assert_cmpuint (draw_plot_nice_ticks (0.37, 0.41, 5, FALSE, &first, &step), ==, 5);
   g_assert_cmpfloat_with_epsilon (step, 0.01, 1e-12);
   g_assert_cmpfloat_with_epsilon (first, 0.37, 1e-12);
 
@@ -153,7 +152,7 @@ test_nice_ticks (void)
   for (double hi = 0.7; hi < 1e6; hi *= 1.37)
     for (guint max_ticks = 2; max_ticks <= 12; max_ticks++)
       {
-        guint n = unet_plot_nice_ticks (-0.1 * hi, hi, max_ticks, FALSE, &first, &step);
+        guint n = draw_plot_nice_ticks (-0.1 * hi, hi, max_ticks, FALSE, &first, &step);
         double mantissa = step / pow (10.0, floor (log10 (step) + 1e-9));
 
         g_assert_cmpuint (n, >=, 1);
@@ -165,74 +164,74 @@ test_nice_ticks (void)
       }
 
   /* whole numbers stay whole: two epochs are not 1.0, 1.5, 2.0 */
-  g_assert_cmpuint (unet_plot_nice_ticks (0.9, 2.1, 10, TRUE, &first, &step), ==, 2);
+  g_assert_cmpuint (draw_plot_nice_ticks (0.9, 2.1, 10, TRUE, &first, &step), ==, 2);
   g_assert_cmpfloat (step, ==, 1.0);
 
-  g_assert_cmpuint (unet_plot_nice_ticks (1.0, 1.0, 5, FALSE, &first, &step), ==, 0);
-  g_assert_cmpuint (unet_plot_nice_ticks (2.0, 1.0, 5, FALSE, &first, &step), ==, 0);
-  g_assert_cmpuint (unet_plot_nice_ticks (NAN, 1.0, 5, FALSE, &first, &step), ==, 0);
-  g_assert_cmpuint (unet_plot_nice_ticks (0.0, INFINITY, 5, FALSE, &first, &step), ==, 0);
-  g_assert_cmpuint (unet_plot_nice_ticks (-1e308, 1e308, 5, FALSE, &first, &step), ==, 0);
+  g_assert_cmpuint (draw_plot_nice_ticks (1.0, 1.0, 5, FALSE, &first, &step), ==, 0);
+  g_assert_cmpuint (draw_plot_nice_ticks (2.0, 1.0, 5, FALSE, &first, &step), ==, 0);
+  g_assert_cmpuint (draw_plot_nice_ticks (NAN, 1.0, 5, FALSE, &first, &step), ==, 0);
+  g_assert_cmpuint (draw_plot_nice_ticks (0.0, INFINITY, 5, FALSE, &first, &step), ==, 0);
+  g_assert_cmpuint (draw_plot_nice_ticks (-1e308, 1e308, 5, FALSE, &first, &step), ==, 0);
 }
 
 static void
 test_model (void)
 {
-  g_autoptr(UnetPlot) plot = unet_plot_new ();
+  g_autoptr(DrawPlot) plot = draw_plot_new ();
   const char *labels[] = { "a", "b" };
   const double values[] = { 1.0, 2.0 };
   double x, y, smoothed;
   guint s;
 
-  unet_plot_set_title (plot, "Title");
-  unet_plot_set_x_label (plot, "Step");
-  unet_plot_set_y_label (plot, NULL);
-  g_assert_cmpstr (unet_plot_get_title (plot), ==, "Title");
-  g_assert_cmpstr (unet_plot_get_x_label (plot), ==, "Step");
-  g_assert_null (unet_plot_get_y_label (plot));
+  draw_plot_set_title (plot, "Title");
+  draw_plot_set_x_label (plot, "Step");
+  draw_plot_set_y_label (plot, NULL);
+  g_assert_cmpstr (draw_plot_get_title (plot), ==, "Title");
+  g_assert_cmpstr (draw_plot_get_x_label (plot), ==, "Step");
+  g_assert_null (draw_plot_get_y_label (plot));
 
-  g_assert_cmpuint (unet_plot_add_series (plot, "raw", red, 0.0), ==, 0);
-  s = unet_plot_add_series (plot, "smooth", red, 0.5);
+  g_assert_cmpuint (draw_plot_add_series (plot, "raw", red, 0.0), ==, 0);
+  s = draw_plot_add_series (plot, "smooth", red, 0.5);
   g_assert_cmpuint (s, ==, 1);
-  g_assert_cmpuint (unet_plot_get_n_series (plot), ==, 2);
+  g_assert_cmpuint (draw_plot_get_n_series (plot), ==, 2);
 
-  unet_plot_append (plot, 0, 1.0, 5.0);
-  g_assert_true (unet_plot_get_point (plot, 0, 0, &x, &y, &smoothed));
+  draw_plot_append (plot, 0, 1.0, 5.0);
+  g_assert_true (draw_plot_get_point (plot, 0, 0, &x, &y, &smoothed));
   g_assert_cmpfloat (x, ==, 1.0);
   g_assert_cmpfloat (y, ==, 5.0);
   g_assert_true (isnan (smoothed));
-  g_assert_false (unet_plot_get_point (plot, 0, 1, NULL, NULL, NULL));
-  g_assert_false (unet_plot_get_point (plot, 7, 0, NULL, NULL, NULL));
+  g_assert_false (draw_plot_get_point (plot, 0, 1, NULL, NULL, NULL));
+  g_assert_false (draw_plot_get_point (plot, 7, 0, NULL, NULL, NULL));
 
   /* debiased: the average starts at the first value, not at zero */
-  unet_plot_append (plot, s, 1.0, 1.0);
-  unet_plot_append (plot, s, 2.0, 3.0);
-  unet_plot_append (plot, s, 3.0, NAN);
-  unet_plot_append (plot, s, 4.0, 3.0);
-  g_assert_true (unet_plot_get_point (plot, s, 0, NULL, NULL, &smoothed));
+  draw_plot_append (plot, s, 1.0, 1.0);
+  draw_plot_append (plot, s, 2.0, 3.0);
+  draw_plot_append (plot, s, 3.0, NAN);
+  draw_plot_append (plot, s, 4.0, 3.0);
+  g_assert_true (draw_plot_get_point (plot, s, 0, NULL, NULL, &smoothed));
   g_assert_cmpfloat_with_epsilon (smoothed, 1.0, 1e-12);
-  g_assert_true (unet_plot_get_point (plot, s, 1, NULL, NULL, &smoothed));
+  g_assert_true (draw_plot_get_point (plot, s, 1, NULL, NULL, &smoothed));
   g_assert_cmpfloat_with_epsilon (smoothed, 1.75 / 0.75, 1e-12);
   /* a gap has no average and does not disturb the next one */
-  g_assert_true (unet_plot_get_point (plot, s, 2, NULL, NULL, &smoothed));
+  g_assert_true (draw_plot_get_point (plot, s, 2, NULL, NULL, &smoothed));
   g_assert_true (isnan (smoothed));
-  g_assert_true (unet_plot_get_point (plot, s, 3, NULL, NULL, &smoothed));
+  g_assert_true (draw_plot_get_point (plot, s, 3, NULL, NULL, &smoothed));
   g_assert_cmpfloat_with_epsilon (smoothed, (0.5 * 1.75 + 1.5) / 0.875, 1e-12);
-  g_assert_cmpuint (unet_plot_get_n_points (plot, s), ==, 4);
+  g_assert_cmpuint (draw_plot_get_n_points (plot, s), ==, 4);
 
-  unet_plot_clear (plot);
-  g_assert_cmpuint (unet_plot_get_n_series (plot), ==, 2);
-  g_assert_cmpuint (unet_plot_get_n_points (plot, 0), ==, 0);
-  g_assert_cmpuint (unet_plot_get_n_points (plot, s), ==, 0);
+  draw_plot_clear (plot);
+  g_assert_cmpuint (draw_plot_get_n_series (plot), ==, 2);
+  g_assert_cmpuint (draw_plot_get_n_points (plot, 0), ==, 0);
+  g_assert_cmpuint (draw_plot_get_n_points (plot, s), ==, 0);
   /* a cleared series starts its average afresh */
-  unet_plot_append (plot, s, 1.0, 7.0);
-  g_assert_true (unet_plot_get_point (plot, s, 0, NULL, NULL, &smoothed));
+  draw_plot_append (plot, s, 1.0, 7.0);
+  g_assert_true (draw_plot_get_point (plot, s, 0, NULL, NULL, &smoothed));
   g_assert_cmpfloat_with_epsilon (smoothed, 7.0, 1e-12);
 
-  unet_plot_set_bars (plot, labels, values, NULL, 2);
-  g_assert_cmpuint (unet_plot_get_n_bars (plot), ==, 2);
-  unet_plot_clear (plot);
-  g_assert_cmpuint (unet_plot_get_n_bars (plot), ==, 0);
+  draw_plot_set_bars (plot, labels, values, NULL, 2);
+  g_assert_cmpuint (draw_plot_get_n_bars (plot), ==, 2);
+  draw_plot_clear (plot);
+  g_assert_cmpuint (draw_plot_get_n_bars (plot), ==, 0);
 }
 
 /* A rising red line: its bold pixels are in the lower left and the upper right of the data
@@ -241,20 +240,20 @@ static void
 test_line_pixels (void)
 {
   g_auto(Canvas) canvas = { 0 };
-  g_autoptr(UnetPlot) plot = unet_plot_new ();
+  g_autoptr(DrawPlot) plot = draw_plot_new ();
   double x, y, w, h;
 
   canvas_init (&canvas, 400, 300);
-  unet_plot_set_title (plot, "Rising");
-  unet_plot_set_x_label (plot, "Step");
-  unet_plot_set_y_label (plot, "Value");
-  unet_plot_add_series (plot, "line", red, 0.0);
+  draw_plot_set_title (plot, "Rising");
+  draw_plot_set_x_label (plot, "Step");
+  draw_plot_set_y_label (plot, "Value");
+  draw_plot_add_series (plot, "line", red, 0.0);
   for (int i = 0; i <= 100; i++)
-    unet_plot_append (plot, 0, i, 0.5 * i);
+    draw_plot_append (plot, 0, i, 0.5 * i);
 
-  g_assert_false (unet_plot_get_area (plot, NULL, NULL, NULL, NULL));
+  g_assert_false (draw_plot_get_area (plot, NULL, NULL, NULL, NULL));
   canvas_draw (&canvas, plot, NULL);
-  g_assert_true (unet_plot_get_area (plot, &x, &y, &w, &h));
+  g_assert_true (draw_plot_get_area (plot, &x, &y, &w, &h));
   /* room for the title, labels and ticks, but most of the picture is data */
   g_assert_cmpfloat (x, >, 20);
   g_assert_cmpfloat (y, >, 15);
@@ -282,16 +281,16 @@ static void
 test_fixed_range_clips (void)
 {
   g_auto(Canvas) canvas = { 0 };
-  g_autoptr(UnetPlot) plot = unet_plot_new ();
+  g_autoptr(DrawPlot) plot = draw_plot_new ();
   double x, y, w, h;
 
   canvas_init (&canvas, 400, 300);
-  unet_plot_set_y_range (plot, 0.0, 100.0);
-  unet_plot_add_series (plot, "line", red, 0.0);
+  draw_plot_set_y_range (plot, 0.0, 100.0);
+  draw_plot_add_series (plot, "line", red, 0.0);
   for (int i = 0; i <= 200; i++)
-    unet_plot_append (plot, 0, i, i - 50.0);
+    draw_plot_append (plot, 0, i, i - 50.0);
   canvas_draw (&canvas, plot, NULL);
-  g_assert_true (unet_plot_get_area (plot, &x, &y, &w, &h));
+  g_assert_true (draw_plot_get_area (plot, &x, &y, &w, &h));
 
   g_assert_cmpuint (count_pixels (&canvas, 0, 0, 400, y, is_red), ==, 0);
   g_assert_cmpuint (count_pixels (&canvas, 0, y + h, 400, 300, is_red), ==, 0);
@@ -300,11 +299,11 @@ test_fixed_range_clips (void)
   g_assert_cmpuint (count_pixels (&canvas, x, y + h - 3, x + w, y + h, is_red), >, 0);
 
   /* the same data with a free range: nothing is clipped, the line ends inside */
-  unet_plot_set_y_range (plot, 1.0, 0.0);
+  draw_plot_set_y_range (plot, 1.0, 0.0);
   cairo_set_source_rgb (canvas.cr, 1, 1, 1);
   cairo_paint (canvas.cr);
   canvas_draw (&canvas, plot, NULL);
-  g_assert_true (unet_plot_get_area (plot, &x, &y, &w, &h));
+  g_assert_true (draw_plot_get_area (plot, &x, &y, &w, &h));
   g_assert_cmpuint (count_pixels (&canvas, x, y, x + w, y + 3, is_red), ==, 0);
 }
 
@@ -314,14 +313,14 @@ static void
 test_decimation (void)
 {
   g_auto(Canvas) canvas = { 0 };
-  g_autoptr(UnetPlot) plot = unet_plot_new ();
+  g_autoptr(DrawPlot) plot = draw_plot_new ();
   const guint n = 100000;
   double x, y, w, h, spike_up, spike_down;
   gint64 start;
   double seconds;
 
   canvas_init (&canvas, 500, 300);
-  unet_plot_add_series (plot, "noise", red, 0.0);
+  draw_plot_add_series (plot, "noise", red, 0.0);
   for (guint i = 0; i < n; i++)
     {
       double v = 0.05 * sin (i * 12.9898) * sin (i * 78.233);
@@ -330,7 +329,7 @@ test_decimation (void)
         v = 1.0;
       else if (i == 70001)
         v = -1.0;
-      unet_plot_append (plot, 0, i, v);
+      draw_plot_append (plot, 0, i, v);
     }
 
   start = g_get_monotonic_time ();
@@ -339,7 +338,7 @@ test_decimation (void)
   g_test_message ("100000 points drawn in %.3f s", seconds);
   g_assert_cmpfloat (seconds, <, 0.5);
 
-  g_assert_true (unet_plot_get_area (plot, &x, &y, &w, &h));
+  g_assert_true (draw_plot_get_area (plot, &x, &y, &w, &h));
   /* the x range has a 3 % margin each side; y is -1..1 plus a margin, so the spikes' tips are
    * near the top and the bottom */
   spike_up = x + w * (30001.0 / (n - 1) + 0.03) / 1.06;
@@ -353,9 +352,9 @@ test_decimation (void)
   g_assert_cmpuint (count_pixels (&canvas, spike_up + 4, y, x + w, y + h * 0.15, is_red), ==, 0);
 
   /* a smoothed series of the same size costs about the same */
-  unet_plot_add_series (plot, "smooth", red, 0.99);
+  draw_plot_add_series (plot, "smooth", red, 0.99);
   for (guint i = 0; i < n; i++)
-    unet_plot_append (plot, 1, i, cos (i * 1e-4));
+    draw_plot_append (plot, 1, i, cos (i * 1e-4));
   start = g_get_monotonic_time ();
   canvas_draw (&canvas, plot, NULL);
   seconds = (g_get_monotonic_time () - start) / 1e6;
@@ -368,19 +367,19 @@ static void
 test_bars (void)
 {
   g_auto(Canvas) canvas = { 0 };
-  g_autoptr(UnetPlot) plot = unet_plot_new ();
+  g_autoptr(DrawPlot) plot = draw_plot_new ();
   const char *labels[] = { "red", "green", "blue" };
   const double values[] = { 50.0, NAN, 100.0 };
   const guint8 colors[] = { 255, 0, 0, 0, 255, 0, 0, 0, 255 };
   double x, y, w, h, slot;
-  UnetPlotHit hit;
+  DrawPlotHit hit;
 
   canvas_init (&canvas, 360, 240);
-  unet_plot_set_title (plot, "IoU per class");
-  unet_plot_set_y_range (plot, 0.0, 100.0);
-  unet_plot_set_bars (plot, labels, values, colors, 3);
+  draw_plot_set_title (plot, "IoU per class");
+  draw_plot_set_y_range (plot, 0.0, 100.0);
+  draw_plot_set_bars (plot, labels, values, colors, 3);
   canvas_draw (&canvas, plot, NULL);
-  g_assert_true (unet_plot_get_area (plot, &x, &y, &w, &h));
+  g_assert_true (draw_plot_get_area (plot, &x, &y, &w, &h));
   slot = w / 3;
 
   /* the red bar fills its slot's lower half only */
@@ -396,23 +395,23 @@ test_bars (void)
   g_assert_cmpuint (count_pixels (&canvas, x + 2 * slot, y, x + w, y + 6, is_blue), >, 0);
   g_assert_cmpuint (count_pixels (&canvas, x, 0, x + 2 * slot, canvas.height, is_blue), ==, 0);
 
-  g_assert_true (unet_plot_pick (plot, x + slot * 1.5, y + h / 2, &hit));
+  g_assert_true (draw_plot_pick (plot, x + slot * 1.5, y + h / 2, &hit));
   g_assert_cmpint (hit.series, ==, -1);
   g_assert_cmpuint (hit.index, ==, 1);
   g_assert_true (isnan (hit.y));
   g_assert_cmpstr (hit.label, ==, "green");
-  g_assert_true (unet_plot_pick (plot, x + slot * 2.5, y + h / 2, &hit));
+  g_assert_true (draw_plot_pick (plot, x + slot * 2.5, y + h / 2, &hit));
   g_assert_cmpfloat (hit.y, ==, 100.0);
 
   /* without colours, the style's accent */
   {
-    UnetPlotStyle style;
+    DrawPlotStyle style;
 
-    unet_plot_style_init_default (&style);
+    draw_plot_style_init_default (&style);
     style.accent[0] = 0.0;
     style.accent[1] = 0.0;
     style.accent[2] = 1.0;
-    unet_plot_set_bars (plot, labels, values, NULL, 3);
+    draw_plot_set_bars (plot, labels, values, NULL, 3);
     canvas_draw (&canvas, plot, &style);
     g_assert_cmpuint (count_pixels (&canvas, x, y + h * 0.55, x + slot, y + h, is_blue), >,
                       slot * h * 0.2);
@@ -424,7 +423,7 @@ static void
 test_bars_narrow (void)
 {
   g_auto(Canvas) canvas = { 0 };
-  g_autoptr(UnetPlot) plot = unet_plot_new ();
+  g_autoptr(DrawPlot) plot = draw_plot_new ();
   g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
   double values[40];
   guint8 colors[40 * 3];
@@ -438,9 +437,9 @@ test_bars_narrow (void)
       colors[3 * i + 1] = colors[3 * i + 2] = 0;
     }
   canvas_init (&canvas, 300, 200);
-  unet_plot_set_bars (plot, (const char *const *) labels->pdata, values, colors, 40);
+  draw_plot_set_bars (plot, (const char *const *) labels->pdata, values, colors, 40);
   canvas_draw (&canvas, plot, NULL);
-  g_assert_true (unet_plot_get_area (plot, &x, &y, &w, &h));
+  g_assert_true (draw_plot_get_area (plot, &x, &y, &w, &h));
   /* the labels take at most about a third of the height */
   g_assert_cmpfloat (h, >, 200 / 3.0);
   for (int i = 0; i < 40; i++)
@@ -460,28 +459,28 @@ static void
 test_empty (void)
 {
   g_auto(Canvas) canvas = { 0 };
-  g_autoptr(UnetPlot) plot = unet_plot_new ();
-  UnetPlotStyle style;
-  UnetPlotHit hit;
+  g_autoptr(DrawPlot) plot = draw_plot_new ();
+  DrawPlotStyle style;
+  DrawPlotHit hit;
   double x, y, w, h;
 
   canvas_init (&canvas, 400, 240);
-  unet_plot_style_init_default (&style);
+  draw_plot_style_init_default (&style);
   style.empty_text = "Noch keine Daten";
-  unet_plot_set_title (plot, "Validation mIoU");
-  unet_plot_add_series (plot, "mIoU", red, 0.0);
-  unet_plot_append (plot, 0, 1.0, NAN); /* a gap is not data */
+  draw_plot_set_title (plot, "Validation mIoU");
+  draw_plot_add_series (plot, "mIoU", red, 0.0);
+  draw_plot_append (plot, 0, 1.0, NAN); /* a gap is not data */
   canvas_draw (&canvas, plot, &style);
-  g_assert_true (unet_plot_get_area (plot, &x, &y, &w, &h));
+  g_assert_true (draw_plot_get_area (plot, &x, &y, &w, &h));
 
   g_assert_cmpuint (count_pixels (&canvas, 0, 0, 400, 240, is_red), ==, 0);
   g_assert_cmpuint (count_pixels (&canvas, x + w / 4, y + h / 2 - 10, x + 3 * w / 4,
                                   y + h / 2 + 10, is_ink), >, 20);
   /* nothing to point at */
-  g_assert_false (unet_plot_pick (plot, x + w / 2, y + h / 2, &hit));
+  g_assert_false (draw_plot_pick (plot, x + w / 2, y + h / 2, &hit));
 
   /* an empty bar chart too */
-  unet_plot_set_bars (plot, NULL, NULL, NULL, 0);
+  draw_plot_set_bars (plot, NULL, NULL, NULL, 0);
   canvas_draw (&canvas, plot, NULL);
   g_assert_cmpuint (count_pixels (&canvas, x + w / 4, y + h / 2 - 10, x + 3 * w / 4,
                                   y + h / 2 + 10, is_ink), >, 20);
@@ -492,24 +491,24 @@ static void
 test_dark_style (void)
 {
   g_auto(Canvas) canvas = { 0 };
-  g_autoptr(UnetPlot) plot = unet_plot_new ();
-  UnetPlotStyle style;
+  g_autoptr(DrawPlot) plot = draw_plot_new ();
+  DrawPlotStyle style;
   guint8 rgb[3];
   double x, y, w, h;
   guint light = 0;
 
   canvas_init (&canvas, 300, 200);
-  unet_plot_style_init_dark (&style);
-  unet_plot_set_title (plot, "Dark");
-  unet_plot_add_series (plot, "line", red, 0.9);
+  draw_plot_style_init_dark (&style);
+  draw_plot_set_title (plot, "Dark");
+  draw_plot_add_series (plot, "line", red, 0.9);
   for (int i = 0; i < 50; i++)
-    unet_plot_append (plot, 0, i, i % 2);
+    draw_plot_append (plot, 0, i, i % 2);
   canvas_draw (&canvas, plot, &style);
   canvas_pixel (&canvas, 1, 1, rgb);
   g_assert_cmpint (abs (rgb[0] - (int) round (style.background[0] * 255)), <=, 1);
   g_assert_cmpint (abs (rgb[2] - (int) round (style.background[2] * 255)), <=, 1);
 
-  g_assert_true (unet_plot_get_area (plot, &x, &y, &w, &h));
+  g_assert_true (draw_plot_get_area (plot, &x, &y, &w, &h));
   for (int py = 0; py < (int) y; py++)
     for (int px = 0; px < canvas.width; px++)
       {
@@ -523,25 +522,25 @@ static void
 test_pick (void)
 {
   g_auto(Canvas) canvas = { 0 };
-  g_autoptr(UnetPlot) plot = unet_plot_new ();
+  g_autoptr(DrawPlot) plot = draw_plot_new ();
   const double blue[3] = { 0.0, 0.0, 1.0 };
-  UnetPlotHit hit;
+  DrawPlotHit hit;
   double x, y, w, h;
 
   canvas_init (&canvas, 400, 300);
-  g_assert_false (unet_plot_pick (plot, 10, 10, &hit));
-  unet_plot_add_series (plot, "low", red, 0.0);
-  unet_plot_add_series (plot, "high", blue, 0.0);
+  g_assert_false (draw_plot_pick (plot, 10, 10, &hit));
+  draw_plot_add_series (plot, "low", red, 0.0);
+  draw_plot_add_series (plot, "high", blue, 0.0);
   for (int i = 0; i <= 10; i++)
     {
-      unet_plot_append (plot, 0, i, 1.0);
-      unet_plot_append (plot, 1, i, 9.0);
+      draw_plot_append (plot, 0, i, 1.0);
+      draw_plot_append (plot, 1, i, 9.0);
     }
   canvas_draw (&canvas, plot, NULL);
-  g_assert_true (unet_plot_get_area (plot, &x, &y, &w, &h));
+  g_assert_true (draw_plot_get_area (plot, &x, &y, &w, &h));
 
   /* near the top: the high series, at the nearest x */
-  g_assert_true (unet_plot_pick (plot, x + w / 2 + 3, y + 10, &hit));
+  g_assert_true (draw_plot_pick (plot, x + w / 2 + 3, y + 10, &hit));
   g_assert_cmpint (hit.series, ==, 1);
   g_assert_cmpuint (hit.index, ==, 5);
   g_assert_cmpfloat (hit.x, ==, 5.0);
@@ -549,12 +548,12 @@ test_pick (void)
   g_assert_cmpstr (hit.label, ==, "high");
   g_assert_cmpfloat (fabs (hit.px - (x + w / 2)), <, 1.0);
   /* near the bottom: the low one */
-  g_assert_true (unet_plot_pick (plot, x + 2, y + h - 10, &hit));
+  g_assert_true (draw_plot_pick (plot, x + 2, y + h - 10, &hit));
   g_assert_cmpint (hit.series, ==, 0);
   g_assert_cmpuint (hit.index, ==, 0);
   /* outside the area: nothing */
-  g_assert_false (unet_plot_pick (plot, x - 20, y + h / 2, &hit));
-  g_assert_false (unet_plot_pick (plot, x + w / 2, y + h + 20, &hit));
+  g_assert_false (draw_plot_pick (plot, x - 20, y + h / 2, &hit));
+  g_assert_false (draw_plot_pick (plot, x + w / 2, y + h + 20, &hit));
 }
 
 static void
@@ -587,41 +586,41 @@ check_png (GBytes *bytes,
 static void
 test_render (void)
 {
-  g_autoptr(UnetPlot) loss = unet_plot_new ();
-  g_autoptr(UnetPlot) miou = unet_plot_new ();
+  g_autoptr(DrawPlot) loss = draw_plot_new ();
+  g_autoptr(DrawPlot) miou = draw_plot_new ();
   g_autoptr(GBytes) png = NULL;
   g_autoptr(GBytes) svg = NULL;
   g_autoptr(GBytes) stack = NULL;
   g_autoptr(GBytes) none = NULL;
   g_autoptr(GError) error = NULL;
-  UnetPlot *plots[2] = { loss, miou };
+  DrawPlot *plots[2] = { loss, miou };
   const char *text;
 
-  unet_plot_set_title (loss, "Loss");
-  unet_plot_add_series (loss, "train", red, 0.9);
+  draw_plot_set_title (loss, "Loss");
+  draw_plot_add_series (loss, "train", red, 0.9);
   for (int i = 1; i <= 500; i++)
-    unet_plot_append (loss, 0, i, 3.0 / sqrt (i));
-  unet_plot_set_title (miou, "mIoU & <more>");
-  unet_plot_add_series (miou, "mIoU", red, 0.0);
+    draw_plot_append (loss, 0, i, 3.0 / sqrt (i));
+  draw_plot_set_title (miou, "mIoU & <more>");
+  draw_plot_add_series (miou, "mIoU", red, 0.0);
 
-  png = unet_plot_render_png (loss, 640, 360, NULL, &error);
+  png = draw_plot_render_png (loss, 640, 360, NULL, &error);
   g_assert_no_error (error);
   check_png (png, 640, 360);
 
-  svg = unet_plot_render_svg (miou, 640, 360, NULL, &error);
+  svg = draw_plot_render_svg (miou, 640, 360, NULL, &error);
   g_assert_no_error (error);
   text = g_bytes_get_data (svg, NULL);
   g_assert_true (g_str_has_prefix (text, "<?xml"));
   g_assert_nonnull (g_strstr_len (text, g_bytes_get_size (svg), "<svg"));
   g_assert_nonnull (g_strstr_len (text, g_bytes_get_size (svg), "</svg>"));
 
-  stack = unet_plot_render_stack (plots, 2, "A run", 800, 700, UNET_DRAW_PNG, NULL,
+  stack = draw_plot_render_stack (plots, 2, "A run", 800, 700, DRAW_FORMAT_PNG, NULL,
                                   &error);
   g_assert_no_error (error);
   check_png (stack, 800, 700);
 
-  none = unet_plot_render_png (loss, 0, 100, NULL, &error);
-  g_assert_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT);
+  none = draw_plot_render_png (loss, 0, 100, NULL, &error);
+  g_assert_error (error, DRAW_ERROR, DRAW_ERROR_INVALID_ARGUMENT);
   g_assert_null (none);
 }
 
@@ -630,16 +629,16 @@ static void
 test_degenerate (void)
 {
   static const int sizes[][2] = { { 1, 1 }, { 5, 5 }, { 30, 20 }, { 120, 60 }, { 400, 300 } };
-  g_autoptr(UnetPlot) plot = unet_plot_new ();
+  g_autoptr(DrawPlot) plot = draw_plot_new ();
   const char *const labels[] = { NULL, "", "x" };
   const double bars[] = { -5.0, INFINITY, 1e300 };
 
-  unet_plot_set_title (plot, "A title far longer than any of the small pictures could hold");
-  unet_plot_set_x_label (plot, "x");
-  unet_plot_set_y_label (plot, "y");
-  unet_plot_add_series (plot, "one", red, 0.0);
-  unet_plot_add_series (plot, "two", red, 0.95);
-  unet_plot_add_series (plot, NULL, red, 0.0);
+  draw_plot_set_title (plot, "A title far longer than any of the small pictures could hold");
+  draw_plot_set_x_label (plot, "x");
+  draw_plot_set_y_label (plot, "y");
+  draw_plot_add_series (plot, "one", red, 0.0);
+  draw_plot_add_series (plot, "two", red, 0.95);
+  draw_plot_add_series (plot, NULL, red, 0.0);
 
   for (int round = 0; round < 7; round++)
     {
@@ -648,40 +647,40 @@ test_degenerate (void)
         case 0: /* no points */
           break;
         case 1: /* a single point */
-          unet_plot_append (plot, 0, 3.0, 2.0);
+          draw_plot_append (plot, 0, 3.0, 2.0);
           break;
         case 2: /* all the same y, non-finite values, x going backwards */
-          unet_plot_append (plot, 1, 5.0, 2.0);
-          unet_plot_append (plot, 1, 2.0, 2.0);
-          unet_plot_append (plot, 1, NAN, 2.0);
-          unet_plot_append (plot, 1, 4.0, INFINITY);
-          unet_plot_append (plot, 2, -INFINITY, 1.0);
+          draw_plot_append (plot, 1, 5.0, 2.0);
+          draw_plot_append (plot, 1, 2.0, 2.0);
+          draw_plot_append (plot, 1, NAN, 2.0);
+          draw_plot_append (plot, 1, 4.0, INFINITY);
+          draw_plot_append (plot, 2, -INFINITY, 1.0);
           break;
         case 3: /* absurd magnitudes */
-          unet_plot_append (plot, 0, 1e300, -1e300);
-          unet_plot_append (plot, 2, -1e-300, 1e-300);
+          draw_plot_append (plot, 0, 1e300, -1e300);
+          draw_plot_append (plot, 2, -1e-300, 1e-300);
           break;
         case 4: /* a tiny range far from zero */
-          unet_plot_clear (plot);
-          unet_plot_append (plot, 0, 1e9, 1.0);
-          unet_plot_append (plot, 0, 1e9 + 1, 1.0 + 1e-12);
+          draw_plot_clear (plot);
+          draw_plot_append (plot, 0, 1e9, 1.0);
+          draw_plot_append (plot, 0, 1e9 + 1, 1.0 + 1e-12);
           break;
         case 5: /* a fixed range with nothing in it */
-          unet_plot_set_y_range (plot, 10.0, 20.0);
+          draw_plot_set_y_range (plot, 10.0, 20.0);
           break;
         case 6: /* bars with odd values and labels */
-          unet_plot_set_y_range (plot, NAN, NAN);
-          unet_plot_set_bars (plot, labels, bars, NULL, 3);
+          draw_plot_set_y_range (plot, NAN, NAN);
+          draw_plot_set_bars (plot, labels, bars, NULL, 3);
           break;
         }
       for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
         {
           g_auto(Canvas) canvas = { 0 };
-          UnetPlotHit hit;
+          DrawPlotHit hit;
 
           canvas_init (&canvas, sizes[s][0], sizes[s][1]);
           canvas_draw (&canvas, plot, NULL);
-          unet_plot_pick (plot, sizes[s][0] / 2.0, sizes[s][1] / 2.0, &hit);
+          draw_plot_pick (plot, sizes[s][0] / 2.0, sizes[s][1] / 2.0, &hit);
         }
     }
 }

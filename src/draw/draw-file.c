@@ -1,4 +1,4 @@
-/* unet-draw-file.c
+/* draw-file.c
  *
  * Copyright 2026 The U-Net Studio authors
  *
@@ -11,8 +11,8 @@
 
 #include <cairo-svg.h>
 
-#include "unet/unet-error.h"
-#include "unet-draw-file.h"
+#include "draw-error.h"
+#include "draw-file-private.h"
 
 static cairo_status_t
 append_to_byte_array (void                *closure,
@@ -24,16 +24,16 @@ append_to_byte_array (void                *closure,
 }
 
 cairo_surface_t *
-unet_draw_file_begin (UnetDrawFile   *file,
-                      UnetDrawFormat  format,
-                      double          width,
-                      double          height)
+draw_file_begin (DrawFile   *file,
+                 DrawFormat  format,
+                 double      width,
+                 double      height)
 {
   g_return_val_if_fail (file != NULL, NULL);
 
   file->format = format;
   file->bytes = g_byte_array_new ();
-  if (format == UNET_DRAW_SVG)
+  if (format == DRAW_FORMAT_SVG)
     {
       file->surface = cairo_svg_surface_create_for_stream (append_to_byte_array, file->bytes,
                                                            ceil (width), ceil (height));
@@ -47,10 +47,10 @@ unet_draw_file_begin (UnetDrawFile   *file,
 }
 
 GBytes *
-unet_draw_file_end (UnetDrawFile  *file,
-                    cairo_t       *cr,
-                    const char    *what,
-                    GError       **error)
+draw_file_end (DrawFile    *file,
+               cairo_t     *cr,
+               const char  *what,
+               GError     **error)
 {
   g_autoptr(GByteArray) bytes = NULL;
   cairo_status_t status;
@@ -61,7 +61,7 @@ unet_draw_file_end (UnetDrawFile  *file,
   status = cairo_status (cr);
   cairo_destroy (cr);
   cairo_surface_flush (file->surface);
-  if (status == CAIRO_STATUS_SUCCESS && file->format == UNET_DRAW_PNG)
+  if (status == CAIRO_STATUS_SUCCESS && file->format == DRAW_FORMAT_PNG)
     status = cairo_surface_write_to_png_stream (file->surface, append_to_byte_array, bytes);
   /* an SVG surface writes its document when it is finished */
   cairo_surface_finish (file->surface);
@@ -71,7 +71,7 @@ unet_draw_file_end (UnetDrawFile  *file,
 
   if (status != CAIRO_STATUS_SUCCESS)
     {
-      g_set_error (error, UNET_ERROR, UNET_ERROR_IO, "Cannot draw the %s: %s", what,
+      g_set_error (error, DRAW_ERROR, DRAW_ERROR_FAILED, "Cannot draw the %s: %s", what,
                    cairo_status_to_string (status));
       return NULL;
     }

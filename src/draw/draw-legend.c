@@ -1,4 +1,4 @@
-/* unet-legend.c
+/* draw-legend.c
  *
  * Copyright 2026 The U-Net Studio authors
  *
@@ -9,10 +9,8 @@
 
 #include <math.h>
 
-
-#include "unet/unet-error.h"
-#include "unet-draw-file.h"
-#include "unet-legend.h"
+#include "draw-file-private.h"
+#include "draw-legend.h"
 
 /* Row geometry shared by measuring and drawing, so the two can never disagree. */
 typedef struct
@@ -28,7 +26,7 @@ typedef struct
 } Layout;
 
 void
-unet_legend_style_init_default (UnetLegendStyle *style)
+draw_legend_style_init_default (DrawLegendStyle *style)
 {
   g_return_if_fail (style != NULL);
 
@@ -44,8 +42,8 @@ static int
 compare_entries (gconstpointer a,
                  gconstpointer b)
 {
-  const UnetLegendEntry *x = a;
-  const UnetLegendEntry *y = b;
+  const DrawLegendEntry *x = a;
+  const DrawLegendEntry *y = b;
 
   if (x->share != y->share)
     return x->share > y->share ? -1 : 1;
@@ -53,7 +51,7 @@ compare_entries (gconstpointer a,
 }
 
 GArray *
-unet_legend_entries_new (const guint64      *counts,
+draw_legend_entries_new (const guint64      *counts,
                          int                 n_classes,
                          const char *const  *names,
                          const guint8       *palette)
@@ -65,12 +63,12 @@ unet_legend_entries_new (const guint64      *counts,
   g_return_val_if_fail (names != NULL, NULL);
   g_return_val_if_fail (palette != NULL, NULL);
 
-  entries = g_array_new (FALSE, TRUE, sizeof (UnetLegendEntry));
+  entries = g_array_new (FALSE, TRUE, sizeof (DrawLegendEntry));
   for (int k = 0; k < n_classes; k++)
     total += counts[k];
   for (int k = 0; k < n_classes; k++)
     {
-      UnetLegendEntry entry = { 0 };
+      DrawLegendEntry entry = { 0 };
 
       if (counts[k] == 0)
         continue;
@@ -99,9 +97,9 @@ format_share (double share,
 
 static void
 compute_layout (cairo_t               *cr,
-                const UnetLegendEntry *entries,
+                const DrawLegendEntry *entries,
                 guint                  n_entries,
-                const UnetLegendStyle *style,
+                const DrawLegendStyle *style,
                 Layout                *layout)
 {
   cairo_font_extents_t font;
@@ -136,7 +134,7 @@ compute_layout (cairo_t               *cr,
 static void
 layout_size (const Layout          *layout,
              guint                  n_entries,
-             const UnetLegendStyle *style,
+             const DrawLegendStyle *style,
              double                *width,
              double                *height)
 {
@@ -149,14 +147,14 @@ layout_size (const Layout          *layout,
 }
 
 void
-unet_legend_measure (cairo_t               *cr,
-                     const UnetLegendEntry *entries,
+draw_legend_measure (cairo_t               *cr,
+                     const DrawLegendEntry *entries,
                      guint                  n_entries,
-                     const UnetLegendStyle *style,
+                     const DrawLegendStyle *style,
                      double                *width,
                      double                *height)
 {
-  UnetLegendStyle defaults;
+  DrawLegendStyle defaults;
   Layout layout;
 
   g_return_if_fail (cr != NULL);
@@ -164,7 +162,7 @@ unet_legend_measure (cairo_t               *cr,
 
   if (style == NULL)
     {
-      unet_legend_style_init_default (&defaults);
+      draw_legend_style_init_default (&defaults);
       style = &defaults;
     }
   cairo_save (cr);
@@ -174,12 +172,12 @@ unet_legend_measure (cairo_t               *cr,
 }
 
 void
-unet_legend_draw (cairo_t               *cr,
-                  const UnetLegendEntry *entries,
+draw_legend_draw (cairo_t               *cr,
+                  const DrawLegendEntry *entries,
                   guint                  n_entries,
-                  const UnetLegendStyle *style)
+                  const DrawLegendStyle *style)
 {
-  UnetLegendStyle defaults;
+  DrawLegendStyle defaults;
   Layout layout;
   double width, height;
 
@@ -188,7 +186,7 @@ unet_legend_draw (cairo_t               *cr,
 
   if (style == NULL)
     {
-      unet_legend_style_init_default (&defaults);
+      draw_legend_style_init_default (&defaults);
       style = &defaults;
     }
 
@@ -207,7 +205,7 @@ unet_legend_draw (cairo_t               *cr,
   cairo_set_line_width (cr, 1.0);
   for (guint i = 0; i < n_entries; i++)
     {
-      const UnetLegendEntry *entry = &entries[i];
+      const DrawLegendEntry *entry = &entries[i];
       double top = round (style->padding + i * (layout.row_height + style->row_spacing));
       double left = round (style->padding);
       double swatch_top = top + round ((layout.row_height - layout.swatch) / 2);
@@ -238,13 +236,13 @@ unet_legend_draw (cairo_t               *cr,
 }
 
 static GBytes *
-render (const UnetLegendEntry  *entries,
+render (const DrawLegendEntry  *entries,
         guint                   n_entries,
-        const UnetLegendStyle  *style,
-        UnetDrawFormat          format,
+        const DrawLegendStyle  *style,
+        DrawFormat              format,
         GError                **error)
 {
-  UnetDrawFile file;
+  DrawFile file;
   cairo_surface_t *surface;
   cairo_t *cr;
   double width, height;
@@ -256,30 +254,30 @@ render (const UnetLegendEntry  *entries,
   surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1, 1);
   cr = cairo_create (surface);
   cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-  unet_legend_measure (cr, entries, n_entries, style, &width, &height);
+  draw_legend_measure (cr, entries, n_entries, style, &width, &height);
   cairo_destroy (cr);
   cairo_surface_destroy (surface);
 
-  cr = cairo_create (unet_draw_file_begin (&file, format, width, height));
+  cr = cairo_create (draw_file_begin (&file, format, width, height));
   cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-  unet_legend_draw (cr, entries, n_entries, style);
-  return unet_draw_file_end (&file, cr, "legend", error);
+  draw_legend_draw (cr, entries, n_entries, style);
+  return draw_file_end (&file, cr, "legend", error);
 }
 
 GBytes *
-unet_legend_render_png (const UnetLegendEntry  *entries,
+draw_legend_render_png (const DrawLegendEntry  *entries,
                         guint                   n_entries,
-                        const UnetLegendStyle  *style,
+                        const DrawLegendStyle  *style,
                         GError                **error)
 {
-  return render (entries, n_entries, style, UNET_DRAW_PNG, error);
+  return render (entries, n_entries, style, DRAW_FORMAT_PNG, error);
 }
 
 GBytes *
-unet_legend_render_svg (const UnetLegendEntry  *entries,
+draw_legend_render_svg (const DrawLegendEntry  *entries,
                         guint                   n_entries,
-                        const UnetLegendStyle  *style,
+                        const DrawLegendStyle  *style,
                         GError                **error)
 {
-  return render (entries, n_entries, style, UNET_DRAW_SVG, error);
+  return render (entries, n_entries, style, DRAW_FORMAT_SVG, error);
 }

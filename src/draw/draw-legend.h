@@ -1,4 +1,4 @@
-/* unet-legend.h
+/* draw-legend.h
  *
  * Copyright 2026 The U-Net Studio authors
  *
@@ -10,6 +10,8 @@
 #include <cairo.h>
 #include <glib.h>
 
+#include "draw-error.h"
+
 G_BEGIN_DECLS
 
 /* One row of a segmentation legend. */
@@ -19,7 +21,7 @@ typedef struct
   const char *name;   /* borrowed */
   guint8      rgb[3];
   double      share;  /* fraction of the image's pixels, 0..1 */
-} UnetLegendEntry;
+} DrawLegendEntry;
 
 typedef struct
 {
@@ -28,44 +30,44 @@ typedef struct
   double row_spacing;    /* between rows; 6 */
   double foreground[3];  /* text and swatch outline; dark grey */
   double background[4];  /* RGBA; white. Alpha 0 draws no background */
-} UnetLegendStyle;
+} DrawLegendStyle;
 
-void    unet_legend_style_init_default (UnetLegendStyle        *style);
+void    draw_legend_style_init_default (DrawLegendStyle        *style);
 
 /* The entries of the classes that have pixels, largest share first (ties: lower index first).
  * counts and palette (r,g,b per class) are n_classes long; names are borrowed, so they must
- * outlive the array. (element-type UnetLegendEntry) */
-GArray *unet_legend_entries_new        (const guint64          *counts,
+ * outlive the array. (element-type DrawLegendEntry) */
+GArray *draw_legend_entries_new        (const guint64          *counts,
                                         int                     n_classes,
                                         const char *const      *names,
                                         const guint8           *palette);
 
-/* Size in user units of the legend unet_legend_draw() draws with this style and cr's font face. */
-void    unet_legend_measure            (cairo_t                *cr,
-                                        const UnetLegendEntry  *entries,
+/* Size in user units of the legend draw_legend_draw() draws with this style and cr's font face. */
+void    draw_legend_measure            (cairo_t                *cr,
+                                        const DrawLegendEntry  *entries,
                                         guint                   n_entries,
-                                        const UnetLegendStyle  *style,
+                                        const DrawLegendStyle  *style,
                                         double                 *width,
                                         double                 *height);
 
 /* Draws the legend with its top-left corner at the user-space origin: per row a colour swatch,
  * the class name and its share of the pixels as a percentage, right-aligned. style may be NULL
  * for the defaults. The cairo state is saved and restored. */
-void    unet_legend_draw               (cairo_t                *cr,
-                                        const UnetLegendEntry  *entries,
+void    draw_legend_draw               (cairo_t                *cr,
+                                        const DrawLegendEntry  *entries,
                                         guint                   n_entries,
-                                        const UnetLegendStyle  *style);
+                                        const DrawLegendStyle  *style);
 
 /* The legend as PNG file contents, sized to fit. style may be NULL. */
-GBytes *unet_legend_render_png         (const UnetLegendEntry  *entries,
+GBytes *draw_legend_render_png         (const DrawLegendEntry  *entries,
                                         guint                   n_entries,
-                                        const UnetLegendStyle  *style,
+                                        const DrawLegendStyle  *style,
                                         GError                **error);
 
 /* The same as an SVG document (text stays text). */
-GBytes *unet_legend_render_svg         (const UnetLegendEntry  *entries,
+GBytes *draw_legend_render_svg         (const DrawLegendEntry  *entries,
                                         guint                   n_entries,
-                                        const UnetLegendStyle  *style,
+                                        const DrawLegendStyle  *style,
                                         GError                **error);
 
 G_END_DECLS
