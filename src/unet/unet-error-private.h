@@ -13,6 +13,10 @@
 
 G_BEGIN_DECLS
 
+/* Names in messages come from files and could be megabytes long: this much of a tensor's or a
+ * member's name tells it from its neighbours. */
+#define UNET_MAX_NAME_IN_MESSAGE 120
+
 /* The messages the readers and writers of libunet give: "FILE: message", or
  * "FILE: tensor “NAME”: message". Both always return FALSE, so that a check can end with
  * `return unet_set_file_error (…)`. */

@@ -13,9 +13,6 @@
 #include "unet-error.h"
 #include "unet-error-private.h"
 
-/* Tensor names in messages: enough to tell "down.3.conv2.weight" from its neighbours. */
-#define MAX_TENSOR_IN_MESSAGE 120
-
 G_DEFINE_QUARK (unet-error-quark, unet_error)
 
 gboolean
@@ -53,7 +50,7 @@ unet_set_tensor_error (GError     **error,
 
   if (tensor != NULL)
     {
-      g_autofree char *short_name = unet_shorten (tensor, MAX_TENSOR_IN_MESSAGE);
+      g_autofree char *short_name = unet_shorten (tensor, UNET_MAX_NAME_IN_MESSAGE);
 
       g_set_error (error, UNET_ERROR, code, "%s: tensor “%s”: %s", file, short_name, message);
     }

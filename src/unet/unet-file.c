@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-
 #include <unistd.h>
 
 #include <glib/gstdio.h>

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -23,9 +22,6 @@
 #include "unet-safetensors-private.h"
 
 /* The reader; the strict JSON check, the dtypes and the writer have files of their own. */
-
-/* Names come from the file and could be megabytes long: keep error messages readable. */
-#define MAX_NAME_IN_MESSAGE 120
 
 struct _UnetSafetensors
 {
@@ -99,7 +95,7 @@ parse_dtype_and_shape (UnetTensorView  *view,
   if (!unet_dtype_from_name (json_node_get_string (dtype_node), &view->dtype))
     {
       g_autofree char *short_dtype = unet_shorten (json_node_get_string (dtype_node),
-                                                   MAX_NAME_IN_MESSAGE);
+                                                   UNET_MAX_NAME_IN_MESSAGE);
 
       return unet_set_tensor_error (error, code, file, name,
                                     "unsupported dtype “%s”", short_dtype);
@@ -219,7 +215,7 @@ parse_tensor (UnetTensorView *view,
         offsets_node = value;
       else
         {
-          g_autofree char *short_member = unet_shorten (member, MAX_NAME_IN_MESSAGE);
+          g_autofree char *short_member = unet_shorten (member, UNET_MAX_NAME_IN_MESSAGE);
 
           return unet_set_tensor_error (error, UNET_ERROR_CORRUPT, file, name,
                                         "unexpected field “%s”", short_member);
@@ -278,7 +274,7 @@ parse_metadata (UnetSafetensors  *self,
     {
       if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
         {
-          g_autofree char *short_key = unet_shorten (key, MAX_NAME_IN_MESSAGE);
+          g_autofree char *short_key = unet_shorten (key, UNET_MAX_NAME_IN_MESSAGE);
 
           return unet_set_file_error (error, UNET_ERROR_CORRUPT, file,
                                       "metadata “%s” is not a string", short_key);
@@ -333,7 +329,7 @@ parse_json (const char  *file,
     }
   if (duplicate != NULL)
     {
-      g_autofree char *short_name = unet_shorten (duplicate, MAX_NAME_IN_MESSAGE);
+      g_autofree char *short_name = unet_shorten (duplicate, UNET_MAX_NAME_IN_MESSAGE);
 
       unet_set_file_error (error, UNET_ERROR_CORRUPT, file,
                            "“%s” appears more than once in the header", short_name);
@@ -368,7 +364,7 @@ check_layout (GArray      *pending,
       if (t->begin < expected)
         {
           const PendingTensor *prev = &g_array_index (pending, PendingTensor, i - 1);
-          g_autofree char *prev_name = unet_shorten (prev->view.name, MAX_NAME_IN_MESSAGE);
+          g_autofree char *prev_name = unet_shorten (prev->view.name, UNET_MAX_NAME_IN_MESSAGE);
 
           return unet_set_tensor_error (error, code, file, t->view.name,
                                         "data_offsets [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
