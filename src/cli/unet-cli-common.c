@@ -7,13 +7,9 @@
 
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <glib/gstdio.h>
 
 #include "voc/voc.h"
 #include "unet-cli.h"
@@ -131,90 +127,6 @@ unet_cli_model_palette (UnetModel *model,
 
   memcpy (palette, voc_colormap_table (), 768);
   memcpy (palette, unet_model_get_palette (model), 3 * classes);
-}
-
-/* --- atomic writes ------------------------------------------------------------------------ */
-
-static gboolean
-write_all (int           fd,
-           const guint8 *data,
-           gsize         length)
-{
-  while (length > 0)
-    {
-      gssize written = write (fd, data, length);
-
-      if (written < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          return FALSE;
-        }
-      data += written;
-      length -= written;
-    }
-  return TRUE;
-}
-
-gboolean
-unet_cli_write_file_atomic (const char  *path,
-                            const void  *data,
-                            gsize        length,
-                            GError     **error)
-{
-  g_autofree char *display = g_filename_display_name (path);
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *tmp_name = g_strdup_printf ("%s%c.%s.XXXXXX", dir, G_DIR_SEPARATOR, base);
-  int saved_errno;
-  int fd;
-
-  g_return_val_if_fail (path != NULL, FALSE);
-  g_return_val_if_fail (data != NULL || length == 0, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  fd = g_mkstemp_full (tmp_name, O_WRONLY | O_CLOEXEC, 0644);
-  if (fd < 0)
-    {
-      saved_errno = errno;
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   "%s: cannot create a temporary file: %s", display, g_strerror (saved_errno));
-      return FALSE;
-    }
-  if (!write_all (fd, data, length) || fsync (fd) != 0)
-    {
-      saved_errno = errno;
-      close (fd);
-      g_unlink (tmp_name);
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   "%s: %s", display, g_strerror (saved_errno));
-      return FALSE;
-    }
-  if (close (fd) != 0)
-    {
-      saved_errno = errno;
-      g_unlink (tmp_name);
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   "%s: %s", display, g_strerror (saved_errno));
-      return FALSE;
-    }
-  if (g_rename (tmp_name, path) != 0)
-    {
-      saved_errno = errno;
-      g_unlink (tmp_name);
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   "%s: cannot replace the file: %s", display, g_strerror (saved_errno));
-      return FALSE;
-    }
-
-  /* Make the rename itself durable; failing here loses nothing already written. */
-  fd = open (dir, O_RDONLY | O_CLOEXEC);
-  if (fd >= 0)
-    {
-      fsync (fd);
-      close (fd);
-    }
-  return TRUE;
 }
 
 /* --- progress ----------------------------------------------------------------------------- */

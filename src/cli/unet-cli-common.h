@@ -28,13 +28,6 @@ UnetModel *unet_cli_load_model         (const char  *command,
 void       unet_cli_model_palette      (UnetModel   *model,
                                         guint8       palette[768]);
 
-/* Replaces `path` atomically: a temporary file in the same folder, fsync, rename. Readers see
- * the old file or the whole new one, never a part. */
-gboolean   unet_cli_write_file_atomic  (const char  *path,
-                                        const void  *data,
-                                        gsize        length,
-                                        GError     **error);
-
 /* --max-classes=N of predict and evaluate: an int option that starts as
  * UNET_CLI_MAX_CLASSES_UNSET. Returns the UnetPredictOptions.max_classes it asks for (the
  * model's own limit when unset, none for 0), or FALSE with a message for a negative N. */

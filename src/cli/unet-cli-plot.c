@@ -283,8 +283,8 @@ unet_cli_plot (int    argc,
       unet_cli_error ("plot", "%s", error->message);
       return UNET_EXIT_FAILURE;
     }
-  if (!unet_cli_write_file_atomic (output, g_bytes_get_data (picture, NULL),
-                                   g_bytes_get_size (picture), &error))
+  if (!unet_file_write_atomic (output, g_bytes_get_data (picture, NULL),
+                               g_bytes_get_size (picture), &error))
     {
       unet_cli_error ("plot", "%s", error->message);
       return UNET_EXIT_OUTPUT;

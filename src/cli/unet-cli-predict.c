@@ -293,7 +293,7 @@ write_json (const Job          *job,
   json_generator_set_root (generator, root);
   json_generator_set_pretty (generator, TRUE);
   json = json_generator_to_data (generator, &length);
-  return unet_cli_write_file_atomic (job->json, json, length, error);
+  return unet_file_write_atomic (job->json, json, length, error);
 }
 
 /* Where predict_one() failed, which decides the exit code. */
@@ -364,8 +364,8 @@ predict_one (UnetModel                *model,
   if (!voc_mask_save_png_with_palette (job->mask, classes, width, height, palette, error) ||
       !voc_overlay_save_png_rgb8 (job->overlay, rgb8, classes, width, height, palette, opacity,
                                   error) ||
-      !unet_cli_write_file_atomic (job->legend, g_bytes_get_data (legend, NULL),
-                                   g_bytes_get_size (legend), error))
+      !unet_file_write_atomic (job->legend, g_bytes_get_data (legend, NULL),
+                               g_bytes_get_size (legend), error))
     return FALSE;
   if (job->json != NULL &&
       !write_json (job, width, height, model_path, (DrawLegendEntry *) (void *) entries->data,

@@ -8,12 +8,12 @@
 #include "config.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <string.h>
 
 #include <json-glib/json-glib.h>
 
 #include "unet-error.h"
+#include "unet-error-private.h"
 #include "unet-io.h"
 #include "unet-safetensors.h"
 
@@ -36,47 +36,6 @@ is_reserved_key (const char *key)
     if (g_str_equal (key, structural_keys[i]))
       return TRUE;
   return g_str_has_prefix (key, OPTIM_PREFIX) || g_str_has_prefix (key, STATE_PREFIX);
-}
-
-static gboolean G_GNUC_PRINTF (4, 5)
-set_error (GError    **error,
-           int         code,
-           const char *file,
-           const char *format,
-           ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  g_set_error (error, UNET_ERROR, code, "%s: %s", file, message);
-  return FALSE;
-}
-
-static char *
-shorten (const char *s)
-{
-  const char *end;
-
-  if (strlen (s) <= MAX_VALUE_IN_MESSAGE)
-    return g_strdup (s);
-  end = g_utf8_find_prev_char (s, s + MAX_VALUE_IN_MESSAGE);
-  return g_strdup_printf ("%.*s…", (int) (end != NULL ? end - s : 0), s);
-}
-
-static char *
-format_shape (int            ndim,
-              const int64_t *shape)
-{
-  GString *s = g_string_new ("[");
-
-  for (int i = 0; i < ndim; i++)
-    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i > 0 ? ", " : "", (gint64) shape[i]);
-  g_string_append_c (s, ']');
-  return g_string_free (s, FALSE);
 }
 
 static char *
@@ -324,7 +283,7 @@ require_metadata (UnetSafetensors  *st,
   const char *value = unet_safetensors_get_metadata_string (st, key);
 
   if (value == NULL)
-    set_error (error, UNET_ERROR_CORRUPT, file, "metadata “%s” is missing", key);
+    unet_set_file_error (error, UNET_ERROR_CORRUPT, file, "metadata “%s” is missing", key);
   return value;
 }
 
@@ -344,8 +303,8 @@ parse_int (UnetSafetensors  *st,
   if ((value = require_metadata (st, file, key, error)) == NULL)
     return FALSE;
   if (!g_ascii_string_to_signed (value, 10, min, max, &v, &local_error))
-    return set_error (error, UNET_ERROR_CORRUPT, file, "metadata “%s”: %s", key,
-                      local_error->message);
+    return unet_set_file_error (error, UNET_ERROR_CORRUPT, file, "metadata “%s”: %s", key,
+                                local_error->message);
   *out = (int) v;
   return TRUE;
 }
@@ -412,23 +371,24 @@ parse_json_metadata (UnetSafetensors  *st,
     return NULL;
   if (!json_text_is_safe (value))
     {
-      set_error (error, UNET_ERROR_CORRUPT, file, "metadata “%s” is not valid JSON", key);
+      unet_set_file_error (error, UNET_ERROR_CORRUPT, file, "metadata “%s” is not valid JSON", key);
       return NULL;
     }
   node = json_from_string (value, &local_error);
   if (node == NULL)
     {
       if (local_error != NULL)
-        set_error (error, UNET_ERROR_CORRUPT, file, "metadata “%s” is not valid JSON: %s", key,
-                   local_error->message);
+        unet_set_file_error (error, UNET_ERROR_CORRUPT, file,
+                             "metadata “%s” is not valid JSON: %s", key,
+                             local_error->message);
       else
-        set_error (error, UNET_ERROR_CORRUPT, file, "metadata “%s” is empty", key);
+        unet_set_file_error (error, UNET_ERROR_CORRUPT, file, "metadata “%s” is empty", key);
       return NULL;
     }
   if (json_node_get_node_type (node) != type)
     {
-      set_error (error, UNET_ERROR_CORRUPT, file, "metadata “%s” is not a JSON %s", key,
-                 type == JSON_NODE_ARRAY ? "list" : "object");
+      unet_set_file_error (error, UNET_ERROR_CORRUPT, file, "metadata “%s” is not a JSON %s", key,
+                           type == JSON_NODE_ARRAY ? "list" : "object");
       return NULL;
     }
   return g_steal_pointer (&node);
@@ -464,18 +424,18 @@ parse_triple (UnetSafetensors  *st,
     return FALSE;
   array = json_node_get_array (node);
   if (json_array_get_length (array) != 3)
-    return set_error (error, UNET_ERROR_CORRUPT, file,
-                      "metadata “%s” holds %u numbers instead of 3", key,
-                      json_array_get_length (array));
+    return unet_set_file_error (error, UNET_ERROR_CORRUPT, file,
+                                "metadata “%s” holds %u numbers instead of 3", key,
+                                json_array_get_length (array));
   for (guint c = 0; c < 3; c++)
     {
       double v;
 
       if (!node_is_number (json_array_get_element (array, c), &v) ||
           fabs (v) > G_MAXFLOAT || (positive && !(v > 0.0)))
-        return set_error (error, UNET_ERROR_CORRUPT, file,
-                          "metadata “%s”: element %u is not a %s number", key, c,
-                          positive ? "positive" : "finite");
+        return unet_set_file_error (error, UNET_ERROR_CORRUPT, file,
+                                    "metadata “%s”: element %u is not a %s number", key, c,
+                                    positive ? "positive" : "finite");
       out[c] = (float) v;
     }
   return TRUE;
@@ -503,8 +463,8 @@ parse_class_names (UnetSafetensors  *st,
 
       if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING)
         {
-          set_error (error, UNET_ERROR_CORRUPT, file,
-                     "metadata “classes”: element %u is not a string", k);
+          unet_set_file_error (error, UNET_ERROR_CORRUPT, file,
+                               "metadata “classes”: element %u is not a string", k);
           return NULL;
         }
       g_strv_builder_add (builder, json_node_get_string (element));
@@ -528,9 +488,9 @@ parse_palette (UnetSafetensors  *st,
   array = json_node_get_array (node);
   if (json_array_get_length (array) != (guint) n_classes)
     {
-      set_error (error, UNET_ERROR_CORRUPT, file,
-                 "metadata “palette” has %u colours for %d classes",
-                 json_array_get_length (array), n_classes);
+      unet_set_file_error (error, UNET_ERROR_CORRUPT, file,
+                           "metadata “palette” has %u colours for %d classes",
+                           json_array_get_length (array), n_classes);
       return NULL;
     }
   palette = g_new (guint8, 3 * (gsize) n_classes);
@@ -542,8 +502,8 @@ parse_palette (UnetSafetensors  *st,
       if (!JSON_NODE_HOLDS_ARRAY (colour) ||
           json_array_get_length (rgb = json_node_get_array (colour)) != 3)
         {
-          set_error (error, UNET_ERROR_CORRUPT, file,
-                     "metadata “palette”: colour %d is not an [r, g, b] triple", k);
+          unet_set_file_error (error, UNET_ERROR_CORRUPT, file,
+                               "metadata “palette”: colour %d is not an [r, g, b] triple", k);
           return NULL;
         }
       for (guint c = 0; c < 3; c++)
@@ -555,8 +515,9 @@ parse_palette (UnetSafetensors  *st,
               json_node_get_value_type (element) != G_TYPE_INT64 ||
               (v = json_node_get_int (element)) < 0 || v > 255)
             {
-              set_error (error, UNET_ERROR_CORRUPT, file,
-                         "metadata “palette”: colour %d is not made of integers 0 to 255", k);
+              unet_set_file_error (error, UNET_ERROR_CORRUPT, file,
+                                   "metadata “palette”: colour %d is not made of integers 0 to 255",
+                                   k);
               return NULL;
             }
           palette[3 * k + c] = (guint8) v;
@@ -583,23 +544,24 @@ parse_config (UnetSafetensors  *st,
   if ((value = require_metadata (st, file, "padding", error)) == NULL)
     return FALSE;
   if (!unet_padding_from_string (value, &config->padding, &local_error))
-    return set_error (error, UNET_ERROR_CORRUPT, file, "metadata “padding”: %s",
-                      local_error->message);
+    return unet_set_file_error (error, UNET_ERROR_CORRUPT, file, "metadata “padding”: %s",
+                                local_error->message);
 
   if ((value = require_metadata (st, file, "norm", error)) == NULL)
     return FALSE;
   if (!unet_norm_from_string (value, &config->norm, &local_error))
-    return set_error (error, UNET_ERROR_CORRUPT, file, "metadata “norm”: %s",
-                      local_error->message);
+    return unet_set_file_error (error, UNET_ERROR_CORRUPT, file, "metadata “norm”: %s",
+                                local_error->message);
 
   if ((value = require_metadata (st, file, "dropout", error)) == NULL)
     return FALSE;
   if (!parse_number (value, &dropout) || dropout < 0.0 || dropout >= 1.0)
     {
-      g_autofree char *short_value = shorten (value);
+      g_autofree char *short_value = unet_shorten (value, MAX_VALUE_IN_MESSAGE);
 
-      return set_error (error, UNET_ERROR_CORRUPT, file,
-                        "metadata “dropout”: “%s” is not a probability below 1", short_value);
+      return unet_set_file_error (error, UNET_ERROR_CORRUPT, file,
+                                  "metadata “dropout”: “%s” is not a probability below 1",
+                                  short_value);
     }
   config->dropout = (float) dropout;
 
@@ -621,11 +583,11 @@ parse_input_scale (UnetSafetensors  *st,
     return TRUE;
   if (!parse_number (value, &scale) || !(scale > 0.0) || scale > UNET_MAX_INPUT_SCALE)
     {
-      g_autofree char *short_value = shorten (value);
+      g_autofree char *short_value = unet_shorten (value, MAX_VALUE_IN_MESSAGE);
 
-      return set_error (error, UNET_ERROR_CORRUPT, file,
-                        "metadata “input_scale”: “%s” is not a scale above 0 and at most %g",
-                        short_value, UNET_MAX_INPUT_SCALE);
+      return unet_set_file_error (error, UNET_ERROR_CORRUPT, file,
+                                  "metadata “input_scale”: “%s” is not a scale above 0 and "
+                                  "at most %g", short_value, UNET_MAX_INPUT_SCALE);
     }
   *out = scale;
   return TRUE;
@@ -649,11 +611,11 @@ parse_max_classes (UnetSafetensors  *st,
   if (!parse_number (value, &max_classes) || max_classes < 0 || max_classes > classes - 1 ||
       max_classes != (int) max_classes)
     {
-      g_autofree char *short_value = shorten (value);
+      g_autofree char *short_value = unet_shorten (value, MAX_VALUE_IN_MESSAGE);
 
-      return set_error (error, UNET_ERROR_CORRUPT, file,
-                        "metadata “max_classes”: “%s” is not a whole number from 0 to %d",
-                        short_value, classes - 1);
+      return unet_set_file_error (error, UNET_ERROR_CORRUPT, file,
+                                  "metadata “max_classes”: “%s” is not a whole number from 0 to %d",
+                                  short_value, classes - 1);
     }
   *out = (int) max_classes;
   return TRUE;
@@ -667,15 +629,16 @@ check_format (UnetSafetensors  *st,
   const char *format = unet_safetensors_get_metadata_string (st, "format");
 
   if (format == NULL)
-    return set_error (error, UNET_ERROR_CORRUPT, file,
-                      "not a U-Net Studio model: the metadata has no “format” (expected “%s”)",
-                      UNET_FORMAT_NAME);
+    return unet_set_file_error (error, UNET_ERROR_CORRUPT, file,
+                                "not a U-Net Studio model: the metadata has no “format” "
+                                "(expected “%s”)", UNET_FORMAT_NAME);
   if (!g_str_equal (format, UNET_FORMAT_NAME))
     {
-      g_autofree char *short_format = shorten (format);
+      g_autofree char *short_format = unet_shorten (format, MAX_VALUE_IN_MESSAGE);
 
-      return set_error (error, UNET_ERROR_CORRUPT, file,
-                        "unsupported format “%s” (expected “%s”)", short_format, UNET_FORMAT_NAME);
+      return unet_set_file_error (error, UNET_ERROR_CORRUPT, file,
+                                  "unsupported format “%s” (expected “%s”)",
+                                  short_format, UNET_FORMAT_NAME);
     }
   return TRUE;
 }
@@ -695,16 +658,16 @@ copy_tensor (const UnetTensorView  *view,
     same = view->shape[d] == shape[d];
   if (!same)
     {
-      g_autofree char *found = format_shape (view->ndim, view->shape);
-      g_autofree char *expected = format_shape (ndim, shape);
+      g_autofree char *found = unet_format_shape (view->ndim, view->shape);
+      g_autofree char *expected = unet_format_shape (ndim, shape);
 
-      return set_error (error, UNET_ERROR_MISMATCH, file,
-                        "tensor “%s” has shape %s, expected %s", name, found, expected);
+      return unet_set_file_error (error, UNET_ERROR_MISMATCH, file,
+                                  "tensor “%s” has shape %s, expected %s", name, found, expected);
     }
   if (view->dtype != UNET_DTYPE_F32 && view->dtype != UNET_DTYPE_F64 &&
       view->dtype != UNET_DTYPE_F16 && view->dtype != UNET_DTYPE_BF16)
-    return set_error (error, UNET_ERROR_MISMATCH, file,
-                      "tensor “%s” does not hold floating-point numbers", name);
+    return unet_set_file_error (error, UNET_ERROR_MISMATCH, file,
+                                "tensor “%s” does not hold floating-point numbers", name);
 
   unet_tensor_view_copy_f32 (view, dest);
   return TRUE;
@@ -734,20 +697,66 @@ check_largest_tensors (UnetSafetensors   *st,
       gboolean same;
 
       if (view == NULL)
-        return set_error (error, UNET_ERROR_MISMATCH, file, "missing tensor “%s”", largest[i].name);
+        return unet_set_file_error (error, UNET_ERROR_MISMATCH, file,
+                                    "missing tensor “%s”", largest[i].name);
       same = view->ndim == 4;
       for (int d = 0; same && d < 4; d++)
         same = view->shape[d] == largest[i].shape[d];
       if (!same)
         {
-          g_autofree char *found = format_shape (view->ndim, view->shape);
-          g_autofree char *expected = format_shape (4, largest[i].shape);
+          g_autofree char *found = unet_format_shape (view->ndim, view->shape);
+          g_autofree char *expected = unet_format_shape (4, largest[i].shape);
 
-          return set_error (error, UNET_ERROR_MISMATCH, file,
-                            "tensor “%s” has shape %s, expected %s", largest[i].name, found,
-                            expected);
+          return unet_set_file_error (error, UNET_ERROR_MISMATCH, file,
+                                      "tensor “%s” has shape %s, expected %s",
+                                      largest[i].name, found,
+                                      expected);
         }
     }
+  return TRUE;
+}
+
+static void
+model_file_info_clear (UnetModelFileInfo *info)
+{
+  g_clear_pointer (&info->class_names, g_strfreev);
+  g_clear_pointer (&info->palette, g_free);
+  g_clear_pointer (&info->metadata, g_hash_table_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (UnetModelFileInfo, model_file_info_clear)
+
+/* Everything the metadata says about the model, checked: the one reading of it, for loading and
+ * for peeking. Only the tensors' names and shapes are consulted, never their data. */
+static gboolean
+parse_model_metadata (UnetSafetensors    *st,
+                      const char         *file,
+                      UnetModelFileInfo  *info,
+                      GError            **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  UnetConfig *config = &info->config;
+
+  if (!check_format (st, file, error))
+    return FALSE;
+
+  unet_config_init_default (config);
+  if (!parse_config (st, file, config, error))
+    return FALSE;
+  if ((info->class_names = parse_class_names (st, file, &config->classes, error)) == NULL ||
+      (info->palette = parse_palette (st, file, config->classes, error)) == NULL ||
+      !parse_triple (st, file, "mean", FALSE, info->mean, error) ||
+      !parse_triple (st, file, "std", TRUE, info->std, error) ||
+      !parse_input_scale (st, file, &info->input_scale, error) ||
+      !parse_max_classes (st, file, config->classes, &info->max_classes, error))
+    return FALSE;
+
+  if (!unet_config_validate (config, &local_error))
+    return unet_set_file_error (error, UNET_ERROR_CORRUPT, file, "%s", local_error->message);
+  if (!check_largest_tensors (st, file, config, error))
+    return FALSE;
+
+  info->metadata = g_hash_table_ref (unet_safetensors_get_metadata (st));
   return TRUE;
 }
 
@@ -758,46 +767,22 @@ model_from_safetensors (UnetSafetensors  *st,
 {
   g_autoptr(UnetModel) model = NULL;
   g_autoptr(GError) local_error = NULL;
-  g_auto(GStrv) class_names = NULL;
-  g_autofree guint8 *palette = NULL;
-  UnetConfig config;
+  g_auto(UnetModelFileInfo) info = { 0 };
   GHashTableIter iter;
   gpointer key, value;
-  float mean[3], std[3];
-  double input_scale;
-  int max_classes;
 
-  if (!check_format (st, file, error))
+  if (!parse_model_metadata (st, file, &info, error))
     return NULL;
-
-  unet_config_init_default (&config);
-  if (!parse_config (st, file, &config, error))
-    return NULL;
-  if ((class_names = parse_class_names (st, file, &config.classes, error)) == NULL ||
-      (palette = parse_palette (st, file, config.classes, error)) == NULL ||
-      !parse_triple (st, file, "mean", FALSE, mean, error) ||
-      !parse_triple (st, file, "std", TRUE, std, error) ||
-      !parse_input_scale (st, file, &input_scale, error) ||
-      !parse_max_classes (st, file, config.classes, &max_classes, error))
-    return NULL;
-
-  if (!unet_config_validate (&config, &local_error))
+  if ((model = unet_model_new (&info.config, &local_error)) == NULL)
     {
-      set_error (error, UNET_ERROR_CORRUPT, file, "%s", local_error->message);
-      return NULL;
-    }
-  if (!check_largest_tensors (st, file, &config, error))
-    return NULL;
-  if ((model = unet_model_new (&config, &local_error)) == NULL)
-    {
-      set_error (error, local_error->code, file, "%s", local_error->message);
+      unet_set_file_error (error, local_error->code, file, "%s", local_error->message);
       return NULL;
     }
 
-  unet_model_set_classes (model, (const char *const *) class_names, palette);
-  unet_model_set_normalization (model, mean, std);
-  unet_model_set_input_scale (model, input_scale);
-  unet_model_set_max_classes (model, max_classes);
+  unet_model_set_classes (model, (const char *const *) info.class_names, info.palette);
+  unet_model_set_normalization (model, info.mean, info.std);
+  unet_model_set_input_scale (model, info.input_scale);
+  unet_model_set_max_classes (model, info.max_classes);
 
   g_hash_table_iter_init (&iter, unet_safetensors_get_metadata (st));
   while (g_hash_table_iter_next (&iter, &key, &value))
@@ -811,7 +796,8 @@ model_from_safetensors (UnetSafetensors  *st,
 
       if (view == NULL)
         {
-          set_error (error, UNET_ERROR_MISMATCH, file, "missing tensor “%s”", param->name);
+          unet_set_file_error (error, UNET_ERROR_MISMATCH, file,
+                               "missing tensor “%s”", param->name);
           return NULL;
         }
       if (!copy_tensor (view, file, param->name, param->ndim, param->shape, param->data, error))
@@ -827,9 +813,10 @@ model_from_safetensors (UnetSafetensors  *st,
         continue;
       if (unet_model_find_param (model, view->name) == NULL)
         {
-          g_autofree char *short_name = shorten (view->name);
+          g_autofree char *short_name = unet_shorten (view->name, MAX_VALUE_IN_MESSAGE);
 
-          set_error (error, UNET_ERROR_MISMATCH, file, "unexpected tensor “%s”", short_name);
+          unet_set_file_error (error, UNET_ERROR_MISMATCH, file,
+                               "unexpected tensor “%s”", short_name);
           return NULL;
         }
     }
@@ -886,22 +873,22 @@ optimizer_from_safetensors (UnetSafetensors  *st,
   text = unet_safetensors_get_metadata_string (st, OPTIM_PREFIX "momentum");
   if (text == NULL)
     {
-      set_error (error, UNET_ERROR_MISMATCH, file,
-                 "not a checkpoint: the metadata has no “" OPTIM_PREFIX "momentum”");
+      unet_set_file_error (error, UNET_ERROR_MISMATCH, file,
+                           "not a checkpoint: the metadata has no “" OPTIM_PREFIX "momentum”");
       return NULL;
     }
   if (!parse_number (text, &momentum) || momentum < 0.0)
     {
-      set_error (error, UNET_ERROR_CORRUPT, file,
-                 "metadata “" OPTIM_PREFIX "momentum” is not a non-negative number");
+      unet_set_file_error (error, UNET_ERROR_CORRUPT, file,
+                           "metadata “" OPTIM_PREFIX "momentum” is not a non-negative number");
       return NULL;
     }
   if ((text = require_metadata (st, file, OPTIM_PREFIX "weight_decay", error)) == NULL)
     return NULL;
   if (!parse_number (text, &weight_decay) || weight_decay < 0.0)
     {
-      set_error (error, UNET_ERROR_CORRUPT, file,
-                 "metadata “" OPTIM_PREFIX "weight_decay” is not a non-negative number");
+      unet_set_file_error (error, UNET_ERROR_CORRUPT, file,
+                           "metadata “" OPTIM_PREFIX "weight_decay” is not a non-negative number");
       return NULL;
     }
 
@@ -920,7 +907,7 @@ optimizer_from_safetensors (UnetSafetensors  *st,
       view = unet_safetensors_lookup (st, name);
       if (view == NULL)
         {
-          set_error (error, UNET_ERROR_MISMATCH, file, "missing tensor “%s”", name);
+          unet_set_file_error (error, UNET_ERROR_MISMATCH, file, "missing tensor “%s”", name);
           return NULL;
         }
       if (!copy_tensor (view, file, name, param->ndim, param->shape, velocity, error))
@@ -937,9 +924,10 @@ optimizer_from_safetensors (UnetSafetensors  *st,
       param = unet_model_find_param (model, view->name + strlen (OPTIM_PREFIX));
       if (param == NULL || param->kind == UNET_PARAM_RUNNING_STAT)
         {
-          g_autofree char *short_name = shorten (view->name);
+          g_autofree char *short_name = unet_shorten (view->name, MAX_VALUE_IN_MESSAGE);
 
-          set_error (error, UNET_ERROR_MISMATCH, file, "unexpected tensor “%s”", short_name);
+          unet_set_file_error (error, UNET_ERROR_MISMATCH, file,
+                               "unexpected tensor “%s”", short_name);
           return NULL;
         }
     }
@@ -1034,4 +1022,55 @@ unet_checkpoint_load_bytes (GBytes          *bytes,
   if (st == NULL)
     return NULL;
   return checkpoint_from_safetensors (st, name, optimizer, state, error);
+}
+
+/* --- peeking ------------------------------------------------------------------------------- */
+
+static gboolean
+is_checkpoint (UnetSafetensors *st)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  for (guint i = 0; i < unet_safetensors_get_n_tensors (st); i++)
+    if (g_str_has_prefix (unet_safetensors_get_tensor (st, i)->name, OPTIM_PREFIX))
+      return TRUE;
+
+  g_hash_table_iter_init (&iter, unet_safetensors_get_metadata (st));
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (g_str_has_prefix (key, OPTIM_PREFIX) || g_str_has_prefix (key, STATE_PREFIX))
+      return TRUE;
+  return FALSE;
+}
+
+UnetModelFileInfo *
+unet_model_file_peek (const char  *path,
+                      GError     **error)
+{
+  g_autoptr(UnetSafetensors) st = NULL;
+  g_autoptr(UnetModelFileInfo) info = NULL;
+  g_autofree char *display = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  st = unet_safetensors_load_header (path, error);
+  if (st == NULL)
+    return NULL;
+  display = g_filename_display_name (path);
+  info = g_new0 (UnetModelFileInfo, 1);
+  if (!parse_model_metadata (st, display, info, error))
+    return NULL;
+  info->is_checkpoint = is_checkpoint (st);
+  return g_steal_pointer (&info);
+}
+
+void
+unet_model_file_info_free (UnetModelFileInfo *info)
+{
+  if (info == NULL)
+    return;
+
+  model_file_info_clear (info);
+  g_free (info);
 }

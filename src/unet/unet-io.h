@@ -52,4 +52,31 @@ UnetModel *unet_checkpoint_load_bytes (GBytes         *bytes,
                                        GHashTable    **state,
                                        GError        **error);
 
+/* What a model file or checkpoint says about itself, from its header alone. */
+typedef struct
+{
+  UnetConfig   config;        /* depth, base, in_channels, padding, norm, dropout, classes */
+  char       **class_names;   /* config.classes names, NULL-terminated */
+  guint8      *palette;       /* 3 × config.classes bytes, r, g, b */
+  float        mean[3];
+  float        std[3];
+  double       input_scale;
+  int          max_classes;   /* 0: no limit */
+  gboolean     is_checkpoint; /* it holds optimizer tensors ("optim.*") or trainer state */
+  /* (element-type utf8 utf8): every __metadata__ string as stored, the above included: the
+   * model's info strings (training provenance), a checkpoint's "state.*" (its options JSON in
+   * "state.options") and "optim.*" settings */
+  GHashTable  *metadata;
+} UnetModelFileInfo;
+
+/* Reads only the 8-byte length and the JSON header of a model file or checkpoint, never the
+ * weights, and checks them as unet_model_load() does (format, container, metadata, the
+ * configuration, the largest tensors' shapes): a file this accepts loads unless it changes, its
+ * other tensors do not fit the configuration, or it cannot be read. Errors name the file. */
+UnetModelFileInfo *unet_model_file_peek      (const char         *path,
+                                              GError            **error);
+void               unet_model_file_info_free (UnetModelFileInfo  *info);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (UnetModelFileInfo, unet_model_file_info_free)
+
 G_END_DECLS

@@ -38,7 +38,7 @@ typedef struct
   int            ndim;
   int64_t        shape[UNET_SAFETENSORS_MAX_DIMS];
   size_t         numel;
-  const guint8  *bytes;   /* not necessarily aligned */
+  const guint8  *bytes;   /* not necessarily aligned; NULL from unet_safetensors_load_header() */
   size_t         n_bytes;
 } UnetTensorView;
 
@@ -49,6 +49,11 @@ typedef struct _UnetSafetensors UnetSafetensors;
  * (or UNET_ERROR_IO) with a message naming the file and the tensor or field at fault. */
 UnetSafetensors      *unet_safetensors_load_file  (const char            *path,
                                                    GError               **error);
+/* Reads the 8-byte length and the header only, never the tensor data, and checks them as
+ * strictly as unet_safetensors_load_file(), the offsets against the file's size: a file this
+ * accepts fails to load only if it changes or cannot be read. The views' bytes are NULL. */
+UnetSafetensors      *unet_safetensors_load_header (const char           *path,
+                                                    GError              **error);
 /* name is only used in error messages. */
 UnetSafetensors      *unet_safetensors_load_bytes (GBytes                *bytes,
                                                    const char            *name,
@@ -66,7 +71,7 @@ GHashTable           *unet_safetensors_get_metadata (const UnetSafetensors *self
 const char           *unet_safetensors_get_metadata_string (const UnetSafetensors *self,
                                                             const char            *key);
 
-/* Converts F32/F64/F16/BF16 to native floats (numel of them). */
+/* Converts F32/F64/F16/BF16 (and U8, I64) to native floats (numel of them). */
 void                  unet_tensor_view_copy_f32   (const UnetTensorView  *view,
                                                    float                 *dest);
 

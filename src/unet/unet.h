@@ -9,6 +9,7 @@
 
 #include "unet-config.h"
 #include "unet-error.h"
+#include "unet-file.h"
 #include "unet-infer.h"
 #include "unet-io.h"
 #include "unet-layers.h"

@@ -8,15 +8,15 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
 #include <png.h>
+
+#include "unet-file.h"
 
 #include "voc-colormap.h"
 #include "voc-error.h"
@@ -828,8 +828,8 @@ write_png_rows (FILE          *fp,
   return TRUE;
 }
 
-/* Readers never see a half-written file: write a temporary file beside the target, flush it to
- * disk, then rename it over the target. */
+/* Readers never see a half-written file: libunet's atomic writer puts the PNG in a temporary
+ * file beside the target, flushes it to disk, then renames it over the target. */
 static gboolean
 png_save_atomic (const char    *path,
                  const guint8  *pixels,
@@ -842,13 +842,9 @@ png_save_atomic (const char    *path,
                  GError       **error)
 {
   g_autofree char *display = g_filename_display_name (path);
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *tmp_name = NULL;
+  g_autoptr(UnetAtomicFile) file = NULL;
+  g_autoptr(GError) local_error = NULL;
   PngState state = { { 0 }, NULL, NULL };
-  FILE *fp;
-  int fd;
-  int saved_errno;
 
   if (width <= 0 || height <= 0
       || (gint64) width * height > VOC_IMAGE_MAX_PIXELS)
@@ -858,66 +854,24 @@ png_save_atomic (const char    *path,
       return FALSE;
     }
 
-  tmp_name = g_strdup_printf ("%s%c.%s.XXXXXX", dir, G_DIR_SEPARATOR, base);
-  fd = g_mkstemp_full (tmp_name, O_WRONLY | O_CLOEXEC, 0644);
-  if (fd < 0)
+  file = unet_atomic_file_open (path, &local_error);
+  if (file == NULL)
+    goto fail;
+  if (!write_png_rows (unet_atomic_file_get_stream (file), pixels, render_row, user_data,
+                       width, height, channels, palette, &state))
     {
-      saved_errno = errno;
-      g_set_error (error, VOC_ERROR, VOC_ERROR_IO, "%s: cannot create a temporary file: %s",
-                   display, g_strerror (saved_errno));
-      return FALSE;
-    }
-  fp = fdopen (fd, "wb");
-  if (fp == NULL)
-    {
-      saved_errno = errno;
-      close (fd);
-      g_unlink (tmp_name);
-      g_set_error (error, VOC_ERROR, VOC_ERROR_IO, "%s: %s", display, g_strerror (saved_errno));
-      return FALSE;
-    }
-
-  if (!write_png_rows (fp, pixels, render_row, user_data, width, height, channels, palette,
-                       &state))
-    {
-      fclose (fp);
-      g_unlink (tmp_name);
       g_set_error (error, VOC_ERROR, VOC_ERROR_IO, "%s: cannot write the PNG: %s", display,
                    state.message);
       return FALSE;
     }
-  if (fflush (fp) != 0 || fsync (fileno (fp)) != 0)
-    {
-      saved_errno = errno;
-      fclose (fp);
-      g_unlink (tmp_name);
-      g_set_error (error, VOC_ERROR, VOC_ERROR_IO, "%s: %s", display, g_strerror (saved_errno));
-      return FALSE;
-    }
-  if (fclose (fp) != 0)
-    {
-      saved_errno = errno;
-      g_unlink (tmp_name);
-      g_set_error (error, VOC_ERROR, VOC_ERROR_IO, "%s: %s", display, g_strerror (saved_errno));
-      return FALSE;
-    }
-  if (g_rename (tmp_name, path) != 0)
-    {
-      saved_errno = errno;
-      g_unlink (tmp_name);
-      g_set_error (error, VOC_ERROR, VOC_ERROR_IO, "%s: cannot replace the file: %s", display,
-                   g_strerror (saved_errno));
-      return FALSE;
-    }
-
-  /* Make the rename itself durable; failing here loses nothing already written. */
-  fd = open (dir, O_RDONLY | O_CLOEXEC);
-  if (fd >= 0)
-    {
-      fsync (fd);
-      close (fd);
-    }
+  if (!unet_atomic_file_commit (file, &local_error))
+    goto fail;
   return TRUE;
+
+fail:
+  /* the data layer's errors are VOC_ERROR; the message already names the file */
+  g_set_error_literal (error, VOC_ERROR, VOC_ERROR_IO, local_error->message);
+  return FALSE;
 }
 
 gboolean

@@ -330,13 +330,18 @@ rewrite (const char *src,
   g_assert_no_error (error);
 }
 
+/* The peek at the header is as strict as loading: it fails the same way, or else only loading
+ * can tell, from the model's table of tensors, that a tensor is missing, extra or of the wrong
+ * shape or type. */
 static void
 assert_load_fails (const char *path,
                    int         code,
                    const char *expected)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GError) peek_error = NULL;
   g_autoptr(UnetModel) model = unet_model_load (path, &error);
+  g_autoptr(UnetModelFileInfo) info = unet_model_file_peek (path, &peek_error);
 
   g_assert_null (model);
   g_assert_error (error, UNET_ERROR, code);
@@ -344,6 +349,14 @@ assert_load_fails (const char *path,
   g_assert_true (g_str_has_prefix (error->message, path));
   if (strstr (error->message, expected) == NULL)
     g_error ("expected “%s” in “%s”", expected, error->message);
+
+  if (info == NULL)
+    {
+      g_assert_error (peek_error, UNET_ERROR, code);
+      g_assert_cmpstr (peek_error->message, ==, error->message);
+    }
+  else
+    g_assert_cmpint (code, ==, UNET_ERROR_MISMATCH);
 }
 
 static void
