@@ -737,7 +737,7 @@ cut_back (const char  *path,
             g_string_append_printf (kept, "%s\n", lines[j]);
         }
     }
-  return g_file_set_contents (path, kept->str, kept->len, error);
+  return unet_file_write_atomic (path, kept->str, kept->len, error);
 }
 
 static FILE *
@@ -774,8 +774,9 @@ unet_run_writer_open (const char  *dir,
           !cut_back (writer->jsonl_path, FALSE, resume_step, error))
         return NULL;
     }
-  else if (!g_file_set_contents (writer->csv_path, LOG_CSV_HEADER, -1, error) ||
-           !g_file_set_contents (writer->jsonl_path, "", 0, error))
+  else if (!unet_file_write_atomic (writer->csv_path, LOG_CSV_HEADER, strlen (LOG_CSV_HEADER),
+                                     error) ||
+           !unet_file_write_atomic (writer->jsonl_path, "", 0, error))
     {
       return NULL;
     }
@@ -913,8 +914,39 @@ unet_run_state_from_metadata (GHashTable        *metadata,
   return TRUE;
 }
 
-/* The atomic writers (ours and g_file_set_contents) write "NAME.XXXXXX" beside NAME and rename
- * it; a run killed in between leaves that file behind. */
+gboolean
+unet_run_read_checkpoint (const char        *dir,
+                          UnetTrainOptions  *options,
+                          UnetRunState      *state,
+                          char            ***class_names,
+                          GError           **error)
+{
+  g_autofree char *path = unet_run_path (dir, UNET_RUN_CHECKPOINT);
+  g_autofree char *display = g_filename_display_name (path);
+  g_autoptr(UnetModelFileInfo) info = NULL;
+  g_autoptr(GHashTable) metadata = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  info = unet_model_file_peek (path, error);
+  if (info == NULL)
+    return FALSE;
+  /* the checkpoint keeps the run's state as "state.NAME" beside the model's own metadata */
+  metadata = g_hash_table_new (g_str_hash, g_str_equal);
+  g_hash_table_iter_init (&iter, info->metadata);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (g_str_has_prefix (key, "state."))
+      g_hash_table_insert (metadata, (char *) key + strlen ("state."), value);
+  if (!unet_run_state_from_metadata (metadata, display, options, state, error))
+    return FALSE;
+  options->model = info->config;
+  if (class_names != NULL)
+    *class_names = g_strdupv (info->class_names);
+  return TRUE;
+}
+
+/* The atomic writers (unet-file.c, and g_file_set_contents) write "NAME.XXXXXX" beside NAME and
+ * rename it; a run killed in between leaves that file behind. */
 void
 unet_run_remove_stale_temporaries (const char *dir)
 {
@@ -926,19 +958,11 @@ unet_run_remove_stale_temporaries (const char *dir)
 
   while (folder != NULL && (entry = g_dir_read_name (folder)) != NULL)
     for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-      {
-        gsize length = strlen (names[i]);
-        gboolean template = strlen (entry) == length + 7 &&
-                            strncmp (entry, names[i], length) == 0 && entry[length] == '.';
+      if (unet_file_is_atomic_temporary (entry, names[i]))
+        {
+          g_autofree char *path = g_build_filename (dir, entry, NULL);
 
-        for (gsize j = length + 1; template && j < length + 7; j++)
-          template = g_ascii_isalnum (entry[j]);
-        if (template)
-          {
-            g_autofree char *path = g_build_filename (dir, entry, NULL);
-
-            g_unlink (path);
-            break;
-          }
-      }
+          g_unlink (path);
+          break;
+        }
 }

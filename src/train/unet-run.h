@@ -136,6 +136,14 @@ gboolean    unet_run_state_from_metadata (GHashTable              *metadata,
                                           UnetRunState            *state,
                                           GError                 **error);
 
+/* The options, state and class names of the run saved in dir (its checkpoint's header alone,
+ * not its weights): what a resume would continue. */
+gboolean    unet_run_read_checkpoint     (const char              *dir,
+                                          UnetTrainOptions        *options,
+                                          UnetRunState            *state,
+                                          char                  ***class_names,
+                                          GError                 **error);
+
 /* Removes what a run killed during an atomic write left of the files it owns:
  * "NAME.XXXXXX" beside NAME. No other process writes into a run's folder while it trains. */
 void        unet_run_remove_stale_temporaries (const char *dir);

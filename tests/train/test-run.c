@@ -427,6 +427,31 @@ test_non_ascii_training (void)
   g_assert_true (g_strv_contains ((const char *const *) val->class_names, "Gefäß"));
   g_assert_true (g_strv_contains ((const char *const *) val->class_names, "細胞"));
 
+  /* what a resume would continue, from the checkpoint's header */
+  {
+    g_auto(UnetTrainOptions) stored = { 0 };
+    g_auto(GStrv) names = NULL;
+    UnetRunState state;
+
+    unet_train_options_init_default (&stored);
+    g_assert_true (unet_run_read_checkpoint (output, &stored, &state, &names, &error));
+    g_assert_no_error (error);
+    g_assert_cmpstr (stored.dataset, ==, dataset);
+    g_assert_cmpint (stored.model.classes, ==, 21);
+    g_assert_cmpint (state.step, ==, 4);
+    g_assert_cmpstr (names[20], ==, "細胞");
+  }
+  {
+    g_auto(UnetTrainOptions) stored = { 0 };
+    g_autofree char *nothing = g_build_filename (dataset, "images", NULL);
+    UnetRunState state;
+
+    unet_train_options_init_default (&stored);
+    g_assert_false (unet_run_read_checkpoint (nothing, &stored, &state, NULL, &error));
+    g_assert_nonnull (strstr (error->message, "last.safetensors"));
+    g_clear_error (&error);
+  }
+
   if (python != NULL && *python != '\0')
     {
       const char *argv[] = { python, "-c",
