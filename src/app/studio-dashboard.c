@@ -21,6 +21,7 @@
 #include "studio-dashboard.h"
 #include "studio-dataset-summary.h"
 #include "studio-util.h"
+#include "unet/unet-safetensors.h"
 
 #define MAX_RECENT_DATASETS 8
 /* Assumed free when /proc/meminfo cannot be read: low enough to refuse what would surely fail

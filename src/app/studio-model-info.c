@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "studio-model-info.h"
+#include "unet/unet-model-train.h"
 
 struct _StudioModelInfo
 {

@@ -16,6 +16,8 @@
 #include "unet/unet-profile.h"
 #include "voc.h"
 #include "unet-cli.h"
+#include "unet/unet-model-train.h"
+#include "unet/unet-optimizer.h"
 
 typedef struct
 {

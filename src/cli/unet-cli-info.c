@@ -14,6 +14,7 @@
 #include "voc/voc.h"
 #include "unet-cli.h"
 #include "unet-cli-common.h"
+#include "unet/unet-model-train.h"
 
 /* What one sample contributes to the statistics; computed once even when the sample is in
  * several splits (trainval = train + val). */

@@ -14,6 +14,7 @@
 #include "unet-cli.h"
 #include "unet-cli-common.h"
 #include "train/unet-run.h"
+#include "unet/unet-file.h"
 
 #define DEFAULT_WIDTH 1000
 #define DEFAULT_HEIGHT 760

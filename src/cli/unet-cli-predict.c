@@ -21,6 +21,7 @@
 #include "unet-cli.h"
 #include "unet-cli-common.h"
 #include "draw-legend.h"
+#include "unet/unet-file.h"
 
 typedef struct
 {

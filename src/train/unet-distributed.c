@@ -18,6 +18,7 @@
 #endif
 
 #include "unet-distributed.h"
+#include "unet/unet-model-train.h"
 
 G_DEFINE_QUARK (unet-distributed-error-quark, unet_distributed_error)
 

@@ -18,6 +18,7 @@
 #include <json-glib/json-glib.h>
 
 #include "unet-run.h"
+#include "unet/unet-file.h"
 
 #define LOG_CSV_HEADER "step,epoch,loss,lr,images_per_s,val_loss,val_miou,val_pixel_accuracy," \
                        "val_mean_class_accuracy\n"

@@ -11,6 +11,7 @@
 
 #include "unet/unet.h"
 #include "voc/voc.h"
+#include "unet/unet-optimizer.h"
 
 G_BEGIN_DECLS
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "unet-trainer-private.h"
+#include "unet/unet-model-train.h"
 
 /* --- validation and saving ------------------------------------------------------------------ */
 

@@ -20,6 +20,7 @@
 #include "unet-trainer.h"
 
 #include "unet-trainer-private.h"
+#include "unet/unet-model-train.h"
 
 /* A seed for draw `index` of step `step`: every random number of a step is a function of the run
  * seed and the step, so a resumed run draws exactly what an uninterrupted one would. */

@@ -16,6 +16,8 @@
 #include "unet-error-private.h"
 #include "unet-io.h"
 #include "unet-safetensors.h"
+#include "unet-model-train.h"
+#include "unet-optimizer.h"
 
 #define OPTIM_PREFIX "optim."
 #define STATE_PREFIX "state."

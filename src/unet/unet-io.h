@@ -10,9 +10,10 @@
 #include <glib.h>
 
 #include "unet-model.h"
-#include "unet-optimizer.h"
 
 G_BEGIN_DECLS
+
+typedef struct _UnetOptimizer UnetOptimizer;
 
 #define UNET_FORMAT_NAME "unet-studio/1"
 

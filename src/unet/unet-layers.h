@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "unet-rng.h"
+#include "unet-shape.h"
 
 G_BEGIN_DECLS
 
@@ -23,20 +24,6 @@ G_BEGIN_DECLS
  *   tensor read by two layers (a skip connection) simply receives both gradients, and
  *   `unet_model_zero_grad` clears them once per step. A NULL input gradient means "not needed".
  */
-
-typedef struct
-{
-  int batch;
-  int channels;
-  int height;
-  int width;
-} UnetShape;
-
-static inline size_t
-unet_shape_numel (UnetShape s)
-{
-  return (size_t) s.batch * s.channels * s.height * s.width;
-}
 
 /* --- 3x3 convolution, stride 1; pad 0 ("valid") or 1 ("same") ---------------------------- */
 

@@ -7,7 +7,7 @@
 
 #pragma once
 
-#include "unet-model.h"
+#include "unet-model-train.h"
 #include "unet-profile.h"
 
 G_BEGIN_DECLS

@@ -11,6 +11,7 @@
 
 #include "unet-error.h"
 #include "unet-optimizer.h"
+#include "unet-model-train.h"
 
 struct _UnetOptimizer
 {

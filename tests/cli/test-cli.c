@@ -19,6 +19,7 @@
 #include "voc.h"
 #include "voc-test-util.h"
 #include "cli-test-util.h"
+#include "unet/unet-model-train.h"
 
 /* --- fixtures ---------------------------------------------------------------------------- */
 

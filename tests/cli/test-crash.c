@@ -27,6 +27,7 @@
 #include "unet/unet.h"
 #include "voc.h"
 #include "voc-test-util.h"
+#include "unet/unet-optimizer.h"
 
 #define SIDE 64
 #define N_IMAGES 6

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "unet-io.h"
+#include "unet-optimizer.h"
 
 #include "fuzz-common.h"
 

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include "unet.h"
+#include "unet-optimizer.h"
 
 int
 main (int    argc,

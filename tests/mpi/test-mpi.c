@@ -28,6 +28,8 @@
 #include "unet/unet.h"
 #include "voc.h"
 #include "voc-test-util.h"
+#include "unet/unet-optimizer.h"
+#include "unet/unet-model-train.h"
 
 #define SIDE 64
 #define N_TRAIN 8

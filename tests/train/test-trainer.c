@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "unet-trainer-distributed.h"
+#include "unet/unet-model-train.h"
 
 #define SIDE 40
 

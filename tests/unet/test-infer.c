@@ -19,6 +19,7 @@
 #include "unet/unet-resize.h"
 #include "unet/unet-rng.h"
 #include "unet/unet-threads.h"
+#include "unet/unet-model-train.h"
 
 #define DEPTH 2
 #define CLASSES 3

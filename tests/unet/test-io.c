@@ -18,6 +18,7 @@
 #include "unet/unet-optimizer.h"
 #include "unet/unet-rng.h"
 #include "unet/unet-safetensors.h"
+#include "unet/unet-model-train.h"
 
 typedef struct
 {

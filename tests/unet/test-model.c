@@ -16,6 +16,8 @@
 #include <cblas.h>
 
 #include "unet/unet.h"
+#include "unet/unet-model-train.h"
+#include "unet/unet-optimizer.h"
 
 /* --- sizes and structure ---------------------------------------------------------------------- */
 

@@ -14,6 +14,7 @@
 #include "unet/unet-model.h"
 #include "unet/unet-optimizer.h"
 #include "unet/unet-rng.h"
+#include "unet/unet-model-train.h"
 
 /* A model of a few hundred parameters: every kind of tensor, nothing slow. */
 static UnetModel *

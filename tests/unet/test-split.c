@@ -20,6 +20,7 @@
 #include "unet-rng.h"
 
 #include "conv-reference.h"
+#include "unet/unet-model-train.h"
 
 /* --- the generator's jump ------------------------------------------------------------------- */
 

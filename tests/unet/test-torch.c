@@ -16,6 +16,9 @@
 #include <string.h>
 
 #include "unet/unet.h"
+#include "unet/unet-safetensors.h"
+#include "unet/unet-model-train.h"
+#include "unet/unet-optimizer.h"
 
 /* Per tensor: max |C - torch| / max |torch|. float32 against PyTorch's float64 stays near
  * 1e-6 on these fixtures, so this leaves room for summation order and nothing else. */
