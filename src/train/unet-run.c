@@ -694,6 +694,22 @@ record_to_csv (const UnetRunRecord *record)
   return g_string_free (row, FALSE);
 }
 
+/* The logs are the run's output: their failures are G_IO_ERRORs, as the appends' are, which the
+ * command-line tool tells from the UNET_ERROR_IO of a model or checkpoint it could not read. */
+static gboolean
+write_whole_log (const char  *path,
+                 const char  *text,
+                 gsize        length,
+                 GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (unet_file_write_atomic (path, text, length, &local_error))
+    return TRUE;
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, local_error->message);
+  return FALSE;
+}
+
 /* The step a line of a log was written at, or -1 for a line that holds none (a header, a line
  * torn by a crash). */
 static gint64
@@ -738,7 +754,7 @@ cut_back (const char  *path,
             g_string_append_printf (kept, "%s\n", lines[j]);
         }
     }
-  return unet_file_write_atomic (path, kept->str, kept->len, error);
+  return write_whole_log (path, kept->str, kept->len, error);
 }
 
 static FILE *
@@ -775,9 +791,8 @@ unet_run_writer_open (const char  *dir,
           !cut_back (writer->jsonl_path, FALSE, resume_step, error))
         return NULL;
     }
-  else if (!unet_file_write_atomic (writer->csv_path, LOG_CSV_HEADER, strlen (LOG_CSV_HEADER),
-                                     error) ||
-           !unet_file_write_atomic (writer->jsonl_path, "", 0, error))
+  else if (!write_whole_log (writer->csv_path, LOG_CSV_HEADER, strlen (LOG_CSV_HEADER), error) ||
+           !write_whole_log (writer->jsonl_path, "", 0, error))
     {
       return NULL;
     }
