@@ -408,6 +408,12 @@ has_ended (Fixture *f)
   return f->ended;
 }
 
+static gboolean
+replayed (Fixture *f)
+{
+  return !studio_run_monitor_is_replaying (studio_dashboard_get_monitor (f->dashboard));
+}
+
 static gint64 paused_at;
 
 static gboolean
@@ -529,6 +535,67 @@ test_two_classes (Fixture       *f,
   }
 }
 
+/* A log with bad lines among good ones, "type" members that are not strings among them: the
+ * bad lines are skipped and counted, without a critical (criticals are fatal here), and the
+ * good ones are plotted. */
+static void
+test_replay_bad_lines (Fixture       *f,
+                       gconstpointer  data)
+{
+  static const char log[] =
+    "{\"type\":\"train\",\"step\":1,\"epoch\":1,\"loss\":2.5}\n"
+    "{\"type\":{\"kind\":\"train\"},\"step\":2,\"epoch\":1,\"loss\":2.4}\n"   /* bad */
+    "{\"type\":7,\"step\":2,\"epoch\":1,\"loss\":2.3}\n"                     /* bad */
+    "{\"type\":[\"train\"],\"step\":2}\n"                                    /* bad */
+    "{\"type\":null,\"step\":2}\n"                                           /* bad */
+    "{\"type\":true,\"step\":2}\n"                                           /* bad */
+    "{\"type\":\"train\",\"step\":2,\"epoch\":1,\"loss\":2.0}\n"
+    "not JSON at all\n"                                                       /* bad */
+    "[1,2,3]\n"                                                               /* bad */
+    "{\"type\":\"train\",\"step\":\"3\",\"loss\":1.0}\n"                      /* bad */
+    "{\"type\":\"train\",\"step\":3,\"loss\":{\"value\":1}}\n"                 /* bad */
+    "{\"type\":\"val\",\"step\":2,\"epoch\":1,\"miou\":0.25,"
+    "\"per_class_iou\":{\"background\":0.5,\"cat\":null}}\n"
+    "{\"type\":\"val\",\"step\":3,\"epoch\":2,\"miou\":\"high\"}\n"          /* bad */
+    "{\"type\":\"val\",\"step\":3,\"epoch\":2,\"miou\":0.5,\"per_class_iou\":[1]}\n" /* bad */
+    "{\"step\":3}\n"
+    "{\"type\":\"epoch\",\"step\":3}\n"
+    "\n"
+    "{\"type\":\"train\",\"step\":3,\"epoch\":2,\"loss\":1.5}\n"
+    "{\"type\":\"tra";                                                      /* torn: bad */
+  g_autofree char *run_dir = g_build_filename (f->tmp_dir, "bad-log", NULL);
+  g_autofree char *path = g_build_filename (run_dir, "log.jsonl", NULL);
+  StudioRunMonitor *monitor = studio_dashboard_get_monitor (f->dashboard);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (run_dir, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (path, log, -1, &error));
+  g_assert_no_error (error);
+
+  studio_run_monitor_begin (monitor);
+  studio_run_monitor_replay (monitor, run_dir);
+  g_assert_true (studio_run_monitor_is_replaying (monitor));
+  g_assert_true (wait_until (f, replayed, 30));
+
+  g_assert_cmpuint (studio_run_monitor_get_n_skipped_lines (monitor), ==, 12);
+  g_assert_cmpuint (n_points (f, STUDIO_DASHBOARD_PLOT_LOSS), ==, 3);
+  g_assert_cmpuint (n_points (f, STUDIO_DASHBOARD_PLOT_MIOU), ==, 1);
+  g_assert_cmpfloat_with_epsilon (studio_run_monitor_get_best_miou (monitor), 0.25, 1e-9);
+  /* no checkpoint names the classes, so there are no bars to draw */
+  g_assert_cmpuint (studio_plot_get_n_bars (studio_dashboard_get_plot (f->dashboard,
+                                                                      STUDIO_DASHBOARD_PLOT_CLASS_IOU)),
+                    ==, 0);
+
+  /* a folder without a log has an empty history */
+  g_clear_pointer (&run_dir, g_free);
+  run_dir = g_build_filename (f->tmp_dir, "no-log", NULL);
+  studio_run_monitor_begin (monitor);
+  studio_run_monitor_replay (monitor, run_dir);
+  g_assert_true (wait_until (f, replayed, 30));
+  g_assert_cmpuint (n_points (f, STUDIO_DASHBOARD_PLOT_LOSS), ==, 0);
+  g_assert_cmpuint (studio_run_monitor_get_n_skipped_lines (monitor), ==, 0);
+}
+
 /* Start, pause, continue, stop, resume the stopped run from its folder, finish. */
 static void
 test_run (Fixture       *f,
@@ -600,14 +667,19 @@ test_run (Fixture       *f,
   g_assert_cmpint (stopped_at, <, 40);
   check_plots (f);
 
-  /* resuming the stopped run from its folder refills the plots from its log */
+  /* resuming the stopped run from its folder refills the plots from its log, read on a
+   * thread; what the run reports meanwhile follows the history, nothing twice */
   f->ended = FALSE;
   f->run_going = TRUE;
   studio_dashboard_set_resume_dir (f->dashboard, o.output_dir);
   g_assert_true (studio_dashboard_start (f->dashboard, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (n_points (f, STUDIO_DASHBOARD_PLOT_LOSS), ==, stopped_at);
-  g_assert_cmpuint (n_points (f, STUDIO_DASHBOARD_PLOT_MIOU), ==, f->n_evaluated);
+  g_assert_true (studio_run_monitor_is_replaying (studio_dashboard_get_monitor (f->dashboard)));
+  g_assert_true (wait_until (f, replayed, 30));
+  g_assert_cmpuint (studio_run_monitor_get_n_skipped_lines (studio_dashboard_get_monitor (f->dashboard)),
+                    ==, 0);
+  g_assert_cmpuint (n_points (f, STUDIO_DASHBOARD_PLOT_LOSS), >=, stopped_at);
+  check_plots (f);
 
   g_assert_true (wait_until (f, has_ended, 120));
   g_assert_false (f->idle_too_early);
@@ -635,6 +707,8 @@ main (int   argc,
   g_test_add ("/dashboard/no-dataset", Fixture, NULL, fixture_setup, test_no_dataset,
               fixture_teardown);
   g_test_add ("/dashboard/memory", Fixture, NULL, fixture_setup, test_memory, fixture_teardown);
+  g_test_add ("/dashboard/replay-bad-lines", Fixture, NULL, fixture_setup, test_replay_bad_lines,
+              fixture_teardown);
   g_test_add ("/dashboard/run", Fixture, NULL, fixture_setup, test_run, fixture_teardown);
   g_test_add ("/dashboard/two-classes", Fixture, NULL, fixture_setup, test_two_classes,
               fixture_teardown);
