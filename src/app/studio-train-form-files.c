@@ -215,7 +215,8 @@ on_chooser_response (StudioTrainForm *self,
   if (file != NULL)
     path = g_file_get_path (file);
   if (file != NULL && path == NULL)
-    studio_train_form_show_error (self, _("Only local folders and files can be used for training."));
+    studio_train_form_show_error (self,
+                                  _("Only local folders and files can be used for training."));
 
   if (path != NULL)
     {

@@ -526,7 +526,8 @@ studio_train_form_set_settings (StudioTrainForm *self,
       g_auto(GStrv) recent = g_settings_get_strv (settings, "recent-datasets");
 
       g_signal_connect_object (settings, "changed::recent-datasets",
-                               G_CALLBACK (studio_train_form_update_recent_menu), self, G_CONNECT_SWAPPED);
+                               G_CALLBACK (studio_train_form_update_recent_menu), self,
+                               G_CONNECT_SWAPPED);
       /* the last dataset trained on is the likeliest next one */
       if (self->dataset == NULL && recent[0] != NULL &&
           g_file_test (recent[0], G_FILE_TEST_IS_DIR))
@@ -727,7 +728,6 @@ studio_train_form_dispose (GObject *object)
   g_clear_object (&self->settings);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), STUDIO_TYPE_TRAIN_FORM);
-  /* the template's root is its own child, not a bound one */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
 
@@ -781,7 +781,6 @@ studio_train_form_class_init (StudioTrainFormClass *klass)
 
   g_type_ensure (STUDIO_TYPE_DATASET_SUMMARY);
 
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/unetstudio/UnetStudio/studio-train-form.ui");
   gtk_widget_class_bind_template_child (widget_class, StudioTrainForm, error_revealer);

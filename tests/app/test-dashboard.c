@@ -582,9 +582,8 @@ test_replay_bad_lines (Fixture       *f,
   g_assert_cmpuint (n_points (f, STUDIO_DASHBOARD_PLOT_MIOU), ==, 1);
   g_assert_cmpfloat_with_epsilon (studio_run_monitor_get_best_miou (monitor), 0.25, 1e-9);
   /* no checkpoint names the classes, so there are no bars to draw */
-  g_assert_cmpuint (studio_plot_get_n_bars (studio_dashboard_get_plot (f->dashboard,
-                                                                      STUDIO_DASHBOARD_PLOT_CLASS_IOU)),
-                    ==, 0);
+  g_assert_cmpuint (studio_plot_get_n_bars (studio_dashboard_get_plot (
+                      f->dashboard, STUDIO_DASHBOARD_PLOT_CLASS_IOU)), ==, 0);
 
   /* a folder without a log has an empty history */
   g_clear_pointer (&run_dir, g_free);
@@ -606,6 +605,7 @@ test_run (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autofree char *checkpoint = NULL;
   GdkPaintable *preview;
+  StudioRunMonitor *monitor;
   gint64 stopped_at;
   guint loss_points;
 
@@ -674,10 +674,10 @@ test_run (Fixture       *f,
   studio_dashboard_set_resume_dir (f->dashboard, o.output_dir);
   g_assert_true (studio_dashboard_start (f->dashboard, &error));
   g_assert_no_error (error);
-  g_assert_true (studio_run_monitor_is_replaying (studio_dashboard_get_monitor (f->dashboard)));
+  monitor = studio_dashboard_get_monitor (f->dashboard);
+  g_assert_true (studio_run_monitor_is_replaying (monitor));
   g_assert_true (wait_until (f, replayed, 30));
-  g_assert_cmpuint (studio_run_monitor_get_n_skipped_lines (studio_dashboard_get_monitor (f->dashboard)),
-                    ==, 0);
+  g_assert_cmpuint (studio_run_monitor_get_n_skipped_lines (monitor), ==, 0);
   g_assert_cmpuint (n_points (f, STUDIO_DASHBOARD_PLOT_LOSS), >=, stopped_at);
   check_plots (f);
 
