@@ -95,6 +95,7 @@ studio_run_history_read (const char                *run_dir,
   g_autofree char *path = NULL;
   g_autofree char *contents = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autofree char *first_bad = NULL;
   gsize length = 0, next_report = 0;
   gint64 last_step;
   guint n_lines = 0;
@@ -124,9 +125,9 @@ studio_run_history_read (const char                *run_dir,
         end = contents + length;
       if (end > line && !studio_log_record_parse (&record, line, end - line, &local_error))
         {
-          g_debug ("%s: line %u skipped: %s", path, n_lines + 1, local_error->message);
+          if (history->n_bad_lines++ == 0)
+            first_bad = g_strdup_printf ("line %u: %s", n_lines + 1, local_error->message);
           g_clear_error (&local_error);
-          history->n_bad_lines++;
         }
       else if (end > line && (last_step < 0 || record.step <= last_step) &&
                add_record (history, &record))
@@ -148,6 +149,9 @@ studio_run_history_read (const char                *run_dir,
         return NULL;
     }
   set_class_iou (history, &last_val);
+  if (first_bad != NULL)
+    g_debug ("%s: %u unreadable lines skipped, the first at %s", path, history->n_bad_lines,
+             first_bad);
   return g_steal_pointer (&history);
 }
 
