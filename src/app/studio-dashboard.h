@@ -10,6 +10,7 @@
 #include <adwaita.h>
 
 #include "studio-plot.h"
+#include "studio-run-monitor.h"
 #include "studio-worker.h"
 
 G_BEGIN_DECLS
@@ -18,7 +19,8 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (StudioDashboard, studio_dashboard, STUDIO, DASHBOARD, GtkWidget)
 
-/* The training page: run settings, Start / Pause / Stop, live plots, progress and a preview.
+/* The training page: the run's settings (StudioTrainForm) beside the run (StudioRunMonitor:
+ * Start / Pause / Stop, live plots, progress and a preview), wired to the worker.
  *
  * Signals:
  *   run-ended (const char *model_path, const char *message)
@@ -65,5 +67,7 @@ StudioPlot       *studio_dashboard_get_plot       (StudioDashboard        *self,
 GdkPaintable     *studio_dashboard_get_preview    (StudioDashboard        *self);
 /* The error shown in the settings pane, or NULL. */
 const char       *studio_dashboard_get_error_message (StudioDashboard     *self);
+/* The run pane, e.g. to wait for a resumed run's history. */
+StudioRunMonitor *studio_dashboard_get_monitor    (StudioDashboard        *self);
 
 G_END_DECLS

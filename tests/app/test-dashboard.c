@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 
 #include "studio-dashboard.h"
 #include "studio-dataset-summary.h"
+#include "studio-log-record.h"
 #include "studio-test-util.h"
 #include "voc-test-util.h"
 
@@ -408,6 +410,12 @@ has_ended (Fixture *f)
   return f->ended;
 }
 
+static gboolean
+replayed (Fixture *f)
+{
+  return !studio_run_monitor_is_replaying (studio_dashboard_get_monitor (f->dashboard));
+}
+
 static gint64 paused_at;
 
 static gboolean
@@ -529,6 +537,115 @@ test_two_classes (Fixture       *f,
   }
 }
 
+/* One log line to one record: the kinds the plots show, their members, and bad lines. */
+static void
+test_log_record (void)
+{
+  static const char *const bad[] = {
+    "{\"type\":7}", "{\"type\":{}}", "{\"type\":[]}", "{\"type\":false}", "{\"type\":null}",
+    "{\"type\":\"train\",\"step\":\"1\"}", "{\"type\":\"train\",\"loss\":[]}",
+    "{\"type\":\"val\",\"miou\":true}", "{\"type\":\"val\",\"per_class_iou\":3}",
+    "{\"type\":\"val\",\"per_class_iou\":{\"cat\":\"0.5\"}}", "[]", "\"train\"", "{\"type\":",
+  };
+  g_auto(StudioLogRecord) record = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (studio_log_record_parse (&record, "{\"type\":\"train\",\"step\":12,\"epoch\":2,"
+                                          "\"loss\":0.75,\"lr\":0.01}", -1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (record.kind, ==, STUDIO_LOG_RECORD_TRAIN);
+  g_assert_cmpint (record.step, ==, 12);
+  g_assert_cmpint (record.epoch, ==, 2);
+  g_assert_cmpfloat (record.loss, ==, 0.75);
+  studio_log_record_clear (&record);
+
+  g_assert_true (studio_log_record_parse (&record, "{\"type\":\"val\",\"step\":20,\"epoch\":2,"
+                                          "\"miou\":0.5,\"per_class_iou\":{\"background\":0.9,"
+                                          "\"cat\":0.1,\"dog\":null}}", -1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (record.kind, ==, STUDIO_LOG_RECORD_VAL);
+  g_assert_cmpfloat (record.miou, ==, 0.5);
+  g_assert_cmpfloat (studio_log_record_get_class_iou (&record, "cat"), ==, 0.1);
+  g_assert_true (isnan (studio_log_record_get_class_iou (&record, "dog")));
+  g_assert_true (isnan (studio_log_record_get_class_iou (&record, "bird")));
+  studio_log_record_clear (&record);
+
+  /* no "type", or one the plots do not show: a good line of no kind */
+  g_assert_true (studio_log_record_parse (&record, "{\"step\":3}", -1, &error));
+  g_assert_cmpint (record.kind, ==, STUDIO_LOG_RECORD_OTHER);
+  g_assert_true (studio_log_record_parse (&record, "{\"type\":\"test\",\"loss\":{}}", -1, &error));
+  g_assert_cmpint (record.kind, ==, STUDIO_LOG_RECORD_OTHER);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_assert_false (studio_log_record_parse (&record, bad[i], -1, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+      g_assert_null (record.class_names);
+      g_clear_error (&error);
+    }
+}
+
+/* A log with bad lines among good ones, "type" members that are not strings among them: the
+ * bad lines are skipped and counted, without a critical (criticals are fatal here), and the
+ * good ones are plotted. */
+static void
+test_replay_bad_lines (Fixture       *f,
+                       gconstpointer  data)
+{
+  static const char log[] =
+    "{\"type\":\"train\",\"step\":1,\"epoch\":1,\"loss\":2.5}\n"
+    "{\"type\":{\"kind\":\"train\"},\"step\":2,\"epoch\":1,\"loss\":2.4}\n"   /* bad */
+    "{\"type\":7,\"step\":2,\"epoch\":1,\"loss\":2.3}\n"                     /* bad */
+    "{\"type\":[\"train\"],\"step\":2}\n"                                    /* bad */
+    "{\"type\":null,\"step\":2}\n"                                           /* bad */
+    "{\"type\":true,\"step\":2}\n"                                           /* bad */
+    "{\"type\":\"train\",\"step\":2,\"epoch\":1,\"loss\":2.0}\n"
+    "not JSON at all\n"                                                       /* bad */
+    "[1,2,3]\n"                                                               /* bad */
+    "{\"type\":\"train\",\"step\":\"3\",\"loss\":1.0}\n"                      /* bad */
+    "{\"type\":\"train\",\"step\":3,\"loss\":{\"value\":1}}\n"                 /* bad */
+    "{\"type\":\"val\",\"step\":2,\"epoch\":1,\"miou\":0.25,"
+    "\"per_class_iou\":{\"background\":0.5,\"cat\":null}}\n"
+    "{\"type\":\"val\",\"step\":3,\"epoch\":2,\"miou\":\"high\"}\n"          /* bad */
+    "{\"type\":\"val\",\"step\":3,\"epoch\":2,\"miou\":0.5,\"per_class_iou\":[1]}\n" /* bad */
+    "{\"step\":3}\n"
+    "{\"type\":\"epoch\",\"step\":3}\n"
+    "\n"
+    "{\"type\":\"train\",\"step\":3,\"epoch\":2,\"loss\":1.5}\n"
+    "{\"type\":\"tra";                                                      /* torn: bad */
+  g_autofree char *run_dir = g_build_filename (f->tmp_dir, "bad-log", NULL);
+  g_autofree char *path = g_build_filename (run_dir, "log.jsonl", NULL);
+  StudioRunMonitor *monitor = studio_dashboard_get_monitor (f->dashboard);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (run_dir, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (path, log, -1, &error));
+  g_assert_no_error (error);
+
+  studio_run_monitor_begin (monitor);
+  studio_run_monitor_replay (monitor, run_dir);
+  g_assert_true (studio_run_monitor_is_replaying (monitor));
+  g_assert_true (wait_until (f, replayed, 30));
+
+  g_assert_cmpuint (studio_run_monitor_get_n_skipped_lines (monitor), ==, 12);
+  g_assert_cmpuint (n_points (f, STUDIO_DASHBOARD_PLOT_LOSS), ==, 3);
+  g_assert_cmpuint (n_points (f, STUDIO_DASHBOARD_PLOT_MIOU), ==, 1);
+  g_assert_cmpfloat_with_epsilon (studio_run_monitor_get_best_miou (monitor), 0.25, 1e-9);
+  /* no checkpoint names the classes, so there are no bars to draw */
+  g_assert_cmpuint (studio_plot_get_n_bars (studio_dashboard_get_plot (
+                      f->dashboard, STUDIO_DASHBOARD_PLOT_CLASS_IOU)), ==, 0);
+
+  /* a folder without a log has an empty history */
+  g_clear_pointer (&run_dir, g_free);
+  run_dir = g_build_filename (f->tmp_dir, "no-log", NULL);
+  studio_run_monitor_begin (monitor);
+  studio_run_monitor_replay (monitor, run_dir);
+  g_assert_true (wait_until (f, replayed, 30));
+  g_assert_cmpuint (n_points (f, STUDIO_DASHBOARD_PLOT_LOSS), ==, 0);
+  g_assert_cmpuint (studio_run_monitor_get_n_skipped_lines (monitor), ==, 0);
+}
+
 /* Start, pause, continue, stop, resume the stopped run from its folder, finish. */
 static void
 test_run (Fixture       *f,
@@ -539,6 +656,7 @@ test_run (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autofree char *checkpoint = NULL;
   GdkPaintable *preview;
+  StudioRunMonitor *monitor;
   gint64 stopped_at;
   guint loss_points;
 
@@ -600,14 +718,19 @@ test_run (Fixture       *f,
   g_assert_cmpint (stopped_at, <, 40);
   check_plots (f);
 
-  /* resuming the stopped run from its folder refills the plots from its log */
+  /* resuming the stopped run from its folder refills the plots from its log, read on a
+   * thread; what the run reports meanwhile follows the history, nothing twice */
   f->ended = FALSE;
   f->run_going = TRUE;
   studio_dashboard_set_resume_dir (f->dashboard, o.output_dir);
   g_assert_true (studio_dashboard_start (f->dashboard, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (n_points (f, STUDIO_DASHBOARD_PLOT_LOSS), ==, stopped_at);
-  g_assert_cmpuint (n_points (f, STUDIO_DASHBOARD_PLOT_MIOU), ==, f->n_evaluated);
+  monitor = studio_dashboard_get_monitor (f->dashboard);
+  g_assert_true (studio_run_monitor_is_replaying (monitor));
+  g_assert_true (wait_until (f, replayed, 30));
+  g_assert_cmpuint (studio_run_monitor_get_n_skipped_lines (monitor), ==, 0);
+  g_assert_cmpuint (n_points (f, STUDIO_DASHBOARD_PLOT_LOSS), >=, stopped_at);
+  check_plots (f);
 
   g_assert_true (wait_until (f, has_ended, 120));
   g_assert_false (f->idle_too_early);
@@ -635,6 +758,9 @@ main (int   argc,
   g_test_add ("/dashboard/no-dataset", Fixture, NULL, fixture_setup, test_no_dataset,
               fixture_teardown);
   g_test_add ("/dashboard/memory", Fixture, NULL, fixture_setup, test_memory, fixture_teardown);
+  g_test_add_func ("/dashboard/log-record", test_log_record);
+  g_test_add ("/dashboard/replay-bad-lines", Fixture, NULL, fixture_setup, test_replay_bad_lines,
+              fixture_teardown);
   g_test_add ("/dashboard/run", Fixture, NULL, fixture_setup, test_run, fixture_teardown);
   g_test_add ("/dashboard/two-classes", Fixture, NULL, fixture_setup, test_two_classes,
               fixture_teardown);

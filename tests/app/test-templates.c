@@ -16,6 +16,8 @@
 #include "studio-legend.h"
 #include "studio-plot.h"
 #include "studio-preferences-window.h"
+#include "studio-run-monitor.h"
+#include "studio-train-form.h"
 #include "studio-viewer.h"
 #include "studio-window.h"
 #include "studio-test-util.h"
@@ -103,6 +105,8 @@ main (int   argc,
   g_test_add_data_func ("/templates/plot", GSIZE_TO_POINTER (STUDIO_TYPE_PLOT), test_widget);
   g_test_add_data_func ("/templates/viewer", GSIZE_TO_POINTER (STUDIO_TYPE_VIEWER), test_widget);
   g_test_add_data_func ("/templates/dashboard", GSIZE_TO_POINTER (STUDIO_TYPE_DASHBOARD), test_widget);
+  g_test_add_data_func ("/templates/train-form", GSIZE_TO_POINTER (STUDIO_TYPE_TRAIN_FORM), test_widget);
+  g_test_add_data_func ("/templates/run-monitor", GSIZE_TO_POINTER (STUDIO_TYPE_RUN_MONITOR), test_widget);
   g_test_add_func ("/templates/preferences", test_preferences);
   g_test_add_func ("/templates/window", test_window);
   status = g_test_run ();
