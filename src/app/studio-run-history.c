@@ -10,14 +10,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "studio-log-record.h"
-#include "studio-model-file.h"
-#include "studio-run-history.h"
+#include "train/unet-run.h"
 
-#define LOG_NAME "log.jsonl"
-/* Progress reports per log: enough for a smooth bar, few enough not to flood the main loop. */
-#define N_PROGRESS_REPORTS 50
-#define LINES_PER_CANCEL_CHECK 1024
+#include "studio-run-history.h"
 
 static StudioRunHistory *
 run_history_new (void)
@@ -42,45 +37,42 @@ studio_run_history_free (StudioRunHistory *history)
   g_free (history);
 }
 
-/* Adds one parsed line; returns whether it was the latest validation with per-class IoU. */
-static gboolean
-add_record (StudioRunHistory      *history,
-            const StudioLogRecord *record)
+static void
+add_record (StudioRunHistory    *history,
+            const UnetRunRecord *record)
 {
   StudioRunPoint point;
 
-  switch (record->kind)
+  if (record->kind == UNET_RUN_RECORD_TRAIN)
     {
-    case STUDIO_LOG_RECORD_TRAIN:
       point = (StudioRunPoint) { (double) record->step, record->loss };
       g_array_append_val (history->loss, point);
-      return FALSE;
-
-    case STUDIO_LOG_RECORD_VAL:
-      point = (StudioRunPoint) { record->epoch, 100.0 * record->miou };
-      g_array_append_val (history->miou, point);
-      if (isfinite (record->miou))
-        history->best_miou = MAX (history->best_miou, record->miou);
-      return record->class_names != NULL;
-
-    case STUDIO_LOG_RECORD_OTHER:
-    default:
-      return FALSE;
+      return;
     }
+  point = (StudioRunPoint) { record->epoch, 100.0 * record->miou };
+  g_array_append_val (history->miou, point);
+  if (isfinite (record->miou))
+    history->best_miou = MAX (history->best_miou, record->miou);
 }
 
-/* The log names classes; the ones it leaves out were in neither truth nor prediction. */
+/* The log names the classes a validation saw; the ones it leaves out were in neither truth nor
+ * prediction. */
 static void
-set_class_iou (StudioRunHistory      *history,
-               const StudioLogRecord *last_val)
+set_class_iou (StudioRunHistory    *history,
+               const UnetRunRecord *last_val)
 {
   guint n = history->class_names != NULL ? g_strv_length (history->class_names) : 0;
 
-  if (n == 0)
+  if (n == 0 || last_val == NULL || last_val->class_names == NULL)
     return;
   history->class_iou = g_new (double, n);
   for (guint k = 0; k < n; k++)
-    history->class_iou[k] = studio_log_record_get_class_iou (last_val, history->class_names[k]);
+    {
+      history->class_iou[k] = NAN;
+      for (guint j = 0; j < last_val->n_classes; j++)
+        if (g_strcmp0 (last_val->class_names[j], history->class_names[k]) == 0)
+          history->class_iou[k] = last_val->class_iou[j];
+    }
 }
 
 StudioRunHistory *
@@ -91,20 +83,21 @@ studio_run_history_read (const char                *run_dir,
                          GError                   **error)
 {
   g_autoptr(StudioRunHistory) history = NULL;
-  g_auto(StudioLogRecord) last_val = { 0 };
+  g_autoptr(UnetRunLog) log = NULL;
   g_autofree char *path = NULL;
+  g_autofree char *display = NULL;
   g_autofree char *contents = NULL;
   g_autoptr(GError) local_error = NULL;
-  g_autofree char *first_bad = NULL;
-  gsize length = 0, next_report = 0;
-  gint64 last_step;
-  guint n_lines = 0;
+  g_auto(UnetTrainOptions) options = { 0 };
+  const UnetRunRecord *last_val = NULL;
+  UnetRunState state = { .step = -1 };
+  gsize length = 0;
 
   g_return_val_if_fail (run_dir != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   history = run_history_new ();
-  path = g_build_filename (run_dir, LOG_NAME, NULL);
+  path = unet_run_path (run_dir, UNET_RUN_LOG_JSONL);
   if (!g_file_get_contents (path, &contents, &length, &local_error))
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
@@ -112,46 +105,38 @@ studio_run_history_read (const char                *run_dir,
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
-  history->class_names = studio_model_file_read_class_names (run_dir);
-  last_step = studio_model_file_read_step (run_dir);
+  /* a run that has not saved a checkpoint yet names no classes and keeps every line */
+  unet_train_options_init_default (&options);
+  if (!unet_run_read_checkpoint (run_dir, &options, &state, &history->class_names, NULL))
+    state.step = -1;
 
-  for (const char *line = contents; line < contents + length; n_lines++)
+  display = g_filename_display_name (path);
+  log = unet_run_log_parse_full (contents, length, display, UNET_RUN_LOG_SKIP_BAD, cancellable,
+                                 progress, progress_data, &local_error);
+  if (log == NULL)
     {
-      const char *end = memchr (line, '\n', contents + length - line);
-      g_auto(StudioLogRecord) record = { 0 };
-      gsize offset;
-
-      if (end == NULL)
-        end = contents + length;
-      if (end > line && !studio_log_record_parse (&record, line, end - line, &local_error))
-        {
-          if (history->n_bad_lines++ == 0)
-            first_bad = g_strdup_printf ("line %u: %s", n_lines + 1, local_error->message);
-          g_clear_error (&local_error);
-        }
-      else if (end > line && (last_step < 0 || record.step <= last_step) &&
-               add_record (history, &record))
-        {
-          studio_log_record_clear (&last_val);
-          last_val = record;
-          record = (StudioLogRecord) { 0 };
-        }
-      line = end + 1;
-
-      offset = MIN ((gsize) (line - contents), length);
-      if (progress != NULL && offset >= next_report)
-        {
-          progress ((double) offset / length, progress_data);
-          next_report = offset + length / N_PROGRESS_REPORTS;
-        }
-      if (n_lines % LINES_PER_CANCEL_CHECK == 0 &&
-          g_cancellable_set_error_if_cancelled (cancellable, error))
-        return NULL;
+      /* a log without a single record yet is an empty history */
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_INVAL))
+        return g_steal_pointer (&history);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
     }
-  set_class_iou (history, &last_val);
-  if (first_bad != NULL)
-    g_debug ("%s: %u unreadable lines skipped, the first at %s", path, history->n_bad_lines,
-             first_bad);
+  history->n_bad_lines = log->n_bad_lines + (log->torn_line > 0 ? 1 : 0);
+  for (guint i = 0; i < log->records->len; i++)
+    {
+      const UnetRunRecord *record = &g_array_index (log->records, UnetRunRecord, i);
+
+      /* resuming the run drops what came after its checkpoint */
+      if (state.step >= 0 && record->step > state.step)
+        continue;
+      add_record (history, record);
+      if (record->kind == UNET_RUN_RECORD_VAL && record->class_names != NULL)
+        last_val = record;
+    }
+  set_class_iou (history, last_val);
+  if (log->first_bad_line != NULL)
+    g_debug ("%u unreadable lines skipped, the first at %s", log->n_bad_lines,
+             log->first_bad_line);
   return g_steal_pointer (&history);
 }
 

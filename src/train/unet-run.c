@@ -20,6 +20,10 @@
 #include "unet-run.h"
 #include "unet/unet-file.h"
 
+/* a long run's log has a line per step: a few hundred thousand */
+#define LINES_PER_CANCEL_CHECK 1024
+#define N_PROGRESS_REPORTS 50
+
 #define LOG_CSV_HEADER "step,epoch,loss,lr,images_per_s,val_loss,val_miou,val_pixel_accuracy," \
                        "val_mean_class_accuracy\n"
 
@@ -148,6 +152,47 @@ parse_class_iou (JsonNode      *node,
   return TRUE;
 }
 
+typedef struct
+{
+  const char *name;
+  gsize       offset;
+} NumberMember;
+
+static const NumberMember train_members[] = {
+  { "lr", G_STRUCT_OFFSET (UnetRunRecord, lr) },
+  { "images_per_s", G_STRUCT_OFFSET (UnetRunRecord, images_per_s) },
+  { NULL, 0 },
+};
+
+static const NumberMember val_members[] = {
+  { "val_loss", G_STRUCT_OFFSET (UnetRunRecord, val_loss) },
+  { "miou", G_STRUCT_OFFSET (UnetRunRecord, miou) },
+  { "pixel_accuracy", G_STRUCT_OFFSET (UnetRunRecord, pixel_accuracy) },
+  { "mean_class_accuracy", G_STRUCT_OFFSET (UnetRunRecord, mean_class_accuracy) },
+  { NULL, 0 },
+};
+
+/* Members a record may leave out; one that is there holds a number (or null). */
+static LineResult
+optional_numbers (JsonObject          *object,
+                  const char          *type,
+                  const NumberMember  *members,
+                  UnetRunRecord       *record,
+                  char               **why)
+{
+  for (const NumberMember *m = members; m->name != NULL; m++)
+    {
+      double *value = G_STRUCT_MEMBER_P (record, m->offset);
+
+      if (json_object_has_member (object, m->name) && !json_number (object, m->name, value))
+        {
+          *why = g_strdup_printf ("a \"%s\" record whose \"%s\" is not a number", type, m->name);
+          return LINE_BAD;
+        }
+    }
+  return LINE_OK;
+}
+
 static LineResult
 parse_json_object (JsonObject     *object,
                    UnetRunRecord  *record,
@@ -186,15 +231,11 @@ parse_json_object (JsonObject     *object,
           *why = g_strdup ("a \"train\" record without a numeric \"step\" and \"loss\"");
           return LINE_BAD;
         }
-      json_number (object, "lr", &record->lr);
-      json_number (object, "images_per_s", &record->images_per_s);
-      return LINE_OK;
+      return optional_numbers (object, type, train_members, record, why);
     }
 
-  json_number (object, "val_loss", &record->val_loss);
-  json_number (object, "miou", &record->miou);
-  json_number (object, "pixel_accuracy", &record->pixel_accuracy);
-  json_number (object, "mean_class_accuracy", &record->mean_class_accuracy);
+  if (optional_numbers (object, type, val_members, record, why) == LINE_BAD)
+    return LINE_BAD;
   per_class = json_object_get_member (object, "per_class_iou");
   if (per_class != NULL && !parse_class_iou (per_class, record))
     {
@@ -419,11 +460,25 @@ unet_run_log_parse (const char       *contents,
                     UnetRunLogFlags   flags,
                     GError          **error)
 {
+  return unet_run_log_parse_full (contents, length, display, flags, NULL, NULL, NULL, error);
+}
+
+UnetRunLog *
+unet_run_log_parse_full (const char             *contents,
+                         gsize                   length,
+                         const char             *display,
+                         UnetRunLogFlags         flags,
+                         GCancellable           *cancellable,
+                         UnetRunProgressFunc     progress,
+                         gpointer                progress_data,
+                         GError                **error)
+{
   g_autoptr(UnetRunLog) log = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   LogReader reader = { .parser = parser };
   const char *p, *end;
   guint line_number = 0;
+  gsize next_report = 0;
 
   g_return_val_if_fail (contents != NULL || length == 0, NULL);
   g_return_val_if_fail (display != NULL, NULL);
@@ -446,6 +501,14 @@ unet_run_log_parse (const char       *contents,
 
       line_number++;
       p = line_end;
+      if (line_number % LINES_PER_CANCEL_CHECK == 0 &&
+          g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
+      if (progress != NULL && (gsize) (p - contents) >= next_report)
+        {
+          progress ((double) (p - contents) / length, progress_data);
+          next_report = (p - contents) + length / N_PROGRESS_REPORTS;
+        }
       g_strstrip (line);
       if (line[0] == '\0' && !binary)
         continue;

@@ -7,7 +7,7 @@
 
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "unet-train-options.h"
 
@@ -85,6 +85,20 @@ UnetRunLog *unet_run_log_parse (const char       *contents,
                                 const char       *display,
                                 UnetRunLogFlags   flags,
                                 GError          **error);
+/* Called with the share of the text read so far, in [0,1]. */
+typedef void (*UnetRunProgressFunc) (double   fraction,
+                                     gpointer user_data);
+
+/* The same, for a reader on a thread: cancellable is checked every thousand lines (failing with
+ * G_IO_ERROR_CANCELLED), and progress, if not NULL, is called on this thread. */
+UnetRunLog *unet_run_log_parse_full (const char             *contents,
+                                     gsize                   length,
+                                     const char             *display,
+                                     UnetRunLogFlags         flags,
+                                     GCancellable           *cancellable,
+                                     UnetRunProgressFunc     progress,
+                                     gpointer                progress_data,
+                                     GError                **error);
 /* The same for a file; a folder stands for its log.jsonl, else its log.csv. */
 UnetRunLog *unet_run_log_read  (const char       *path,
                                 UnetRunLogFlags   flags,

@@ -92,6 +92,9 @@ test_parse_bad_lines (void)
     { "{\"type\":\"train\",\"step\":1.5,\"loss\":1}", "whole, non-negative \"step\"" },
     { "{\"type\":\"val\",\"step\":2,\"epoch\":[1]}", "\"epoch\" is not a whole number" },
     { "{\"type\":\"val\",\"step\":2,\"per_class_iou\":[0.5]}", "\"per_class_iou\" that is not" },
+    { "{\"type\":\"val\",\"step\":2,\"miou\":\"high\"}", "record whose \"miou\" is not a number" },
+    { "{\"type\":\"train\",\"step\":2,\"loss\":1,\"lr\":{}}", "whose \"lr\" is not a number" },
+    { "{\"step\":2}", "a record without a string \"type\"" },
     { "{\"type\":\"val\",\"step\":2,\"per_class_iou\":{\"a\":\"x\"}}", "\"per_class_iou\"" },
   };
 
