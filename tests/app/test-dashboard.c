@@ -16,6 +16,8 @@
 #include "studio-dashboard.h"
 #include "studio-dataset-summary.h"
 #include "studio-test-util.h"
+#include "studio-run-history.h"
+#include "voc-test-datasets.h"
 #include "voc-test-util.h"
 
 typedef struct
@@ -696,6 +698,75 @@ test_run (Fixture       *f,
   g_assert_cmpint (studio_dashboard_get_state (f->dashboard), ==, STUDIO_TRAIN_STATE_IDLE);
 }
 
+/* Class names outside ASCII go the whole way: train → log.jsonl → unet plot → the dashboard's
+ * replay of the run, which labels each class's bar by the name the log gives it. */
+static void
+test_non_ascii_classes (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *dataset = voc_test_make_non_ascii_dataset ();
+  g_autofree char *run_dir = g_build_filename (dataset, "run", NULL);
+  g_autofree char *picture = g_build_filename (dataset, "run.png", NULL);
+  g_auto(UnetTrainOptions) o = { 0 };
+  g_autoptr(UnetTrainer) trainer = NULL;
+  g_autoptr(StudioRunHistory) history = NULL;
+  g_autoptr(GError) error = NULL;
+  StudioRunMonitor *monitor = studio_dashboard_get_monitor (f->dashboard);
+  const char *cli = g_getenv ("UNET_CLI");
+  guint n_seen = 0;
+
+  unet_train_options_init_default (&o);
+  o.dataset = g_strdup (dataset);
+  o.output_dir = g_strdup (run_dir);
+  o.model.depth = 1;
+  o.model.base = 4;
+  o.model.padding = UNET_PADDING_SAME;
+  o.tile = 32;
+  o.batch = 2;
+  o.steps = 4;
+  o.val_every = 1;
+  o.threads = 1;
+  trainer = unet_trainer_new (&o, &error);
+  g_assert_no_error (error);
+  g_assert_true (unet_trainer_run (trainer, &error));
+  g_assert_no_error (error);
+
+  if (cli != NULL)
+    {
+      const char *argv[] = { cli, "plot", run_dir, picture, "-q", NULL };
+      int status = -1;
+      g_autofree char *err = NULL;
+
+      g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+                                   NULL, NULL, &err, &status, &error));
+      g_assert_no_error (error);
+      if (!g_spawn_check_wait_status (status, NULL))
+        g_error ("unet plot fails on %s: %s", run_dir, err);
+      g_assert_true (g_file_test (picture, G_FILE_TEST_IS_REGULAR));
+    }
+
+  history = studio_run_history_read (run_dir, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (history->n_bad_lines, ==, 0);
+  g_assert_cmpuint (history->miou->len, >=, 1);
+  g_assert_cmpstr (history->class_names[19], ==, "Gefäß");
+  g_assert_cmpstr (history->class_names[20], ==, "細胞");
+  /* the two classes the masks hold were validated; absent classes have no IoU */
+  g_assert_nonnull (history->class_iou);
+  for (guint k = 0; k < 21; k++)
+    n_seen += !isnan (history->class_iou[k]);
+  g_assert_true (!isnan (history->class_iou[19]) || !isnan (history->class_iou[20]));
+  g_assert_cmpuint (n_seen, <, 21);
+
+  studio_run_monitor_begin (monitor);
+  studio_run_monitor_replay (monitor, run_dir);
+  g_assert_true (wait_until (f, replayed, 30));
+  g_assert_cmpuint (studio_run_monitor_get_n_skipped_lines (monitor), ==, 0);
+  g_assert_cmpuint (studio_plot_get_n_bars (studio_dashboard_get_plot (
+                      f->dashboard, STUDIO_DASHBOARD_PLOT_CLASS_IOU)), ==, 21);
+  voc_test_rm_rf (dataset);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -711,6 +782,8 @@ main (int   argc,
   g_test_add ("/dashboard/memory", Fixture, NULL, fixture_setup, test_memory, fixture_teardown);
   g_test_add ("/dashboard/replay-bad-lines", Fixture, NULL, fixture_setup, test_replay_bad_lines,
               fixture_teardown);
+  g_test_add ("/dashboard/non-ascii-classes", Fixture, NULL, fixture_setup,
+              test_non_ascii_classes, fixture_teardown);
   g_test_add ("/dashboard/run", Fixture, NULL, fixture_setup, test_run, fixture_teardown);
   g_test_add ("/dashboard/two-classes", Fixture, NULL, fixture_setup, test_two_classes,
               fixture_teardown);
