@@ -75,6 +75,23 @@ find_by_css_class (GtkWidget  *root,
   return NULL;
 }
 
+/* Opens a dataset as the window does, and waits until its files are checked and its images
+ * listed. */
+static gboolean
+open_dataset (StudioViewer *viewer,
+              const char   *root,
+              const char   *split,
+              GError      **error)
+{
+  gboolean ok = studio_viewer_open_dataset (viewer, root, split, error);
+  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  while (ok && studio_viewer_is_opening (viewer) && g_get_monotonic_time () < end)
+    studio_test_spin (0.01);
+  g_assert_false (studio_viewer_is_opening (viewer));
+  return ok;
+}
+
 static gboolean segmented;
 
 static void
@@ -466,7 +483,7 @@ test_viewer_binary_truth (void)
   const guint8 *truth;
   guint counts[256] = { 0 };
 
-  studio_viewer_open_dataset (viewer, dir, NULL, &error);
+  open_dataset (viewer, dir, NULL, &error);
   g_assert_no_error (error);
   segmentation = wait_for_segmentation (viewer);
   truth = studio_segmentation_get_truth (segmentation);
@@ -497,7 +514,7 @@ test_viewer_binary_truth (void)
     g_assert_cmpstr (second, ==, "cell 25.0 %");
     g_assert_cmpuint (studio_dataset_summary_get_n_warnings (summary), ==, 0);
   }
-  g_assert_true (studio_viewer_open_dataset (viewer, voc_root (), "val", &error));
+  g_assert_true (open_dataset (viewer, voc_root (), "val", &error));
   g_assert_no_error (error);
   voc_test_rm_rf (dir);
 }
@@ -567,7 +584,7 @@ test_viewer_own_model (gconstpointer data)
   load_model (model_path);
   palette = studio_viewer_get_palette (viewer);
   g_assert_cmpmem (palette, 3 * n, colours, 3 * n);
-  g_assert_true (studio_viewer_open_dataset (viewer, dir, NULL, &error));
+  g_assert_true (open_dataset (viewer, dir, NULL, &error));
   g_assert_no_error (error);
   segmentation = wait_for_segmentation (viewer);
   g_assert_cmpint (studio_segmentation_get_n_classes (segmentation), ==, n);
@@ -663,7 +680,7 @@ test_viewer_own_model (gconstpointer data)
 
   /* back to the default model and VOC for the tests after this one */
   load_model (g_getenv ("UNET_DEFAULT_MODEL"));
-  g_assert_true (studio_viewer_open_dataset (viewer, voc_root (), "val", &error));
+  g_assert_true (open_dataset (viewer, voc_root (), "val", &error));
   g_assert_no_error (error);
   wait_for_segmentation (viewer);
   voc_test_rm_rf (dir);
@@ -684,7 +701,7 @@ test_viewer_dataset (void)
   guint8 got[3];
   const guint8 red[3] = { 237, 51, 59 };
 
-  g_assert_true (studio_viewer_open_dataset (viewer, voc_root (), "val", &error));
+  g_assert_true (open_dataset (viewer, voc_root (), "val", &error));
   g_assert_no_error (error);
   /* the subset holds 16 of the official list's val images */
   g_assert_cmpuint (studio_viewer_get_n_images (viewer), ==, 16);
