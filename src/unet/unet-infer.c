@@ -650,7 +650,11 @@ predict_band (Bands         *self,
   int t1 = MIN (t0 + self->band_tiles, ph->n_tiles);
   int width = self->net_w;
   UnetBand held;
-  const float *rgb = load_input (self, band_input (self, b), &held);
+  const float *rgb;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  rgb = load_input (self, band_input (self, b), &held);
 
   for (int pass = 0; pass < self->passes; pass++)
     {
