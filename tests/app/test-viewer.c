@@ -984,6 +984,52 @@ test_viewer_switch_cancels (void)
   load_model (g_getenv ("UNET_DEFAULT_MODEL"));
 }
 
+/* One image's exports run on a thread, show progress, and never replace their input. */
+static void
+test_viewer_export_thread (void)
+{
+  StudioViewer *viewer = get_viewer ();
+  StudioSegmentation *segmentation = studio_viewer_get_segmentation (viewer);
+  g_autofree char *out = g_build_filename (tmp_dir, "export-thread", NULL);
+  g_autoptr(GFile) out_file = g_file_new_for_path (out);
+  g_autoptr(GFile) input = NULL;
+  g_autofree char *before = NULL, *after = NULL;
+  gsize before_size, after_size;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = NULL;
+  const guint64 *counts;
+  int present = 0, n_files = 0;
+  gint64 end;
+
+  g_assert_nonnull (segmentation);
+  counts = studio_segmentation_get_counts (segmentation);
+  for (int c = 0; c < studio_segmentation_get_n_classes (segmentation); c++)
+    present += counts[c] > 0;
+  g_assert_cmpint (g_mkdir_with_parents (out, 0755), ==, 0);
+
+  studio_viewer_export_to (viewer, STUDIO_EXPORT_KIND_CLASS_MASKS, out_file, 0);
+  g_assert_true (studio_viewer_is_exporting (viewer));
+  end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (studio_viewer_is_exporting (viewer) && g_get_monotonic_time () < end)
+    studio_test_spin (0.01);
+  g_assert_false (studio_viewer_is_exporting (viewer));
+  dir = g_dir_open (out, 0, &error);
+  g_assert_no_error (error);
+  while (g_dir_read_name (dir) != NULL)
+    n_files++;
+  g_assert_cmpint (n_files, ==, present);
+
+  /* the class mask asked for over the image itself: refused, the image stays as it was */
+  input = g_file_new_for_path (studio_segmentation_get_image_path (segmentation));
+  g_assert_true (g_file_load_contents (input, NULL, &before, &before_size, NULL, &error));
+  studio_viewer_export_to (viewer, STUDIO_EXPORT_KIND_MASK, input, 0);
+  end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (studio_viewer_is_exporting (viewer) && g_get_monotonic_time () < end)
+    studio_test_spin (0.01);
+  g_assert_true (g_file_load_contents (input, NULL, &after, &after_size, NULL, &error));
+  g_assert_cmpmem (before, before_size, after, after_size);
+}
+
 /* A file that is not an image: a clear message, the app goes on. */
 static void
 test_viewer_bad_image (void)
@@ -1116,6 +1162,7 @@ main (int   argc,
   g_test_add_func ("/viewer/export", test_viewer_export);
   g_test_add_func ("/viewer/export-folder", test_viewer_export_folder);
   g_test_add_func ("/viewer/switch-cancels", test_viewer_switch_cancels);
+  g_test_add_func ("/viewer/export-thread", test_viewer_export_thread);
   g_test_add_func ("/viewer/bad-image", test_viewer_bad_image);
   g_test_add_func ("/window/close-during-run", test_window_close_during_run);
   status = g_test_run ();
