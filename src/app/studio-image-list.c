@@ -9,11 +9,20 @@
 
 #include "studio-image-list.h"
 
+/* Items shown to the list's views per main-loop iteration while a long list fills. GtkListView
+ * builds and binds a row (picture, tooltip, thumbnail task) for each item it can show, up to a
+ * couple of hundred at once: given them all in one items-changed, it took 100–230 ms on the
+ * main loop; in steps of this many each step takes a few milliseconds. */
+#define ITEMS_PER_STEP 32
+
 struct _StudioImageList
 {
   GObject    parent_instance;
 
   GPtrArray *items;
+  /* how many of items the GListModel shows yet */
+  guint      n_shown;
+  guint      fill_id;
 };
 
 static void studio_image_list_model_init (GListModelInterface *iface);
@@ -35,7 +44,7 @@ studio_image_list_get_item_type (GListModel *model)
 static guint
 studio_image_list_get_n_items (GListModel *model)
 {
-  return STUDIO_IMAGE_LIST (model)->items->len;
+  return STUDIO_IMAGE_LIST (model)->n_shown;
 }
 
 static gpointer
@@ -44,7 +53,7 @@ studio_image_list_get_item (GListModel *model,
 {
   StudioImageList *self = STUDIO_IMAGE_LIST (model);
 
-  if (position >= self->items->len)
+  if (position >= self->n_shown)
     return NULL;
   return g_object_ref (self->items->pdata[position]);
 }
@@ -63,6 +72,21 @@ studio_image_list_new (void)
   return g_object_new (STUDIO_TYPE_IMAGE_LIST, NULL);
 }
 
+static gboolean
+show_more (gpointer data)
+{
+  StudioImageList *self = data;
+  guint first = self->n_shown;
+  guint n = MIN (ITEMS_PER_STEP, self->items->len - first);
+
+  self->n_shown += n;
+  g_list_model_items_changed (G_LIST_MODEL (self), first, 0, n);
+  if (self->n_shown < self->items->len)
+    return G_SOURCE_CONTINUE;
+  self->fill_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
 void
 studio_image_list_set (StudioImageList *self,
                        GPtrArray       *paths,
@@ -74,7 +98,8 @@ studio_image_list_set (StudioImageList *self,
   g_return_if_fail (STUDIO_IS_IMAGE_LIST (self));
   g_return_if_fail (paths != NULL);
 
-  n_old = self->items->len;
+  g_clear_handle_id (&self->fill_id, g_source_remove);
+  n_old = self->n_shown;
   old = g_steal_pointer (&self->items);
   self->items = g_ptr_array_new_full (paths->len, g_object_unref);
   for (guint i = 0; i < paths->len; i++)
@@ -82,7 +107,35 @@ studio_image_list_set (StudioImageList *self,
                      studio_image_item_new (paths->pdata[i],
                                             truth_paths != NULL && i < truth_paths->len
                                             ? truth_paths->pdata[i] : NULL));
-  g_list_model_items_changed (G_LIST_MODEL (self), 0, n_old, paths->len);
+  self->n_shown = MIN (paths->len, ITEMS_PER_STEP);
+  g_list_model_items_changed (G_LIST_MODEL (self), 0, n_old, self->n_shown);
+  if (self->n_shown < self->items->len)
+    self->fill_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, show_more, self, NULL);
+}
+
+void
+studio_image_list_ensure_shown (StudioImageList *self,
+                                guint            position)
+{
+  guint first;
+
+  g_return_if_fail (STUDIO_IS_IMAGE_LIST (self));
+
+  if (position < self->n_shown || position >= self->items->len)
+    return;
+  first = self->n_shown;
+  self->n_shown = position + 1;
+  g_list_model_items_changed (G_LIST_MODEL (self), first, 0, self->n_shown - first);
+  if (self->n_shown == self->items->len)
+    g_clear_handle_id (&self->fill_id, g_source_remove);
+}
+
+guint
+studio_image_list_get_n_total (StudioImageList *self)
+{
+  g_return_val_if_fail (STUDIO_IS_IMAGE_LIST (self), 0);
+
+  return self->items->len;
 }
 
 StudioImageItem *
@@ -163,6 +216,16 @@ studio_image_list_scan_folder (GFile         *folder,
 }
 
 static void
+studio_image_list_dispose (GObject *object)
+{
+  StudioImageList *self = STUDIO_IMAGE_LIST (object);
+
+  g_clear_handle_id (&self->fill_id, g_source_remove);
+
+  G_OBJECT_CLASS (studio_image_list_parent_class)->dispose (object);
+}
+
+static void
 studio_image_list_finalize (GObject *object)
 {
   StudioImageList *self = STUDIO_IMAGE_LIST (object);
@@ -175,6 +238,7 @@ studio_image_list_finalize (GObject *object)
 static void
 studio_image_list_class_init (StudioImageListClass *klass)
 {
+  G_OBJECT_CLASS (klass)->dispose = studio_image_list_dispose;
   G_OBJECT_CLASS (klass)->finalize = studio_image_list_finalize;
 }
 

@@ -19,11 +19,18 @@ G_DECLARE_FINAL_TYPE (StudioImageList, studio_image_list, STUDIO, IMAGE_LIST, GO
 
 /* The images being browsed, a GListModel of StudioImageItem. */
 StudioImageList *studio_image_list_new        (void);
-/* Replaces every item at once (one items-changed); truth_paths may be NULL or shorter than
- * paths. Takes neither array. */
+/* Replaces every item; truth_paths may be NULL or shorter than paths. Takes neither array.
+ * A long list joins the model a few dozen items per main-loop iteration, so that the views
+ * never build all their rows in one go; studio_image_list_get(), _get_n_total() and
+ * _dup_paths() see every item at once. */
 void             studio_image_list_set        (StudioImageList *self,
                                                GPtrArray       *paths,
                                                GPtrArray       *truth_paths);
+/* Every item, shown in the model yet or not. */
+guint            studio_image_list_get_n_total (StudioImageList *self);
+/* Shows every item up to position in the model now (to select it). */
+void             studio_image_list_ensure_shown (StudioImageList *self,
+                                                 guint            position);
 /* (transfer none) */
 StudioImageItem *studio_image_list_get        (StudioImageList *self,
                                                guint            position);

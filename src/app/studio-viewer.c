@@ -162,7 +162,7 @@ studio_viewer_get_n_images (StudioViewer *self)
 {
   g_return_val_if_fail (STUDIO_IS_VIEWER (self), 0);
 
-  return g_list_model_get_n_items (G_LIST_MODEL (self->images));
+  return studio_image_list_get_n_total (self->images);
 }
 
 guint
@@ -181,6 +181,7 @@ studio_viewer_set_position (StudioViewer *self,
 
   if (position >= studio_viewer_get_n_images (self))
     return;
+  studio_image_list_ensure_shown (self->images, position);
   gtk_single_selection_set_selected (self->selection, position);
 }
 

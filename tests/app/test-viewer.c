@@ -956,10 +956,14 @@ test_viewer_switch_cancels (void)
   g_assert_cmpint (g_mkdir_with_parents (model_dir, 0755), ==, 0);
   model = studio_test_write_model (model_dir);
   load_model (model);
-  /* nothing of earlier tests still running */
+  /* nothing still running: the image on show, segmented again by the new model, included
+   * (idle for 0.3 s on end, as its request may not have reached the worker yet) */
   end = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
-  while (studio_worker_get_busy (worker) && g_get_monotonic_time () < end)
-    studio_test_spin (0.02);
+  for (int idle = 0; idle < 15 && g_get_monotonic_time () < end;)
+    {
+      studio_test_spin (0.02);
+      idle = studio_worker_get_busy (worker) ? 0 : idle + 1;
+    }
   cancelled = studio_worker_get_n_cancelled (worker);
 
   studio_window_open_files (window, files, 2);
@@ -981,7 +985,9 @@ test_viewer_switch_cancels (void)
                   (g_get_monotonic_time () - switched) / 1000);
   g_assert_cmpuint (studio_worker_get_n_cancelled (worker), ==, cancelled + 1);
 
+  /* the image on show, segmented again by the shipped model, for the tests after this one */
   load_model (g_getenv ("UNET_DEFAULT_MODEL"));
+  wait_for_segmentation (viewer);
 }
 
 /* One image's exports run on a thread, show progress, and never replace their input. */
@@ -989,7 +995,7 @@ static void
 test_viewer_export_thread (void)
 {
   StudioViewer *viewer = get_viewer ();
-  StudioSegmentation *segmentation = studio_viewer_get_segmentation (viewer);
+  g_autoptr(StudioSegmentation) segmentation = g_object_ref (studio_viewer_get_segmentation (viewer));
   g_autofree char *out = g_build_filename (tmp_dir, "export-thread", NULL);
   g_autoptr(GFile) out_file = g_file_new_for_path (out);
   g_autoptr(GFile) input = NULL;
