@@ -229,6 +229,9 @@ on_image_exported (GObject      *source_object,
 
   g_assert (self->n_image_exports > 0);
   self->n_image_exports--;
+  /* the files are written; the window that asked for them has gone */
+  if (self->images == NULL)
+    return;
   studio_viewer_hide_progress (self);
   if (g_task_propagate_boolean (G_TASK (result), &error))
     message = export_done_message (job);

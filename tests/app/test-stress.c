@@ -344,7 +344,7 @@ test_stress_export_stall (void)
   started = g_get_monotonic_time ();
   studio_viewer_export_to (viewer, STUDIO_EXPORT_KIND_CLASS_MASKS, out_file, 0);
   wait_while_exporting (viewer);
-  g_test_message ("class masks of a 6000×4000 photo written in %" G_GINT64_FORMAT " ms",
+  g_test_message ("class masks of a 6000x4000 photo written in %" G_GINT64_FORMAT " ms",
                   (g_get_monotonic_time () - started) / 1000);
   /* the toast comes in */
   studio_test_spin (0.3);
