@@ -14,6 +14,84 @@
 
 #include "studio-viewer-private.h"
 
+/* --- never over an input ------------------------------------------------------------------- */
+
+static gboolean
+same_file (const char *a,
+           const char *b)
+{
+  GStatBuf sa, sb;
+
+  if (a == NULL || b == NULL)
+    return FALSE;
+  if (g_str_equal (a, b))
+    return TRUE;
+  /* links and other spellings of one file */
+  return g_stat (a, &sa) == 0 && g_stat (b, &sb) == 0 &&
+         sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* Whether the files an export of every image writes into folder (see
+ * studio_export_segmentation()) could replace one of the images: only those in that folder
+ * can be hit, by the exact names of the mask, overlay and legend, or by a mask per class, whose
+ * names start with the stem. Names only, and one stat per folder: 5000 images take
+ * milliseconds. */
+static char *
+find_input_in_the_way (GPtrArray         *paths,
+                       const char        *folder,
+                       StudioExportFlags  flags)
+{
+  g_autoptr(GHashTable) in_folder = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  static const struct {
+    StudioExportFlags  flag;
+    const char        *suffix;
+  } outputs[] = {
+    { STUDIO_EXPORT_MASK, ".png" },
+    { STUDIO_EXPORT_OVERLAY, "-overlay.png" },
+    { STUDIO_EXPORT_LEGEND, "-legend.png" },
+  };
+
+  for (guint i = 0; i < paths->len; i++)
+    {
+      g_autofree char *dir = g_path_get_dirname (paths->pdata[i]);
+      gpointer same;
+
+      if (!g_hash_table_lookup_extended (dirs, dir, NULL, &same))
+        {
+          same = GINT_TO_POINTER (same_file (dir, folder));
+          g_hash_table_insert (dirs, g_strdup (dir), same);
+        }
+      if (same)
+        g_hash_table_add (in_folder, (char *) strrchr (paths->pdata[i], G_DIR_SEPARATOR) + 1);
+    }
+  if (g_hash_table_size (in_folder) == 0)
+    return NULL;
+
+  for (guint i = 0; i < paths->len; i++)
+    {
+      g_autofree char *stem = studio_export_stem (paths->pdata[i]);
+      g_autofree char *prefix = g_strconcat (stem, "-", NULL);
+      GHashTableIter iter;
+      const char *name;
+
+      for (gsize k = 0; k < G_N_ELEMENTS (outputs); k++)
+        {
+          g_autofree char *output = g_strconcat (stem, outputs[k].suffix, NULL);
+
+          if ((flags & outputs[k].flag) && g_hash_table_contains (in_folder, output))
+            return g_build_filename (folder, output, NULL);
+        }
+      if (!(flags & STUDIO_EXPORT_CLASS_MASKS))
+        continue;
+      g_hash_table_iter_init (&iter, in_folder);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &name, NULL))
+        if (g_str_has_prefix (name, prefix) && g_str_has_suffix (name, ".png"))
+          return g_build_filename (folder, name, NULL);
+    }
+  return NULL;
+}
+
 /* --- every image, on the worker ------------------------------------------------------------ */
 
 void
@@ -57,10 +135,21 @@ export_all_images (StudioViewer      *self,
                    StudioExportFlags  flags)
 {
   g_autoptr(GPtrArray) paths = studio_viewer_get_image_paths (self);
+  g_autofree char *in_the_way = NULL;
 
   if (flags == 0)
     {
       studio_viewer_add_toast (self, _("Nothing to export: choose at least one kind of file"));
+      return;
+    }
+  in_the_way = find_input_in_the_way (paths, folder, flags);
+  if (in_the_way != NULL)
+    {
+      g_autofree char *message =
+        g_strdup_printf (_("Cannot export into %s: %s is one of the images being exported and "
+                           "would be replaced; choose another folder"), folder, in_the_way);
+
+      studio_viewer_add_toast (self, message);
       return;
     }
   g_clear_object (&self->export_cancellable);
@@ -91,21 +180,6 @@ export_job_free (ExportJob *job)
   g_free (job->target);
   g_free (job->truth_path);
   g_free (job);
-}
-
-static gboolean
-same_file (const char *a,
-           const char *b)
-{
-  GStatBuf sa, sb;
-
-  if (a == NULL || b == NULL)
-    return FALSE;
-  if (g_str_equal (a, b))
-    return TRUE;
-  /* links and other spellings of one file */
-  return g_stat (a, &sa) == 0 && g_stat (b, &sb) == 0 &&
-         sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 /* An export never replaces what it was made from: the image, or its dataset's mask. */

@@ -1050,6 +1050,28 @@ test_viewer_export_thread (void)
     studio_test_spin (0.01);
   g_assert_true (g_file_load_contents (input, NULL, &after, &after_size, NULL, &error));
   g_assert_cmpmem (before, before_size, after, after_size);
+
+  /* every image's masks into the folder of PNG images they would replace: refused at once */
+  {
+    g_autofree char *folder = g_build_filename (tmp_dir, "png-inputs", NULL);
+    g_autofree char *png = g_build_filename (folder, "slice.png", NULL);
+    g_autoptr(GFile) png_file = g_file_new_for_path (png);
+    g_autoptr(GFile) folder_file = g_file_new_for_path (folder);
+    g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 16, 16);
+    g_autofree char *png_before = NULL, *png_after = NULL;
+    gsize png_before_size, png_after_size;
+
+    g_assert_cmpint (g_mkdir_with_parents (folder, 0755), ==, 0);
+    gdk_pixbuf_fill (pixbuf, 0x336699ff);
+    g_assert_true (gdk_pixbuf_save (pixbuf, png, "png", &error, NULL));
+    g_assert_true (g_file_get_contents (png, &png_before, &png_before_size, &error));
+    studio_window_open_files (window, &png_file, 1);
+    studio_viewer_export_to (viewer, STUDIO_EXPORT_KIND_ALL_IMAGES, folder_file, STUDIO_EXPORT_MASK);
+    g_assert_false (studio_viewer_is_exporting (viewer));
+    studio_test_spin (0.5);
+    g_assert_true (g_file_get_contents (png, &png_after, &png_after_size, &error));
+    g_assert_cmpmem (png_before, png_before_size, png_after, png_after_size);
+  }
 }
 
 /* A file that is not an image: a clear message, the app goes on. */
