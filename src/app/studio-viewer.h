@@ -51,7 +51,20 @@ gboolean            studio_viewer_open_folder      (StudioViewer     *self,
                                                     GFile            *folder,
                                                     GError          **error);
 /* The images of a dataset split, with their ground-truth masks; split NULL picks val, else
- * train, else the first split with images. */
+ * train, else the first split with images. The dataset is read and every id's files checked on
+ * a thread, with a progress bar; the images show when that is done, and the dataset joins the
+ * recent datasets. A newer open (of anything) cancels one under way. */
+void                studio_viewer_open_dataset_async  (StudioViewer        *self,
+                                                       const char          *root,
+                                                       const char          *split,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+gboolean            studio_viewer_open_dataset_finish (StudioViewer        *self,
+                                                       GAsyncResult        *result,
+                                                       GError             **error);
+/* studio_viewer_open_dataset_async(), its failures shown as a toast; FALSE at once only when
+ * root is no folder. */
 gboolean            studio_viewer_open_dataset     (StudioViewer     *self,
                                                     const char       *root,
                                                     const char       *split,
@@ -75,7 +88,8 @@ void                studio_viewer_set_view_mode    (StudioViewer     *self,
                                                     StudioViewMode    mode);
 
 StudioSegmentation *studio_viewer_get_segmentation (StudioViewer     *self);
-/* Asks where to save, then writes; the result is shown as a toast. */
+/* Asks where to save, then writes on a thread (every image: on the worker) with a progress bar;
+ * the result is shown as a toast. An export never replaces the image or mask it comes from. */
 void                studio_viewer_export           (StudioViewer     *self,
                                                     StudioExportKind  kind);
 

@@ -13,7 +13,7 @@
 #include "voc.h"
 
 #include "studio-export.h"
-#include "studio-worker.h"
+#include "studio-worker-private.h"
 
 /* Commands travel UI → worker, events worker → UI, each over its own GAsyncQueue. The worker
  * thread never touches the StudioWorker object: it sees only the Channel, so the object can go
@@ -57,6 +57,7 @@ typedef enum
   EVENT_MODEL_LOADED,
   EVENT_SEGMENTED,
   EVENT_SEGMENT_FAILED,
+  EVENT_SEGMENT_CANCELLED,
   EVENT_BUSY,
   EVENT_TRAIN_STATE,
   EVENT_TRAIN_EVENT,
@@ -109,6 +110,9 @@ struct _StudioWorker
   StudioModelInfo  *model_info;
   gboolean          busy;
   StudioTrainState  train_state;
+  /* the latest segmentation request's: a newer one cancels it mid-prediction */
+  GCancellable     *segment_cancellable;
+  guint             n_cancelled;
 };
 
 G_DEFINE_FINAL_TYPE (StudioWorker, studio_worker, G_TYPE_OBJECT)
@@ -441,14 +445,16 @@ segment_image (Thread      *thread,
                GError     **error)
 {
   /* the truth, when the request comes with one (exports do not) */
-  const char *truth_path = command != NULL ? command->truth_path : NULL;
+  const char *truth_path = command != NULL && command->kind == COMMAND_SEGMENT
+                           ? command->truth_path : NULL;
   g_autoptr(GBytes) rgb8 = NULL;
   g_autofree guint8 *classes = NULL;
   g_autofree float *confidence = NULL;
   g_autofree float *entropy = NULL;
   g_autofree float *probs = NULL;
   g_autofree guint8 *truth = NULL;
-  UnetPredictOptions options = { .tile = 0, .flip = thread->flip };
+  GCancellable *cancellable = command != NULL ? command->cancellable : NULL;
+  UnetPredictOptions options = { .tile = 0, .flip = thread->flip, .cancellable = cancellable };
   UnetPrediction prediction;
   int width, height, n_classes;
   gsize n_pixels;
@@ -463,7 +469,7 @@ segment_image (Thread      *thread,
   rgb8 = voc_image_load_rgb8 (path, &width, &height, error);
   if (rgb8 == NULL)
     return NULL;
-  if (is_stale (thread, serial))
+  if (g_cancellable_set_error_if_cancelled (cancellable, error) || is_stale (thread, serial))
     return NULL;
 
   n_classes = unet_model_get_config (thread->model)->classes;
@@ -539,6 +545,9 @@ segment (Thread  *thread,
       event->object = G_OBJECT (segmentation);
       channel_post (thread->channel, event);
     }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    /* superseded: the newer request's result is what the viewer waits for */
+    channel_post (thread->channel, event_new (EVENT_SEGMENT_CANCELLED));
   else if (error != NULL)
     post_error (thread->channel, EVENT_SEGMENT_FAILED, command->path, g_steal_pointer (&error));
   post_busy (thread->channel, FALSE);
@@ -580,7 +589,12 @@ export_images (Thread  *thread,
       event->path = g_strdup (path);
       channel_post (thread->channel, event);
 
-      segmentation = segment_image (thread, path, NULL, 0, &local_error);
+      segmentation = segment_image (thread, path, command, 0, &local_error);
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_propagate_error (&error, g_steal_pointer (&local_error));
+          break;
+        }
       if (segmentation == NULL)
         {
           /* one unreadable image does not end the export of the others */
@@ -719,6 +733,9 @@ dispatch_event (StudioWorker *self,
     case EVENT_SEGMENT_FAILED:
       g_signal_emit (self, signals[SEGMENT_FAILED], 0, event->path, event->error);
       break;
+    case EVENT_SEGMENT_CANCELLED:
+      self->n_cancelled++;
+      break;
     case EVENT_BUSY:
       set_busy (self, event->flag);
       break;
@@ -808,8 +825,10 @@ studio_worker_shutdown (StudioWorker *self)
 
   if (self->thread == NULL)
     return;
-  /* ahead of everything queued: a quitting app does not segment what is left */
+  /* ahead of everything queued: a quitting app does not segment what is left, nor finishes
+   * the image under way */
   g_atomic_int_inc (&self->channel->latest_serial);
+  g_cancellable_cancel (self->segment_cancellable);
   g_async_queue_push_front (self->channel->commands, command_new (COMMAND_QUIT));
   g_thread_join (g_steal_pointer (&self->thread));
   g_source_destroy (self->channel->source);
@@ -899,6 +918,10 @@ studio_worker_segment (StudioWorker *self,
   command->truth_classes = truth_classes ? voc_classes_ref (truth_classes) : NULL;
   command->truth_binary_allowed = truth_binary_allowed;
   command->serial = serial;
+  g_cancellable_cancel (self->segment_cancellable);
+  g_clear_object (&self->segment_cancellable);
+  self->segment_cancellable = g_cancellable_new ();
+  command->cancellable = g_object_ref (self->segment_cancellable);
   /* the worker owns (and may already have freed) the command once it is sent */
   send (self, command);
   return serial;
@@ -1039,6 +1062,14 @@ studio_worker_export_folder (StudioWorker      *self,
   send (self, command);
 }
 
+guint
+studio_worker_get_n_cancelled (StudioWorker *self)
+{
+  g_return_val_if_fail (STUDIO_IS_WORKER (self), 0);
+
+  return self->n_cancelled;
+}
+
 static void
 studio_worker_get_property (GObject    *object,
                             guint       prop_id,
@@ -1070,6 +1101,7 @@ studio_worker_dispose (GObject *object)
 
   studio_worker_shutdown (self);
   g_clear_object (&self->model_info);
+  g_clear_object (&self->segment_cancellable);
 
   G_OBJECT_CLASS (studio_worker_parent_class)->dispose (object);
 }

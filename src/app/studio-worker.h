@@ -49,7 +49,8 @@ G_DECLARE_FINAL_TYPE (StudioWorker, studio_worker, STUDIO, WORKER, GObject)
  *   error          (GError *error)  a command that failed outright (e.g. a model that would not load)
  *
  * Between two training steps the worker serves segmentation requests, so the viewer stays
- * usable during a run, and it never runs BLAS from two threads at once. */
+ * usable during a run, and it never runs BLAS from two threads at once. A newer segmentation
+ * request cancels the one under way (between tiles of the network), not only those waiting. */
 StudioWorker    *studio_worker_new             (void);
 /* Finishes the current command, saves a running training's checkpoint and joins the thread. */
 void             studio_worker_shutdown        (StudioWorker           *self);

@@ -212,6 +212,8 @@ predict_tiled (UnetModel                *model,
             int off_x = config->padding == UNET_PADDING_VALID ? 0 : pw.margin;
             const float *logits;
 
+            if (g_cancellable_set_error_if_cancelled (options->cancellable, error))
+              return FALSE;
             fill_tile (tile, rgb, (UnetBand) { height, width, 0, height }, oy - ph.margin,
                        ox - pw.margin, ph.in_tile, pw.in_tile, flip, mean, std);
             logits = unet_model_forward (model, tile, FALSE);
@@ -630,11 +632,13 @@ load_input (Bands      *self,
 
 /* Adds band b's probabilities into self->probs, which holds the network rows `band` and is
  * zero where the band's rows go: the tiles of predict_tiled that keep those rows, in the same
- * order, so every sum comes out the same. */
-static void
-predict_band (Bands    *self,
-              int       b,
-              UnetBand  band)
+ * order, so every sum comes out the same. FALSE once cancellable is cancelled. */
+static gboolean
+predict_band (Bands         *self,
+              int            b,
+              UnetBand       band,
+              GCancellable  *cancellable,
+              GError       **error)
 {
   const UnetConfig *config = unet_model_get_config (self->model);
   const AxisPlan *ph = &self->ph, *pw = &self->pw;
@@ -646,7 +650,11 @@ predict_band (Bands    *self,
   int t1 = MIN (t0 + self->band_tiles, ph->n_tiles);
   int width = self->net_w;
   UnetBand held;
-  const float *rgb = load_input (self, band_input (self, b), &held);
+  const float *rgb;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  rgb = load_input (self, band_input (self, b), &held);
 
   for (int pass = 0; pass < self->passes; pass++)
     {
@@ -661,6 +669,8 @@ predict_band (Bands    *self,
             int kept_w = MIN (pw->keep, width - ox);
             const float *logits;
 
+            if (g_cancellable_set_error_if_cancelled (cancellable, error))
+              return FALSE;
             fill_tile (self->tile, rgb, held, oy - ph->margin, ox - pw->margin, ph->in_tile,
                        pw->in_tile, flip, self->mean, self->std);
             logits = unet_model_forward (self->model, self->tile, FALSE);
@@ -682,6 +692,7 @@ predict_band (Bands    *self,
                 }
           }
     }
+  return TRUE;
 }
 
 /* Writes what `out` asks for of n pixels, from probs [K, plane], at pixel `at` of the outputs. */
@@ -865,7 +876,8 @@ predict_by_bands (UnetModel                *model,
           band_rows (&self, b, &y0, &y1);
           band = (UnetBand) { self.net_h, self.net_w, y0, y1 - y0 };
           memset (self.probs, 0, sizeof (float) * self.K * band.rows * self.net_w);
-          predict_band (&self, b, band);
+          if (!predict_band (&self, b, band, options->cancellable, error))
+            return FALSE;
           count_winners (self.probs, self.K, (size_t) band.rows * self.net_w,
                          (size_t) band.rows * self.net_w, area);
         }
@@ -890,7 +902,8 @@ predict_by_bands (UnetModel                *model,
         for (int k = 0; k < self.K; k++)
           memcpy (self.probs + k * plane, self.carry + (size_t) k * self.net_w,
                   sizeof (float) * self.net_w);
-      predict_band (&self, b, band);
+      if (!predict_band (&self, b, band, options->cancellable, error))
+        return FALSE;
 
       if (limited && self.n_bands == 1)
         {

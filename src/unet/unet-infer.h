@@ -7,7 +7,7 @@
 
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "unet-model.h"
 
@@ -30,6 +30,10 @@ typedef struct
    * (at least one), their probabilities at the network's scale and its RGB rows counted;
    * 0 takes UNET_PREDICT_BAND_BYTES. It sets the memory used, not the result. */
   size_t   band_bytes;
+  /* Checked before every tile (and so between bands): once cancelled, the prediction stops
+   * there and fails with G_IO_ERROR_CANCELLED, leaving the outputs incomplete. A superseded
+   * request on a 48-megapixel photo would otherwise run for seconds. NULL: never cancelled. */
+  GCancellable *cancellable;
 } UnetPredictOptions;
 
 /* Enough for the whole of a 12- or 13-megapixel photo at input scale 0.5 with 21 classes (24

@@ -21,6 +21,7 @@
 #include "studio-viewer.h"
 #include "studio-viewer-private.h"
 #include "studio-window.h"
+#include "studio-worker-private.h"
 #include "studio-test-util.h"
 #include "voc-test-util.h"
 
@@ -76,6 +77,28 @@ find_by_css_class (GtkWidget  *root,
 }
 
 static gboolean segmented;
+static gboolean segmented_early;
+
+/* Opens a dataset as the window does, and waits until its files are checked and its images
+ * listed. */
+static gboolean
+open_dataset (StudioViewer *viewer,
+              const char   *root,
+              const char   *split,
+              GError      **error)
+{
+  gboolean ok;
+  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  segmented = FALSE;
+  ok = studio_viewer_open_dataset (viewer, root, split, error);
+  while (ok && studio_viewer_is_opening (viewer) && g_get_monotonic_time () < end)
+    studio_test_spin (0.01);
+  g_assert_false (studio_viewer_is_opening (viewer));
+  /* a small image's segmentation may already be in: wait_for_segmentation() takes it */
+  segmented_early = segmented;
+  return ok;
+}
 
 static void
 on_segmented (StudioViewer *viewer)
@@ -90,7 +113,9 @@ wait_for_segmentation (StudioViewer *viewer)
   StudioSegmentation *segmentation;
   g_autofree char *title = NULL;
 
-  segmented = FALSE;
+  if (!segmented_early)
+    segmented = FALSE;
+  segmented_early = FALSE;
   g_assert_true (studio_test_wait_for (&segmented, 120));
   segmentation = studio_viewer_get_segmentation (viewer);
   g_assert_nonnull (segmentation);
@@ -466,7 +491,7 @@ test_viewer_binary_truth (void)
   const guint8 *truth;
   guint counts[256] = { 0 };
 
-  studio_viewer_open_dataset (viewer, dir, NULL, &error);
+  open_dataset (viewer, dir, NULL, &error);
   g_assert_no_error (error);
   segmentation = wait_for_segmentation (viewer);
   truth = studio_segmentation_get_truth (segmentation);
@@ -497,7 +522,7 @@ test_viewer_binary_truth (void)
     g_assert_cmpstr (second, ==, "cell 25.0 %");
     g_assert_cmpuint (studio_dataset_summary_get_n_warnings (summary), ==, 0);
   }
-  g_assert_true (studio_viewer_open_dataset (viewer, voc_root (), "val", &error));
+  g_assert_true (open_dataset (viewer, voc_root (), "val", &error));
   g_assert_no_error (error);
   voc_test_rm_rf (dir);
 }
@@ -567,7 +592,7 @@ test_viewer_own_model (gconstpointer data)
   load_model (model_path);
   palette = studio_viewer_get_palette (viewer);
   g_assert_cmpmem (palette, 3 * n, colours, 3 * n);
-  g_assert_true (studio_viewer_open_dataset (viewer, dir, NULL, &error));
+  g_assert_true (open_dataset (viewer, dir, NULL, &error));
   g_assert_no_error (error);
   segmentation = wait_for_segmentation (viewer);
   g_assert_cmpint (studio_segmentation_get_n_classes (segmentation), ==, n);
@@ -663,7 +688,7 @@ test_viewer_own_model (gconstpointer data)
 
   /* back to the default model and VOC for the tests after this one */
   load_model (g_getenv ("UNET_DEFAULT_MODEL"));
-  g_assert_true (studio_viewer_open_dataset (viewer, voc_root (), "val", &error));
+  g_assert_true (open_dataset (viewer, voc_root (), "val", &error));
   g_assert_no_error (error);
   wait_for_segmentation (viewer);
   voc_test_rm_rf (dir);
@@ -684,7 +709,7 @@ test_viewer_dataset (void)
   guint8 got[3];
   const guint8 red[3] = { 237, 51, 59 };
 
-  g_assert_true (studio_viewer_open_dataset (viewer, voc_root (), "val", &error));
+  g_assert_true (open_dataset (viewer, voc_root (), "val", &error));
   g_assert_no_error (error);
   /* the subset holds 16 of the official list's val images */
   g_assert_cmpuint (studio_viewer_get_n_images (viewer), ==, 16);
@@ -888,6 +913,167 @@ test_viewer_export_folder (void)
   g_signal_handler_disconnect (worker, ended_id);
 }
 
+/* Nothing running on the worker: the image on show, segmented again after a change of model,
+ * included (idle for 0.3 s on end, as its request may not have reached the worker yet). */
+static void
+wait_until_idle (StudioWorker *worker)
+{
+  gint64 end = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+
+  for (int idle = 0; idle < 15 && g_get_monotonic_time () < end;)
+    {
+      studio_test_spin (0.02);
+      idle = studio_worker_get_busy (worker) ? 0 : idle + 1;
+    }
+  g_assert_false (studio_worker_get_busy (worker));
+}
+
+/* Writes a noisy photo, as JPEG: the network cannot skip any of its tiles. */
+static char *
+write_photo (const char *name,
+             int         width,
+             int         height)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+  guint8 *pixels = gdk_pixbuf_get_pixels (pixbuf);
+  int stride = gdk_pixbuf_get_rowstride (pixbuf);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_build_filename (tmp_dir, "photos", NULL);
+  char *path = g_build_filename (dir, name, NULL);
+  guint32 state = 1;
+
+  /* a folder of their own: opening one file browses its folder */
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width * 3; x++)
+      {
+        state = state * 1664525u + 1013904223u;
+        pixels[(gsize) y * stride + x] = (guint8) ((x / 3 + y) / 8 + (state >> 28));
+      }
+  g_assert_true (gdk_pixbuf_save (pixbuf, path, "jpeg", &error, "quality", "90", NULL));
+  g_assert_no_error (error);
+  return path;
+}
+
+/* Moving on from a large image cancels its prediction where it is, instead of letting it run
+ * to its end before the next image's starts. A small model, so that a tile (where the cancel
+ * is seen) takes milliseconds rather than the shipped model's seconds on a busy machine. */
+static void
+test_viewer_switch_cancels (void)
+{
+  StudioViewer *viewer = get_viewer ();
+  StudioWorker *worker = studio_application_get_worker (app);
+  g_autofree char *large = write_photo ("switch-large.jpg", 3000, 2000);
+  g_autofree char *small = write_photo ("switch-small.jpg", 64, 48);
+  g_autoptr(GFile) large_file = g_file_new_for_path (large);
+  g_autoptr(GFile) small_file = g_file_new_for_path (small);
+  GFile *files[] = { large_file, small_file };
+  StudioSegmentation *segmentation;
+  g_autofree char *model_dir = g_build_filename (tmp_dir, "switch-model", NULL);
+  g_autofree char *model = NULL;
+  guint cancelled;
+  gint64 switched, end;
+
+  g_assert_cmpint (g_mkdir_with_parents (model_dir, 0755), ==, 0);
+  model = studio_test_write_model (model_dir);
+  load_model (model);
+  wait_until_idle (worker);
+  cancelled = studio_worker_get_n_cancelled (worker);
+
+  studio_window_open_files (window, files, 2);
+  g_assert_cmpuint (studio_viewer_get_position (viewer), ==, 0);
+  end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (!studio_worker_get_busy (worker) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_true (studio_worker_get_busy (worker));
+  /* into the network's tiles, most likely: the large image decodes in a fraction of this */
+  studio_test_spin (0.5);
+  g_assert_null (studio_viewer_get_segmentation (viewer));
+
+  switched = g_get_monotonic_time ();
+  studio_viewer_next (viewer);
+  do
+    segmentation = wait_for_segmentation (viewer);
+  while (g_strcmp0 (studio_segmentation_get_image_path (segmentation), small) != 0);
+  g_test_message ("the next image's segmentation came %" G_GINT64_FORMAT " ms after the switch",
+                  (g_get_monotonic_time () - switched) / 1000);
+  g_assert_cmpuint (studio_worker_get_n_cancelled (worker), ==, cancelled + 1);
+
+  /* the image on show, segmented again by the shipped model, for the tests after this one */
+  load_model (g_getenv ("UNET_DEFAULT_MODEL"));
+  wait_until_idle (worker);
+  g_assert_nonnull (studio_viewer_get_segmentation (viewer));
+}
+
+/* One image's exports run on a thread, show progress, and never replace their input. */
+static void
+test_viewer_export_thread (void)
+{
+  StudioViewer *viewer = get_viewer ();
+  g_autoptr(StudioSegmentation) segmentation = g_object_ref (studio_viewer_get_segmentation (viewer));
+  g_autofree char *out = g_build_filename (tmp_dir, "export-thread", NULL);
+  g_autoptr(GFile) out_file = g_file_new_for_path (out);
+  g_autoptr(GFile) input = NULL;
+  g_autofree char *before = NULL, *after = NULL;
+  gsize before_size, after_size;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = NULL;
+  const guint64 *counts;
+  int present = 0, n_files = 0;
+  gint64 end;
+
+  g_assert_nonnull (segmentation);
+  counts = studio_segmentation_get_counts (segmentation);
+  for (int c = 0; c < studio_segmentation_get_n_classes (segmentation); c++)
+    present += counts[c] > 0;
+  g_assert_cmpint (g_mkdir_with_parents (out, 0755), ==, 0);
+
+  studio_viewer_export_to (viewer, STUDIO_EXPORT_KIND_CLASS_MASKS, out_file, 0);
+  g_assert_true (studio_viewer_is_exporting (viewer));
+  end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (studio_viewer_is_exporting (viewer) && g_get_monotonic_time () < end)
+    studio_test_spin (0.01);
+  g_assert_false (studio_viewer_is_exporting (viewer));
+  dir = g_dir_open (out, 0, &error);
+  g_assert_no_error (error);
+  while (g_dir_read_name (dir) != NULL)
+    n_files++;
+  g_assert_cmpint (n_files, ==, present);
+
+  /* the class mask asked for over the image itself: refused, the image stays as it was */
+  input = g_file_new_for_path (studio_segmentation_get_image_path (segmentation));
+  g_assert_true (g_file_load_contents (input, NULL, &before, &before_size, NULL, &error));
+  studio_viewer_export_to (viewer, STUDIO_EXPORT_KIND_MASK, input, 0);
+  end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (studio_viewer_is_exporting (viewer) && g_get_monotonic_time () < end)
+    studio_test_spin (0.01);
+  g_assert_true (g_file_load_contents (input, NULL, &after, &after_size, NULL, &error));
+  g_assert_cmpmem (before, before_size, after, after_size);
+
+  /* every image's masks into the folder of PNG images they would replace: refused at once */
+  {
+    g_autofree char *folder = g_build_filename (tmp_dir, "png-inputs", NULL);
+    g_autofree char *png = g_build_filename (folder, "slice.png", NULL);
+    g_autoptr(GFile) png_file = g_file_new_for_path (png);
+    g_autoptr(GFile) folder_file = g_file_new_for_path (folder);
+    g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 16, 16);
+    g_autofree char *png_before = NULL, *png_after = NULL;
+    gsize png_before_size, png_after_size;
+
+    g_assert_cmpint (g_mkdir_with_parents (folder, 0755), ==, 0);
+    gdk_pixbuf_fill (pixbuf, 0x336699ff);
+    g_assert_true (gdk_pixbuf_save (pixbuf, png, "png", &error, NULL));
+    g_assert_true (g_file_get_contents (png, &png_before, &png_before_size, &error));
+    studio_window_open_files (window, &png_file, 1);
+    studio_viewer_export_to (viewer, STUDIO_EXPORT_KIND_ALL_IMAGES, folder_file, STUDIO_EXPORT_MASK);
+    g_assert_false (studio_viewer_is_exporting (viewer));
+    studio_test_spin (0.5);
+    g_assert_true (g_file_get_contents (png, &png_after, &png_after_size, &error));
+    g_assert_cmpmem (png_before, png_before_size, png_after, png_after_size);
+  }
+}
+
 /* A file that is not an image: a clear message, the app goes on. */
 static void
 test_viewer_bad_image (void)
@@ -1019,6 +1205,8 @@ main (int   argc,
   g_test_add_func ("/viewer/switching", test_viewer_switching);
   g_test_add_func ("/viewer/export", test_viewer_export);
   g_test_add_func ("/viewer/export-folder", test_viewer_export_folder);
+  g_test_add_func ("/viewer/switch-cancels", test_viewer_switch_cancels);
+  g_test_add_func ("/viewer/export-thread", test_viewer_export_thread);
   g_test_add_func ("/viewer/bad-image", test_viewer_bad_image);
   g_test_add_func ("/window/close-during-run", test_window_close_during_run);
   status = g_test_run ();
