@@ -9,13 +9,14 @@
 
 #include <glib/gi18n.h>
 
+#include "train/unet-run.h"
+
 #include "studio-dashboard.h"
 #include "studio-memory-estimate.h"
 #include "studio-model-file.h"
 #include "studio-run-monitor.h"
 #include "studio-train-form.h"
 #include "studio-util.h"
-#include "unet/unet-safetensors.h"
 
 struct _StudioDashboard
 {
@@ -132,7 +133,7 @@ on_train_ended (StudioDashboard *self,
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_autofree char *checkpoint = run_dir != NULL
-                                    ? g_build_filename (run_dir, "last.safetensors", NULL) : NULL;
+                                    ? unet_run_path (run_dir, UNET_RUN_CHECKPOINT) : NULL;
 
       if (checkpoint != NULL && g_file_test (checkpoint, G_FILE_TEST_IS_REGULAR))
         {
@@ -263,8 +264,7 @@ read_new_run (StudioDashboard   *self,
     options->output_dir = new_run_dir ();
   else
     {
-      g_autofree char *checkpoint = g_build_filename (options->output_dir, "last.safetensors",
-                                                      NULL);
+      g_autofree char *checkpoint = unet_run_path (options->output_dir, UNET_RUN_CHECKPOINT);
 
       if (g_file_test (checkpoint, G_FILE_TEST_EXISTS))
         {

@@ -15,6 +15,7 @@
 #include "voc-colormap.h"
 
 #include "studio-preferences-window.h"
+#include "studio-recent-datasets.h"
 #include "studio-util.h"
 
 struct _StudioPreferencesWindow
@@ -23,7 +24,7 @@ struct _StudioPreferencesWindow
 
   GSettings            *settings;
   GtkFileChooserNative *model_chooser;
-  GtkStringList        *recent_datasets;
+  StudioRecentDatasets *recent_datasets;
   /* one per VOC class, in class order */
   GtkColorButton       *colour_buttons[VOC_N_CLASSES];
   GtkWidget            *colour_reset_buttons[VOC_N_CLASSES];
@@ -229,12 +230,8 @@ create_recent_row (gpointer item,
 static void
 update_recent_datasets (StudioPreferencesWindow *self)
 {
-  g_auto(GStrv) recent = g_settings_get_strv (self->settings, "recent-datasets");
-
-  gtk_string_list_splice (self->recent_datasets, 0,
-                          g_list_model_get_n_items (G_LIST_MODEL (self->recent_datasets)),
-                          (const char *const *) recent);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "preferences.clear-recent", recent[0] != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "preferences.clear-recent",
+                                 studio_recent_datasets_get_latest (self->recent_datasets) != NULL);
 }
 
 static void
@@ -244,7 +241,7 @@ clear_recent_action (GtkWidget  *widget,
 {
   StudioPreferencesWindow *self = STUDIO_PREFERENCES_WINDOW (widget);
 
-  g_settings_set_strv (self->settings, "recent-datasets", NULL);
+  studio_recent_datasets_clear (self->recent_datasets);
 }
 
 static void
@@ -253,16 +250,8 @@ forget_dataset_action (GtkWidget  *widget,
                        GVariant   *parameter)
 {
   StudioPreferencesWindow *self = STUDIO_PREFERENCES_WINDOW (widget);
-  const char *path = g_variant_get_string (parameter, NULL);
-  g_auto(GStrv) recent = g_settings_get_strv (self->settings, "recent-datasets");
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_auto(GStrv) updated = NULL;
 
-  for (guint i = 0; recent[i] != NULL; i++)
-    if (!g_str_equal (recent[i], path))
-      g_strv_builder_add (builder, recent[i]);
-  updated = g_strv_builder_end (builder);
-  g_settings_set_strv (self->settings, "recent-datasets", (const char *const *) updated);
+  studio_recent_datasets_remove (self->recent_datasets, g_variant_get_string (parameter, NULL));
 }
 
 /* Class colours: "class-colors" holds "#rrggbb" per class, "" (or nothing) for the default. */
@@ -453,7 +442,11 @@ studio_preferences_window_constructed (GObject *object)
 
   g_signal_connect_object (self->settings, "changed::default-model",
                            G_CALLBACK (update_model_row), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->settings, "changed::recent-datasets",
+  g_clear_object (&self->recent_datasets);
+  self->recent_datasets = studio_recent_datasets_new (self->settings);
+  gtk_list_box_bind_model (self->recent_list, G_LIST_MODEL (self->recent_datasets),
+                           create_recent_row, NULL, NULL);
+  g_signal_connect_object (self->recent_datasets, "items-changed",
                            G_CALLBACK (update_recent_datasets), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::class-colors",
                            G_CALLBACK (update_colours), self, G_CONNECT_SWAPPED);
@@ -577,8 +570,7 @@ studio_preferences_window_init (StudioPreferencesWindow *self)
   gtk_scale_set_format_value_func (self->opacity_scale, format_opacity, NULL, NULL);
   update_threads_subtitle (self);
 
-  self->recent_datasets = gtk_string_list_new (NULL);
-  gtk_list_box_bind_model (self->recent_list, G_LIST_MODEL (self->recent_datasets),
-                           create_recent_row, NULL, NULL);
+  /* the recent datasets come with the settings */
+  self->recent_datasets = studio_recent_datasets_new (NULL);
   add_colour_rows (self);
 }

@@ -14,7 +14,6 @@
 #include "studio-train-form-private.h"
 #include "studio-util.h"
 
-#define MAX_RECENT_DATASETS 8
 
 static GtkWindow *
 get_window (StudioTrainForm *self)
@@ -137,56 +136,31 @@ studio_train_form_load_dataset_info (StudioTrainForm *self)
 
 /* --- recent datasets ----------------------------------------------------------------------- */
 
-/* Until the shared StudioRecentDatasets lands, the recent datasets are this section's: the
- * "recent-datasets" key, the menu of the recent button and its train-form.use-dataset action. */
+/* The list is the app's one StudioRecentDatasets: the viewer adds to it too. */
 
 void
 studio_train_form_update_recent_menu (StudioTrainForm *self)
 {
-  g_autoptr(GMenu) menu = g_menu_new ();
-  g_auto(GStrv) recent = NULL;
+  g_autoptr(GMenuModel) menu = NULL;
   guint n = 0;
 
-  if (self->settings != NULL)
-    recent = g_settings_get_strv (self->settings, "recent-datasets");
-  for (guint i = 0; recent != NULL && recent[i] != NULL && n < MAX_RECENT_DATASETS; i++)
+  if (self->recent_datasets != NULL)
     {
-      g_autofree char *label = studio_display_path (recent[i]);
-      g_autoptr(GMenuItem) item = g_menu_item_new (label, NULL);
-
-      g_menu_item_set_action_and_target_value (item, "train-form.use-dataset",
-                                               g_variant_new_string (recent[i]));
-      g_menu_append_item (menu, item);
-      n++;
+      menu = studio_recent_datasets_create_menu (self->recent_datasets, "train-form.use-dataset");
+      n = g_list_model_get_n_items (G_LIST_MODEL (self->recent_datasets));
     }
-  gtk_menu_button_set_menu_model (self->recent_button, G_MENU_MODEL (menu));
+  gtk_menu_button_set_menu_model (self->recent_button, menu);
   gtk_widget_set_sensitive (GTK_WIDGET (self->recent_button), n > 0);
 }
 
 void
 studio_train_form_add_recent_dataset (StudioTrainForm *self,
-                    const char      *dataset)
+                                      const char      *dataset)
 {
-  g_autoptr(GStrvBuilder) builder = NULL;
-  g_auto(GStrv) recent = NULL;
-  g_auto(GStrv) updated = NULL;
-  guint n = 1;
-
   g_return_if_fail (STUDIO_IS_TRAIN_FORM (self));
 
-  if (self->settings == NULL || dataset == NULL)
-    return;
-  recent = g_settings_get_strv (self->settings, "recent-datasets");
-  builder = g_strv_builder_new ();
-  g_strv_builder_add (builder, dataset);
-  for (guint i = 0; recent[i] != NULL && n < MAX_RECENT_DATASETS; i++)
-    if (!g_str_equal (recent[i], dataset))
-      {
-        g_strv_builder_add (builder, recent[i]);
-        n++;
-      }
-  updated = g_strv_builder_end (builder);
-  g_settings_set_strv (self->settings, "recent-datasets", (const char * const *) updated);
+  if (self->recent_datasets != NULL && dataset != NULL)
+    studio_recent_datasets_add (self->recent_datasets, dataset);
 }
 
 static void

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "studio-dataset-summary.h"
+#include "studio-recent-datasets.h"
 #include "studio-train-form.h"
 
 G_BEGIN_DECLS
@@ -28,6 +29,7 @@ struct _StudioTrainForm
   GtkWidget              parent_instance;
 
   GSettings             *settings;
+  StudioRecentDatasets  *recent_datasets;   /* the app's one list, on settings */
   gboolean               editable;
 
   /* What the form does not show (steps, threads, augmentation strengths, ...) comes from here:

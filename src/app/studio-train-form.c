@@ -518,20 +518,22 @@ studio_train_form_set_settings (StudioTrainForm *self,
 
   if (self->settings == settings)
     return;
-  if (self->settings != NULL)
-    g_signal_handlers_disconnect_by_data (self->settings, self);
+  if (self->recent_datasets != NULL)
+    g_signal_handlers_disconnect_by_data (self->recent_datasets, self);
+  g_clear_object (&self->recent_datasets);
   g_set_object (&self->settings, settings);
   if (settings != NULL)
     {
-      g_auto(GStrv) recent = g_settings_get_strv (settings, "recent-datasets");
+      const char *latest;
 
-      g_signal_connect_object (settings, "changed::recent-datasets",
+      self->recent_datasets = studio_recent_datasets_new (settings);
+      g_signal_connect_object (self->recent_datasets, "items-changed",
                                G_CALLBACK (studio_train_form_update_recent_menu), self,
                                G_CONNECT_SWAPPED);
       /* the last dataset trained on is the likeliest next one */
-      if (self->dataset == NULL && recent[0] != NULL &&
-          g_file_test (recent[0], G_FILE_TEST_IS_DIR))
-        studio_train_form_set_dataset (self, recent[0]);
+      latest = studio_recent_datasets_get_latest (self->recent_datasets);
+      if (self->dataset == NULL && latest != NULL && g_file_test (latest, G_FILE_TEST_IS_DIR))
+        studio_train_form_set_dataset (self, latest);
     }
   studio_train_form_update_recent_menu (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SETTINGS]);
@@ -725,6 +727,7 @@ studio_train_form_dispose (GObject *object)
   g_clear_handle_id (&self->estimate_source, g_source_remove);
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_data (self->settings, self);
+  g_clear_object (&self->recent_datasets);
   g_clear_object (&self->settings);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), STUDIO_TYPE_TRAIN_FORM);

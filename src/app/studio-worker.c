@@ -12,6 +12,8 @@
 #include "unet/unet.h"
 #include "voc.h"
 
+#include "train/unet-run.h"
+
 #include "studio-export.h"
 #include "studio-worker-private.h"
 
@@ -359,8 +361,8 @@ train_one_step (Thread *thread)
     }
   if (unet_trainer_is_finished (thread->trainer))
     {
-      g_autofree char *best = g_build_filename (unet_trainer_get_options (thread->trainer)->output_dir,
-                                                "best.safetensors", NULL);
+      g_autofree char *best = unet_run_path (unet_trainer_get_options (thread->trainer)->output_dir,
+                                             UNET_RUN_BEST_MODEL);
       end_run (thread, best, NULL);
     }
 }
@@ -394,8 +396,8 @@ start_run (Thread  *thread,
   unet_trainer_set_event_func (trainer, on_trainer_event, thread);
   if (unet_trainer_is_finished (trainer))
     {
-      g_autofree char *best = g_build_filename (unet_trainer_get_options (trainer)->output_dir,
-                                                "best.safetensors", NULL);
+      g_autofree char *best = unet_run_path (unet_trainer_get_options (trainer)->output_dir,
+                                             UNET_RUN_BEST_MODEL);
       end_run (thread, best, NULL);
       return;
     }
@@ -980,7 +982,7 @@ studio_worker_train_resume_run (StudioWorker  *self,
                            _("A training run is already going on"));
       return FALSE;
     }
-  checkpoint = g_build_filename (run_dir, "last.safetensors", NULL);
+  checkpoint = unet_run_path (run_dir, UNET_RUN_CHECKPOINT);
   if (!g_file_test (checkpoint, G_FILE_TEST_IS_REGULAR))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
