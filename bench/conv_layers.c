@@ -24,8 +24,8 @@
 
 #include <glib.h>
 
-#include "unet-conv-xsmm.h"
-#include "unet-layers.h"
+#include "unet/unet-conv-xsmm.h"
+#include "unet/unet-layers.h"
 
 typedef struct
 {

@@ -14,10 +14,10 @@
 
 #include <glib/gstdio.h>
 
-#include "studio-application.h"
-#include "studio-dashboard.h"
-#include "studio-viewer.h"
-#include "studio-window.h"
+#include "app/studio-application.h"
+#include "app/studio-dashboard.h"
+#include "app/studio-viewer.h"
+#include "app/studio-window.h"
 #include "studio-test-util.h"
 
 static void

@@ -10,7 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "studio-application.h"
-#include "unet-default-model.h"
+#include "unet/unet-default-model.h"
 
 #include "studio-preferences-window.h"
 #include "studio-window.h"

@@ -9,7 +9,7 @@
 
 #include <gtk/gtk.h>
 
-#include "voc.h"
+#include "voc/voc.h"
 
 G_BEGIN_DECLS
 

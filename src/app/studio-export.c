@@ -9,8 +9,8 @@
 
 #include <glib/gi18n.h>
 
-#include "draw-legend.h"
-#include "voc.h"
+#include "draw/draw-legend.h"
+#include "voc/voc.h"
 
 #include "studio-export.h"
 

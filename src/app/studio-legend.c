@@ -9,7 +9,7 @@
 
 #include <glib/gi18n.h>
 
-#include "draw-legend.h"
+#include "draw/draw-legend.h"
 
 #include "studio-legend.h"
 

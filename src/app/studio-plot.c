@@ -11,7 +11,7 @@
 
 #include <glib/gi18n.h>
 
-#include "draw-plot.h"
+#include "draw/draw-plot.h"
 
 #include "studio-plot.h"
 

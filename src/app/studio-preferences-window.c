@@ -12,7 +12,7 @@
 
 #include <glib/gi18n.h>
 
-#include "voc-colormap.h"
+#include "voc/voc-colormap.h"
 
 #include "studio-preferences-window.h"
 #include "studio-recent-datasets.h"

@@ -12,7 +12,7 @@
 
 #include <glib/gi18n.h>
 
-#include "voc.h"
+#include "voc/voc.h"
 
 #include "studio-run-history.h"
 #include "studio-run-monitor.h"

@@ -9,7 +9,7 @@
 
 #include <glib/gi18n.h>
 
-#include "voc.h"
+#include "voc/voc.h"
 
 #include "studio-train-form-private.h"
 #include "studio-util.h"

@@ -9,7 +9,7 @@
 
 #include <adwaita.h>
 
-#include "unet-trainer.h"
+#include "train/unet-trainer.h"
 
 G_BEGIN_DECLS
 

@@ -8,7 +8,7 @@
 
 #pragma once
 
-#include "voc.h"
+#include "voc/voc.h"
 
 #include "studio-dataset-summary.h"
 #include "studio-export.h"

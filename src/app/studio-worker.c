@@ -10,7 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "unet/unet.h"
-#include "voc.h"
+#include "voc/voc.h"
 
 #include "train/unet-run.h"
 

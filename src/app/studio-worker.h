@@ -9,7 +9,7 @@
 
 #include <gio/gio.h>
 
-#include "unet-trainer.h"
+#include "train/unet-trainer.h"
 #include "studio-export.h"
 #include "studio-model-info.h"
 #include "studio-segmentation.h"

@@ -14,7 +14,7 @@
 
 #include "unet/unet.h"
 #include "unet/unet-profile.h"
-#include "voc.h"
+#include "voc/voc.h"
 #include "unet-cli.h"
 #include "unet/unet-model-train.h"
 #include "unet/unet-optimizer.h"

@@ -13,7 +13,7 @@
 
 #include "voc/voc.h"
 #include "unet-cli.h"
-#include "unet-default-model.h"
+#include "unet/unet-default-model.h"
 #include "unet-cli-common.h"
 
 static char *log_prefix;

@@ -10,7 +10,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "draw-plot.h"
+#include "draw/draw-plot.h"
 #include "unet-cli.h"
 #include "unet-cli-common.h"
 #include "train/unet-run.h"

@@ -20,7 +20,7 @@
 #include "voc/voc.h"
 #include "unet-cli.h"
 #include "unet-cli-common.h"
-#include "draw-legend.h"
+#include "draw/draw-legend.h"
 #include "unet/unet-file.h"
 
 typedef struct

@@ -16,7 +16,7 @@
 
 #include "unet-cli.h"
 #include "unet-cli-common.h"
-#include "unet-trainer-distributed.h"
+#include "train/unet-trainer-distributed.h"
 
 typedef struct
 {

@@ -9,7 +9,7 @@
 
 #include <glib.h>
 
-#include "unet-rng.h"
+#include "unet/unet-rng.h"
 
 #include "voc-dataset.h"
 #include "voc-weights.h"

@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "unet-rng.h"
+#include "unet/unet-rng.h"
 
 #include "voc-colormap.h"
 #include "voc-dataset.h"

@@ -16,7 +16,7 @@
 #include <glib/gstdio.h>
 #include <png.h>
 
-#include "unet-file.h"
+#include "unet/unet-file.h"
 
 #include "voc-colormap.h"
 #include "voc-error.h"

@@ -11,7 +11,7 @@
 
 #include "unet/unet.h"
 
-#include "studio-application.h"
+#include "app/studio-application.h"
 
 /* The application as the programs run it, but not unique on a session bus (the tests have none)
  * and registered, so that its startup has run: settings, worker, the built-in model. */

@@ -13,10 +13,10 @@
 
 #include <glib/gstdio.h>
 
-#include "studio-dashboard.h"
-#include "studio-dataset-summary.h"
+#include "app/studio-dashboard.h"
+#include "app/studio-dataset-summary.h"
 #include "studio-test-util.h"
-#include "studio-run-history.h"
+#include "app/studio-run-history.h"
 #include "voc-test-datasets.h"
 #include "voc-test-util.h"
 

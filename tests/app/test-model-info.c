@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "studio-model-info.h"
+#include "app/studio-model-info.h"
 
 static UnetModel *
 make_model (void)

@@ -12,13 +12,13 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "voc.h"
+#include "voc/voc.h"
 
-#include "studio-application.h"
-#include "studio-dashboard.h"
-#include "studio-viewer.h"
-#include "studio-viewer-private.h"
-#include "studio-window.h"
+#include "app/studio-application.h"
+#include "app/studio-dashboard.h"
+#include "app/studio-viewer.h"
+#include "app/studio-viewer-private.h"
+#include "app/studio-window.h"
 #include "studio-test-util.h"
 
 /* The longest the main loop may go without running a 10 ms timer. Waiting on the worker (for a

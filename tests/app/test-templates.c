@@ -10,16 +10,16 @@
 
 #include "config.h"
 
-#include "studio-application.h"
-#include "studio-dashboard.h"
-#include "studio-image-view.h"
-#include "studio-legend.h"
-#include "studio-plot.h"
-#include "studio-preferences-window.h"
-#include "studio-run-monitor.h"
-#include "studio-train-form.h"
-#include "studio-viewer.h"
-#include "studio-window.h"
+#include "app/studio-application.h"
+#include "app/studio-dashboard.h"
+#include "app/studio-image-view.h"
+#include "app/studio-legend.h"
+#include "app/studio-plot.h"
+#include "app/studio-preferences-window.h"
+#include "app/studio-run-monitor.h"
+#include "app/studio-train-form.h"
+#include "app/studio-viewer.h"
+#include "app/studio-window.h"
 #include "studio-test-util.h"
 
 static StudioApplication *app;

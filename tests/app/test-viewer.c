@@ -10,18 +10,18 @@
 #include <glib/gstdio.h>
 #include <math.h>
 
-#include "voc.h"
+#include "voc/voc.h"
 
-#include "studio-application.h"
-#include "studio-dashboard.h"
-#include "studio-dataset-summary.h"
-#include "studio-export.h"
-#include "studio-image-view.h"
-#include "studio-legend.h"
-#include "studio-viewer.h"
-#include "studio-viewer-private.h"
-#include "studio-window.h"
-#include "studio-worker-private.h"
+#include "app/studio-application.h"
+#include "app/studio-dashboard.h"
+#include "app/studio-dataset-summary.h"
+#include "app/studio-export.h"
+#include "app/studio-image-view.h"
+#include "app/studio-legend.h"
+#include "app/studio-viewer.h"
+#include "app/studio-viewer-private.h"
+#include "app/studio-window.h"
+#include "app/studio-worker-private.h"
 #include "studio-test-util.h"
 #include "voc-test-util.h"
 

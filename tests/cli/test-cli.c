@@ -16,7 +16,7 @@
 #include <json-glib/json-glib.h>
 
 #include "unet/unet.h"
-#include "voc.h"
+#include "voc/voc.h"
 #include "voc-test-util.h"
 #include "cli-test-util.h"
 #include "unet/unet-model-train.h"

@@ -13,7 +13,7 @@
 
 #include <glib/gstdio.h>
 
-#include "draw-plot.h"
+#include "draw/draw-plot.h"
 
 /* --- pixels -------------------------------------------------------------------------------- */
 

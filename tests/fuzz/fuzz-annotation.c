@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "voc-annotation.h"
+#include "voc/voc-annotation.h"
 
 #include "fuzz-common.h"
 

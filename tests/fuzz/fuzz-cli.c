@@ -19,8 +19,8 @@
 #include <locale.h>
 #include <string.h>
 
-#include "unet.h"
-#include "unet-cli.h"
+#include "unet/unet.h"
+#include "cli/unet-cli.h"
 
 #include "fuzz-common.h"
 

@@ -13,7 +13,7 @@
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
 
-#include "voc-image.h"
+#include "voc/voc-image.h"
 
 #include "fuzz-common.h"
 

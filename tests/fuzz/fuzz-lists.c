@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "voc-private.h"
+#include "voc/voc-private.h"
 
 #include "fuzz-common.h"
 

@@ -7,7 +7,7 @@
 
 #include "config.h"
 
-#include "voc-image.h"
+#include "voc/voc-image.h"
 
 #include "fuzz-common.h"
 

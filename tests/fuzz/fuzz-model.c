@@ -11,8 +11,8 @@
 
 #include <string.h>
 
-#include "unet-io.h"
-#include "unet-optimizer.h"
+#include "unet/unet-io.h"
+#include "unet/unet-optimizer.h"
 
 #include "fuzz-common.h"
 

@@ -7,7 +7,7 @@
 
 #include "config.h"
 
-#include "unet-safetensors.h"
+#include "unet/unet-safetensors.h"
 
 #include "fuzz-common.h"
 

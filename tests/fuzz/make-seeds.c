@@ -10,8 +10,8 @@
 
 #include "config.h"
 
-#include "unet.h"
-#include "unet-optimizer.h"
+#include "unet/unet.h"
+#include "unet/unet-optimizer.h"
 
 int
 main (int    argc,

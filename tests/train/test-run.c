@@ -12,8 +12,8 @@
 
 #include <glib/gstdio.h>
 
-#include "unet-run.h"
-#include "unet-trainer.h"
+#include "train/unet-run.h"
+#include "train/unet-trainer.h"
 #include "voc-test-datasets.h"
 #include "voc-test-util.h"
 

@@ -14,7 +14,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
-#include "unet-trainer-distributed.h"
+#include "train/unet-trainer-distributed.h"
 #include "unet/unet-model-train.h"
 
 #define SIDE 40

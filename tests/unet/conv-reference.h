@@ -7,8 +7,8 @@
 
 #pragma once
 
-#include "unet-layers.h"
-#include "unet-rng.h"
+#include "unet/unet-layers.h"
+#include "unet/unet-rng.h"
 
 G_BEGIN_DECLS
 

@@ -10,10 +10,10 @@
 #include <math.h>
 #include <string.h>
 
-#include "unet-conv-xsmm.h"
-#include "unet-conv-winograd.h"
-#include "unet-layers.h"
-#include "unet-rng.h"
+#include "unet/unet-conv-xsmm.h"
+#include "unet/unet-conv-winograd.h"
+#include "unet/unet-layers.h"
+#include "unet/unet-rng.h"
 
 #include "conv-reference.h"
 

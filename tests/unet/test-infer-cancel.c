@@ -9,7 +9,7 @@
 
 #include <gio/gio.h>
 
-#include "unet.h"
+#include "unet/unet.h"
 
 /* Many tiles of a small network: each takes a few milliseconds, the whole image seconds, so a
  * prediction that ignored the cancellable would show. */

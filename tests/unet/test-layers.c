@@ -10,8 +10,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "unet-layers.h"
-#include "unet-rng.h"
+#include "unet/unet-layers.h"
+#include "unet/unet-rng.h"
 
 #include "conv-reference.h"
 

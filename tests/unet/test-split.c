@@ -15,9 +15,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "unet-layers.h"
-#include "unet-model.h"
-#include "unet-rng.h"
+#include "unet/unet-layers.h"
+#include "unet/unet-model.h"
+#include "unet/unet-rng.h"
 
 #include "conv-reference.h"
 #include "unet/unet-model-train.h"

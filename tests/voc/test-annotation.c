@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "voc.h"
+#include "voc/voc.h"
 #include "voc-test-util.h"
 
 static void

@@ -10,7 +10,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "voc.h"
+#include "voc/voc.h"
 #include "voc-test-util.h"
 
 #define W 61

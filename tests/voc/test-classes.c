@@ -13,7 +13,7 @@
 #include <glib/gstdio.h>
 #include <png.h>
 
-#include "voc.h"
+#include "voc/voc.h"
 #include "voc-test-util.h"
 
 #define SIDE 6

@@ -11,7 +11,7 @@
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
 
-#include "voc.h"
+#include "voc/voc.h"
 #include "voc-test-util.h"
 
 /* The ids of AVAILABLE.txt (beside VOCdevkit/) in one split. */

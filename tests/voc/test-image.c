@@ -13,7 +13,7 @@
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <png.h>
 
-#include "voc.h"
+#include "voc/voc.h"
 #include "voc-test-util.h"
 
 static void
