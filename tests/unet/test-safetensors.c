@@ -458,12 +458,10 @@ test_short_files (void)
   assert_bytes_rejected (past_end, "runs past the end of the file (16 bytes)");
 }
 
+/* A tensor's data_offsets that do not match its shape, leave holes, overlap or overflow. */
 static void
-test_hostile_headers (void)
+assert_bad_offsets_rejected (void)
 {
-  g_autoptr(GString) deep = g_string_new (NULL);
-  g_autoptr(GString) deep_object = g_string_new ("{\"a\":{\"dtype\":\"U8\",\"shape\":");
-
   /* the example of the specification of the error messages */
   assert_rejected ("{\"enc.0.conv1.weight\":{\"dtype\":\"F32\",\"shape\":[4,3,3,3],"
                    "\"data_offsets\":[0,400]}}", 400,
@@ -501,7 +499,12 @@ test_hostile_headers (void)
   assert_rejected ("{\"a\":{\"dtype\":\"U8\",\"shape\":[3],"
                    "\"data_offsets\":[9223372036854775804,9223372036854775807]}}",
                    4, "run past the end");
+}
 
+/* A tensor entry's shape, dtype or members, and metadata, that are not what the format allows. */
+static void
+assert_bad_entries_rejected (void)
+{
   /* shapes */
   assert_rejected ("{\"a\":{\"dtype\":\"U8\",\"shape\":[-1],\"data_offsets\":[0,0]}}", 0,
                    "tensor “a”: “shape” holds something other than a non-negative integer");
@@ -548,6 +551,14 @@ test_hostile_headers (void)
   assert_rejected ("{\"__metadata__\":{\"format\":[\"x\"]}}", 0, "metadata “format” is not a string");
   assert_rejected ("{\"__metadata__\":{\"format\":null}}", 0, "not a string");
   assert_rejected ("{\"__metadata__\":\"x\"}", 0, "“__metadata__” is not an object");
+}
+
+/* Headers that are not one JSON object in UTF-8, and nesting bombs. */
+static void
+assert_bad_json_rejected (void)
+{
+  g_autoptr(GString) deep = g_string_new (NULL);
+  g_autoptr(GString) deep_object = g_string_new ("{\"a\":{\"dtype\":\"U8\",\"shape\":");
 
   /* not JSON, or not an object */
   assert_rejected ("[]", 0, "header does not start with “{”");
@@ -609,6 +620,14 @@ test_hostile_headers (void)
   for (int i = 0; i < 100000; i++)
     g_string_append_c (deep_object, '[');
   assert_rejected (deep_object->str, 0, "nested too deeply");
+}
+
+static void
+test_hostile_headers (void)
+{
+  assert_bad_offsets_rejected ();
+  assert_bad_entries_rejected ();
+  assert_bad_json_rejected ();
 }
 
 static void
