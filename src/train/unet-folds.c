@@ -562,6 +562,7 @@ read_plan (UnetFolds   *self,
   JsonObject *plan;
   JsonArray *folds;
   JsonNode *root, *node;
+  gboolean format_ok;
 
   if (!json_parser_load_from_file (parser, path, error))
     {
@@ -570,10 +571,13 @@ read_plan (UnetFolds   *self,
     }
   root = json_parser_get_root (parser);
   plan = root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+  node = plan != NULL ? json_object_get_member (plan, "format") : NULL;
+  /* json-glib's getters warn on a member of another type, which a damaged file must not cause */
+  format_ok = node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+              json_node_get_value_type (node) == G_TYPE_STRING &&
+              g_strcmp0 (json_node_get_string (node), PLAN_FORMAT) == 0;
   node = plan != NULL ? json_object_get_member (plan, "folds") : NULL;
-  if (plan == NULL || g_strcmp0 (json_object_get_string_member_with_default (plan, "format", ""),
-                                 PLAN_FORMAT) != 0 ||
-      node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+  if (!format_ok || node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
     {
       g_set_error (error, UNET_ERROR, UNET_ERROR_CORRUPT,
                    "%s: not a cross-validation plan of this version", display);

@@ -258,6 +258,27 @@ test_refused (void)
     }
   g_assert_null (unet_folds_resume (output, &error));
   g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  /* a damaged plan is an error naming it, never a warning (fatal here) */
+  {
+    static const char *const plans[] = {
+      "", "[]", "{\"format\":{\"a\":1},\"folds\":[]}", "{\"format\":7}",
+      "{\"format\":\"unet-studio-folds/1\",\"folds\":[[\"a\"],[2]],\"options\":\"{}\"}",
+      "{\"format\":\"unet-studio-folds/1\",\"folds\":[[\"a\"],[\"b\"]],\"options\":3}",
+      "{\"format\":\"unet-studio-folds/1\",\"folds\":[[\"a\"]],\"options\":\"{}\"}",
+    };
+    g_autofree char *plan = g_build_filename (output, UNET_FOLDS_PLAN, NULL);
+
+    g_assert_cmpint (g_mkdir_with_parents (output, 0755), ==, 0);
+    for (guint i = 0; i < G_N_ELEMENTS (plans); i++)
+      {
+        g_assert_true (g_file_set_contents (plan, plans[i], -1, NULL));
+        g_assert_null (unet_folds_resume (output, &error));
+        g_assert_nonnull (strstr (error->message, UNET_FOLDS_PLAN));
+        g_clear_error (&error);
+      }
+  }
   voc_test_rm_rf (dataset);
 }
 
