@@ -16,6 +16,7 @@
 
 #include "unet-cli.h"
 #include "unet-cli-common.h"
+#include "train/unet-folds.h"
 #include "train/unet-trainer-distributed.h"
 
 typedef struct
@@ -202,7 +203,7 @@ typedef struct
   gboolean  no_augment, no_elastic, no_rotation, no_flip, no_color, no_validation;
   gboolean  no_bn_estimate, distributed, no_overlap;
   double    dropout, mpi_timeout, time_limit;
-  int       max_classes, threads, bucket_kb;
+  int       max_classes, threads, bucket_kb, folds;
   gint64    seed, epochs, steps;
 } TrainArgs;
 
@@ -271,6 +272,7 @@ parse_args (TrainArgs         *args,
     { "threads", 0, 0, G_OPTION_ARG_INT, &args->threads, "Threads to use (default: all cores; distributed: per rank, the machine's cores shared by its ranks)", "N" },
     { "checkpoint-every", 0, 0, G_OPTION_ARG_INT64, &options->checkpoint_every, "Also save a checkpoint every N steps", "N" },
     { "skip-bad", 0, 0, G_OPTION_ARG_NONE, &options->skip_bad, "Warn about missing or broken samples and go on without them", NULL },
+    { "folds", 0, 0, G_OPTION_ARG_INT, &args->folds, "Cross-validate: train K models, each on all but one of K folds of the training split (stratified by the classes present, seeded by --seed) for the run's fixed length, and score each on its held-out fold; writes folds.json, folds.csv and a run folder per fold, and prints the mean ± sd", "K" },
     { "distributed", 0, 0, G_OPTION_ARG_NONE, &args->distributed, "Train with the other ranks of an MPI job, each on its part of every batch (mpirun -n N unet train …; detected by itself under mpirun). --batch is per rank", NULL },
     { "mpi-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &args->mpi_timeout, "Distributed: end the job when a rank has not answered for this long (default 120)", "SECONDS" },
     { "mpi-bucket-kb", 0, 0, G_OPTION_ARG_INT, &args->bucket_kb, "Distributed: reduce gradients in buckets of this size while backward goes on (default 1024)", "KB" },
@@ -292,6 +294,7 @@ parse_args (TrainArgs         *args,
     "             --tile 256 --batch 4 --epochs 100\n"
     "  unet train --dataset VOCdevkit -o runs/half --padding same --input-scale 0.5 --tile 256\n"
     "  unet train --resume runs/voc --epochs 150\n"
+    "  unet train --dataset cells -o runs/cv --train-split all --folds 5 --epochs 40\n"
     "  mpirun -n 4 --hostfile hosts unet train --dataset VOCdevkit -o runs/voc4 --batch 2 …\n"
     "\n"
     "Distributed, rank 0 writes the output folder and every rank reads the dataset at the same\n"
@@ -464,6 +467,14 @@ print_batch_split (UnetTrainer     *trainer,
              size, o->batch, o->batch / size, o->batch / size + 1);
 }
 
+static gboolean
+is_cross_validation (const char *dir)
+{
+  g_autofree char *plan = g_build_filename (dir, UNET_FOLDS_PLAN, NULL);
+
+  return g_file_test (plan, G_FILE_TEST_EXISTS);
+}
+
 /* Trains to the end, or to a stop asked for by a signal; the command's exit status. */
 static int
 run_to_end (UnetTrainer     *trainer,
@@ -524,6 +535,90 @@ run_to_end (UnetTrainer     *trainer,
   return status;
 }
 
+static void
+print_percentages (GString      *line,
+                   UnetFolds    *folds)
+{
+  for (int f = 0; f < unet_folds_get_n_folds (folds); f++)
+    if (unet_folds_get_result (folds, f)->done)
+      g_string_append_printf (line, "%s%.1f", line->str[line->len - 1] == '(' ? "" : ", ",
+                              100.0 * unet_folds_get_result (folds, f)->miou);
+}
+
+/* --folds K, or --resume of a cross-validation: the folds one after the other; a stop ends the
+ * fold under way with its checkpoint, and --resume continues from there. */
+static int
+run_folds (TrainArgs        *args,
+           UnetTrainOptions *options)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UnetFolds) folds = NULL;
+  g_autoptr(GString) line = NULL;
+  double mean, sd;
+  int n_done;
+
+  if (args->distributed || unet_distributed_was_launched ())
+    {
+      unet_cli_error ("train", "--folds trains one process at a time, not distributed");
+      return UNET_EXIT_USAGE;
+    }
+  if (args->resume)
+    {
+      if (args->dataset || args->output || args->init || args->input_scale || args->steps ||
+          args->epochs || args->folds)
+        {
+          unet_cli_error ("train", "--resume of a cross-validation takes its own plan; give "
+                          "nothing else with it");
+          return UNET_EXIT_USAGE;
+        }
+      folds = unet_folds_resume (args->resume, &error);
+    }
+  else if (options_from_args (args, options, NULL, &error))
+    folds = unet_folds_new (options, args->folds, &error);
+  else
+    return UNET_EXIT_USAGE;
+  if (folds == NULL)
+    {
+      unet_cli_error ("train", "%s", error->message);
+      return exit_code_for (error);
+    }
+
+  for (int f = unet_folds_get_next (folds); f < unet_folds_get_n_folds (folds); f++)
+    {
+      g_autoptr(UnetTrainer) trainer = unet_folds_start (folds, f, &error);
+      const UnetFoldResult *result;
+      int status;
+
+      if (trainer == NULL)
+        {
+          unet_cli_error ("train", "fold %d: %s", f + 1, error->message);
+          return exit_code_for (error);
+        }
+      g_printerr ("fold %d of %d\n", f + 1, unet_folds_get_n_folds (folds));
+      status = run_to_end (trainer, NULL, 0);
+      if (status != UNET_EXIT_OK)
+        return status;
+      if (!unet_folds_finish (folds, f, &error))
+        {
+          unet_cli_error ("train", "fold %d: %s", f + 1, error->message);
+          return UNET_EXIT_OUTPUT;
+        }
+      result = unet_folds_get_result (folds, f);
+      g_printerr ("fold %d of %d: mIoU %.1f %% on its %u held-out images (trained on %u)\n",
+                  f + 1, unet_folds_get_n_folds (folds), 100.0 * result->miou, result->n_val,
+                  result->n_train);
+    }
+
+  unet_folds_get_summary (folds, &mean, &sd, &n_done);
+  line = g_string_new (NULL);
+  g_string_append_printf (line, "cross-validation: mIoU %.1f ± %.1f %% over %d folds (",
+                          100.0 * mean, 100.0 * sd, n_done);
+  print_percentages (line, folds);
+  g_string_append (line, ")");
+  g_print ("%s\n", line->str);
+  return UNET_EXIT_OK;
+}
+
 int
 unet_cli_train (int    argc,
                 char **argv)
@@ -542,6 +637,8 @@ unet_cli_train (int    argc,
     return status;
   rank = dist != NULL ? unet_distributed_get_rank (dist) : 0;
 
+  if (args.folds != 0 || (args.resume && is_cross_validation (args.resume)))
+    return run_folds (&args, &options);
   if (args.resume)
     {
       if (args.dataset || args.output || args.init || args.input_scale)

@@ -681,12 +681,22 @@ shorten_numbers (GString *json)
 }
 
 char *
+unet_run_json_generate (JsonNode *root)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(GString) json = g_string_new (NULL);
+
+  json_generator_set_root (generator, root);
+  json_generator_to_gstring (generator, json);
+  shorten_numbers (json);
+  return g_string_free (g_steal_pointer (&json), FALSE);
+}
+
+char *
 unet_run_record_to_json (const UnetRunRecord *record)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GString) json = NULL;
   gboolean train = record->kind == UNET_RUN_RECORD_TRAIN;
 
   json_builder_begin_object (builder);
@@ -720,11 +730,7 @@ unet_run_record_to_json (const UnetRunRecord *record)
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  json = g_string_new (NULL);
-  json_generator_to_gstring (generator, json);
-  shorten_numbers (json);
-  return g_string_free (g_steal_pointer (&json), FALSE);
+  return unet_run_json_generate (root);
 }
 
 static void

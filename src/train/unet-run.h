@@ -8,6 +8,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 #include "unet-train-options.h"
 
@@ -125,6 +126,9 @@ gboolean       unet_run_writer_sync   (UnetRunWriter        *writer,
                                        GError              **error);
 void           unet_run_writer_free   (UnetRunWriter        *writer);
 
+/* JSON text of root, on one line, its numbers at six significant digits (json-glib alone
+ * writes seventeen). */
+char          *unet_run_json_generate  (JsonNode            *root);
 /* The line a record makes in log.jsonl, without its newline. */
 char          *unet_run_record_to_json (const UnetRunRecord *record);
 

@@ -48,6 +48,8 @@ unet_train_options_clear (UnetTrainOptions *options)
   g_clear_pointer (&options->dataset, g_free);
   g_clear_pointer (&options->train_split, g_free);
   g_clear_pointer (&options->val_split, g_free);
+  g_clear_pointer (&options->train_ids, g_strfreev);
+  g_clear_pointer (&options->val_ids, g_strfreev);
   g_clear_pointer (&options->init_from, g_free);
   g_clear_pointer (&options->output_dir, g_free);
 }
@@ -62,6 +64,8 @@ unet_train_options_copy (UnetTrainOptions       *dest,
   dest->dataset = g_strdup (src->dataset);
   dest->train_split = g_strdup (src->train_split);
   dest->val_split = g_strdup (src->val_split);
+  dest->train_ids = g_strdupv (src->train_ids);
+  dest->val_ids = g_strdupv (src->val_ids);
   dest->init_from = g_strdup (src->init_from);
   dest->output_dir = g_strdup (src->output_dir);
 }
@@ -105,6 +109,21 @@ add_bool (JsonBuilder *builder,
   json_builder_add_boolean_value (builder, value);
 }
 
+/* Absent when NULL, so runs without explicit ids store what they always did. */
+static void
+add_strv (JsonBuilder        *builder,
+          const char         *name,
+          const char * const *values)
+{
+  if (values == NULL)
+    return;
+  json_builder_set_member_name (builder, name);
+  json_builder_begin_array (builder);
+  for (guint i = 0; values[i] != NULL; i++)
+    json_builder_add_string_value (builder, values[i]);
+  json_builder_end_array (builder);
+}
+
 static char *
 builder_to_string (JsonBuilder *builder,
                    gboolean     pretty)
@@ -128,6 +147,8 @@ unet_train_options_to_json (const UnetTrainOptions *o)
   add_string (builder, "dataset", o->dataset);
   add_string (builder, "train_split", o->train_split);
   add_string (builder, "val_split", o->val_split);
+  add_strv (builder, "train_ids", (const char * const *) o->train_ids);
+  add_strv (builder, "val_ids", (const char * const *) o->val_ids);
   add_bool (builder, "skip_bad", o->skip_bad);
   add_int (builder, "depth", o->model.depth);
   add_int (builder, "base", o->model.base);
@@ -235,6 +256,45 @@ read_string (OptionReader  *r,
 }
 
 static void
+read_strv (OptionReader   *r,
+           const char     *name,
+           char         ***value)
+{
+  JsonNode *node;
+  JsonArray *array;
+  g_autoptr(GStrvBuilder) builder = NULL;
+
+  if (r->failed || !json_object_has_member (r->object, name))
+    return;
+  node = json_object_get_member (r->object, name);
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_set_error (r->error, UNET_ERROR, UNET_ERROR_CORRUPT,
+                   "Training options: “%s” is not a list", name);
+      r->failed = TRUE;
+      return;
+    }
+  array = json_node_get_array (node);
+  builder = g_strv_builder_new ();
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+
+      if (!JSON_NODE_HOLDS_VALUE (element) ||
+          json_node_get_value_type (element) != G_TYPE_STRING)
+        {
+          g_set_error (r->error, UNET_ERROR, UNET_ERROR_CORRUPT,
+                       "Training options: “%s” holds something other than ids", name);
+          r->failed = TRUE;
+          return;
+        }
+      g_strv_builder_add (builder, json_node_get_string (element));
+    }
+  g_strfreev (*value);
+  *value = g_strv_builder_end (builder);
+}
+
+static void
 read_int (OptionReader *r,
           const char   *name,
           gint64       *value)
@@ -312,6 +372,8 @@ unet_train_options_from_json (UnetTrainOptions  *o,
   read_string (&r, "dataset", &o->dataset);
   read_string (&r, "train_split", &o->train_split);
   read_string (&r, "val_split", &o->val_split);
+  read_strv (&r, "train_ids", &o->train_ids);
+  read_strv (&r, "val_ids", &o->val_ids);
   read_bool (&r, "skip_bad", &o->skip_bad);
   read_int32 (&r, "depth", &o->model.depth);
   read_int32 (&r, "base", &o->model.base);

@@ -28,6 +28,10 @@ typedef struct
   char              *train_split;      /* "train" */
   char              *val_split;        /* "val"; NULL or "" = no validation */
   gboolean           skip_bad;         /* skip samples whose files are missing or broken */
+  /* the ids to train and validate on instead of the two splits' (a cross-validation fold),
+   * NULL-terminated; NULL: the splits' */
+  char             **train_ids;
+  char             **val_ids;
 
   /* model */
   UnetConfig         model;

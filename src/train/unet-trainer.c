@@ -132,13 +132,68 @@ check_classes (UnetTrainer       *self,
 
 /* Opens the dataset. A new run (adopt_classes) takes its classes from it (an --init model is
  * checked against them once loaded); a resumed run's must be the dataset's. */
+/* The ids of a split, or those given (a cross-validation fold): ids whose image or class mask
+ * is missing are an error, or with skip_bad left out with a warning. */
+static GPtrArray *
+run_ids (UnetTrainer  *self,
+         char        **given,
+         const char   *split,
+         GError      **error)
+{
+  const UnetTrainOptions *o = &self->options;
+  g_autoptr(GPtrArray) missing = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) ids = NULL;
+  g_autofree char *what = NULL;
+
+  if (given == NULL)
+    {
+      g_clear_pointer (&missing, g_ptr_array_unref);
+      ids = voc_dataset_get_split (self->dataset, split, o->skip_bad, &missing, error);
+      what = g_strdup_printf ("split “%s”", split);
+    }
+  else
+    {
+      ids = g_ptr_array_new_with_free_func (g_free);
+      what = g_strdup ("the ids given");
+      for (guint i = 0; given[i] != NULL; i++)
+        {
+          g_autofree char *image = voc_dataset_get_image_path (self->dataset, given[i]);
+          g_autofree char *mask = voc_dataset_get_mask_path (self->dataset, given[i]);
+
+          if (image != NULL && mask != NULL && g_file_test (image, G_FILE_TEST_IS_REGULAR) &&
+              g_file_test (mask, G_FILE_TEST_IS_REGULAR))
+            g_ptr_array_add (ids, g_strdup (given[i]));
+          else if (o->skip_bad)
+            g_ptr_array_add (missing, g_strdup (given[i]));
+          else
+            {
+              g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+                           "%s: sample “%s” has no image or no class mask", o->dataset, given[i]);
+              return NULL;
+            }
+        }
+      if (ids->len == 0)
+        {
+          g_set_error (error, UNET_ERROR, UNET_ERROR_INVALID_ARGUMENT,
+                       "%s: none of the ids given has its files", o->dataset);
+          return NULL;
+        }
+    }
+  if (ids == NULL)
+    return NULL;
+  /* every rank finds the same; rank 0 says it */
+  if (missing != NULL && missing->len > 0 && self->rank == 0)
+    g_warning ("%s: skipping %u of the %u ids of %s whose files are missing",
+               o->dataset, missing->len, missing->len + ids->len, what);
+  return g_steal_pointer (&ids);
+}
+
 static gboolean
 open_data (UnetTrainer  *self,
            gboolean      adopt_classes,
            GError      **error)
 {
   UnetTrainOptions *o = &self->options;
-  g_autoptr(GPtrArray) missing = NULL;
 
   self->dataset = voc_dataset_open (o->dataset, error);
   if (self->dataset == NULL)
@@ -165,23 +220,14 @@ open_data (UnetTrainer  *self,
       return FALSE;
     }
 
-  self->train_ids = voc_dataset_get_split (self->dataset, o->train_split, o->skip_bad, &missing, error);
+  self->train_ids = run_ids (self, o->train_ids, o->train_split, error);
   if (self->train_ids == NULL)
     return FALSE;
-  /* every rank finds the same; rank 0 says it */
-  if (missing && missing->len > 0 && self->rank == 0)
-    g_warning ("%s: skipping %u of the %u ids of split “%s” whose files are missing",
-               o->dataset, missing->len, missing->len + self->train_ids->len, o->train_split);
-  g_clear_pointer (&missing, g_ptr_array_unref);
-
-  if (o->val_split != NULL && *o->val_split != '\0')
+  if (o->val_ids != NULL || (o->val_split != NULL && *o->val_split != '\0'))
     {
-      self->val_ids = voc_dataset_get_split (self->dataset, o->val_split, o->skip_bad, &missing, error);
+      self->val_ids = run_ids (self, o->val_ids, o->val_split, error);
       if (self->val_ids == NULL)
         return FALSE;
-      if (missing && missing->len > 0 && self->rank == 0)
-        g_warning ("%s: skipping %u of the %u ids of split “%s” whose files are missing",
-                   o->dataset, missing->len, missing->len + self->val_ids->len, o->val_split);
     }
 
   self->cache = g_new0 (VocSample *, self->train_ids->len);

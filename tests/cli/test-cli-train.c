@@ -133,9 +133,58 @@ test_train_distributed_unavailable (void)
   voc_test_rm_rf (dir);
 }
 
+/* unet train --folds: a cross-validation end to end, its summary line and files, and --resume of
+ * a finished one, which has nothing left to train. */
+static void
+test_train_folds (void)
+{
+  g_auto(Run) run = { 0 };
+  g_autofree char *dir = NULL;
+  g_autofree char *output = NULL;
+  g_autofree char *results = NULL;
+  g_autofree char *csv = NULL;
+  const char *root = voc_test_root ();
+
+  if (root == NULL)
+    return;
+  dir = voc_test_tmpdir ();
+  output = g_build_filename (dir, "cv", NULL);
+  results = g_build_filename (output, "folds.json", NULL);
+
+  run_unet (&run, "train", "--dataset", root, "-o", output, "--skip-bad", "--train-split",
+            "trainval", "--folds", "2", "--padding", "same", "--depth", "1", "--base", "4",
+            "--tile", "32", "--batch", "2", "--steps", "2", "--threads", "2", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.err, "fold 2 of 2: mIoU "));
+  g_assert_nonnull (strstr (run.err, "on its 18 held-out images (trained on 18)"));
+  g_assert_true (g_str_has_prefix (run.out, "cross-validation: mIoU "));
+  g_assert_nonnull (strstr (run.out, " over 2 folds ("));
+  g_assert_true (g_file_test (results, G_FILE_TEST_IS_REGULAR));
+  csv = g_build_filename (output, "folds.csv", NULL);
+  g_assert_true (g_file_test (csv, G_FILE_TEST_IS_REGULAR));
+  run_clear (&run);
+
+  run_unet (&run, "train", "--resume", output, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_null (strstr (run.err, "fold 1 of 2"));
+  g_assert_true (g_str_has_prefix (run.out, "cross-validation: mIoU "));
+  run_clear (&run);
+
+  /* one fold is no cross-validation; a resume takes nothing else */
+  run_unet (&run, "train", "--dataset", root, "-o", dir, "--skip-bad", "--folds", "1", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "Folds must be 2 to 20"));
+  run_clear (&run);
+  run_unet (&run, "train", "--resume", output, "--steps", "9", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  run_clear (&run);
+  voc_test_rm_rf (dir);
+}
+
 void
 test_cli_train_register (void)
 {
   g_test_add_func ("/cli/train", test_train);
+  g_test_add_func ("/cli/train/folds", test_train_folds);
   g_test_add_func ("/cli/train/distributed-unavailable", test_train_distributed_unavailable);
 }
