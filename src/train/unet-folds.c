@@ -261,6 +261,7 @@ unet_folds_new (const UnetTrainOptions  *options,
     }
 
   self = folds_new (options->output_dir);
+  unet_train_options_clear (&self->options);
   unet_train_options_copy (&self->options, options);
   self->n_folds = n_folds;
   dataset = voc_dataset_open (options->dataset, error);
