@@ -636,8 +636,11 @@ add_number (JsonBuilder *builder,
                                                                     value), NULL));
 }
 
-/* json-glib writes a double with 17 digits (0.1 as 0.10000000000000001); the log keeps the six
- * it was given. The generator still writes every string and the structure. */
+/* json-glib writes a double with 17 digits (0.1 as 0.10000000000000001), and one without a
+ * decimal point with ".0" after it, even after an exponent ("6e-09.0", not JSON); the log keeps
+ * the six digits it was given. So every number token with a point or an exponent is written
+ * again, whole; whole numbers went in as integers and stay as they are. The generator still
+ * writes every string and the structure. */
 static void
 shorten_numbers (GString *json)
 {
@@ -647,6 +650,7 @@ shorten_numbers (GString *json)
   for (gsize i = 0; i < json->len; i++)
     {
       char c = json->str[i];
+      gsize end;
 
       if (in_string)
         {
@@ -659,23 +663,24 @@ shorten_numbers (GString *json)
         }
       if (c == '"')
         in_string = TRUE;
-      if (c == '-' || g_ascii_isdigit (c))
+      if (c != '-' && !g_ascii_isdigit (c))
+        {
+          g_string_append_c (out, c);
+          continue;
+        }
+      for (end = i; end < json->len && strchr ("0123456789+-.eE", json->str[end]) != NULL; end++)
+        ;
+      if (memchr (json->str + i, '.', end - i) || memchr (json->str + i, 'e', end - i) ||
+          memchr (json->str + i, 'E', end - i))
         {
           char number[G_ASCII_DTOSTR_BUF_SIZE];
-          char *stop;
-          double value = g_ascii_strtod (json->str + i, &stop);
-          gsize used = stop - (json->str + i);
 
-          /* whole numbers went in as integers and stay as they are */
-          if (used > 0 && (memchr (json->str + i, '.', used) || memchr (json->str + i, 'e', used) ||
-                           memchr (json->str + i, 'E', used)))
-            {
-              g_string_append (out, g_ascii_formatd (number, sizeof number, "%.6g", value));
-              i += used - 1;
-              continue;
-            }
+          g_string_append (out, g_ascii_formatd (number, sizeof number, "%.6g",
+                                                 g_ascii_strtod (json->str + i, NULL)));
         }
-      g_string_append_c (out, c);
+      else
+        g_string_append_len (out, json->str + i, end - i);
+      i = end - 1;
     }
   g_string_assign (json, out->str);
 }

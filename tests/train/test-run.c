@@ -189,7 +189,8 @@ test_record_json (void)
   for (guint k = 0; k < record.n_classes; k++)
     {
       record.class_names[k] = g_strdup (names[k]);
-      record.class_iou[k] = k == 2 ? NAN : k / 7.0;
+      /* json-glib alone writes 6e-09 as "6e-09.0" */
+      record.class_iou[k] = k == 2 ? NAN : k == 4 ? 6e-09 : k / 7.0;
     }
   json = unet_run_record_to_json (&record);
   /* six significant digits, whole numbers as integers, no octal escapes, raw UTF-8 */
@@ -197,6 +198,7 @@ test_record_json (void)
   g_assert_nonnull (strstr (json, "\"miou\":0.333333,"));
   g_assert_nonnull (strstr (json, "\"Gefäß\":0.142857"));
   g_assert_nonnull (strstr (json, "\"細胞\":null"));
+  g_assert_nonnull (strstr (json, "\"tab\\there\":6e-09}"));
   g_assert_null (strstr (json, "\\303"));
   g_assert_null (strchr (json, '\n'));
 
