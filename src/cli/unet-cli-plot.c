@@ -13,6 +13,7 @@
 #include "draw/draw-plot.h"
 #include "unet-cli.h"
 #include "unet-cli-common.h"
+#include "train/unet-folds.h"
 #include "train/unet-run.h"
 #include "unet/unet-file.h"
 
@@ -146,9 +147,65 @@ miou_plot (const UnetRunLog *log)
   return plot;
 }
 
+/* A cross-validation's folder, or its folds.json. */
+static gboolean
+is_cross_validation (const char *input)
+{
+  g_autofree char *base = g_path_get_basename (input);
+  g_autofree char *results = g_build_filename (input, UNET_FOLDS_RESULTS_JSON, NULL);
+
+  return g_strcmp0 (base, UNET_FOLDS_RESULTS_JSON) == 0 ||
+         (g_file_test (input, G_FILE_TEST_IS_DIR) && g_file_test (results, G_FILE_TEST_EXISTS));
+}
+
+/* Each fold's mIoU, and each class's IoU averaged over the folds. */
+static void
+folds_plots (const UnetFoldsReport  *report,
+             DrawPlot              **by_fold,
+             DrawPlot              **by_class)
+{
+  g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+  g_autofree double *values = g_new (double, MAX (report->scores->len, 1));
+  guint n_classes = report->class_names != NULL ? g_strv_length (report->class_names) : 0;
+  g_autofree char *title = NULL;
+
+  for (guint i = 0; i < report->scores->len; i++)
+    {
+      const UnetFoldScore *score = &g_array_index (report->scores, UnetFoldScore, i);
+
+      g_ptr_array_add (labels, g_strdup_printf ("Fold %d", score->fold));
+      values[i] = 100.0 * score->miou;
+    }
+  *by_fold = draw_plot_new ();
+  title = isfinite (report->sd_miou)
+          ? g_strdup_printf ("mIoU per held-out fold (mean %.1f ± %.1f %%)",
+                             100.0 * report->mean_miou, 100.0 * report->sd_miou)
+          : g_strdup_printf ("mIoU per held-out fold (mean %.1f %%)", 100.0 * report->mean_miou);
+  draw_plot_set_title (*by_fold, title);
+  draw_plot_set_y_label (*by_fold, "mIoU (%)");
+  draw_plot_set_bars (*by_fold, (const char * const *) labels->pdata, values, NULL,
+                      report->scores->len);
+
+  *by_class = NULL;
+  if (n_classes == 0)
+    return;
+  *by_class = draw_plot_new ();
+  {
+    g_autofree double *percent = g_new (double, n_classes);
+
+    for (guint k = 0; k < n_classes; k++)
+      percent[k] = 100.0 * report->class_iou[k];
+    draw_plot_set_title (*by_class, "IoU per class, mean over the folds that saw it");
+    draw_plot_set_y_label (*by_class, "IoU (%)");
+    draw_plot_set_bars (*by_class, (const char * const *) report->class_names, percent, NULL,
+                        n_classes);
+  }
+}
+
 /* After the run's folder: the one given, or the one holding the log given. */
 static char *
-default_title (const char *input)
+default_title (const char *input,
+               const char *what)
 {
   g_autofree char *absolute = g_canonicalize_filename (input, NULL);
   g_autofree char *dir = g_file_test (input, G_FILE_TEST_IS_DIR) ? g_strdup (absolute)
@@ -156,7 +213,7 @@ default_title (const char *input)
   g_autofree char *name = g_path_get_basename (dir);
   g_autofree char *display = g_filename_display_name (name);
 
-  return g_strdup_printf ("Training run “%s”", display);
+  return g_strdup_printf ("%s “%s”", what, display);
 }
 
 /* --- the command --------------------------------------------------------------------------- */
@@ -173,6 +230,7 @@ unet_cli_plot (int    argc,
   g_autofree char *title = NULL;
   g_autofree char *lower = NULL;
   g_autoptr(UnetRunLog) log = NULL;
+  g_autoptr(UnetFoldsReport) report = NULL;
   DrawPlot *plots[2];
   DrawPlotStyle style;
   DrawFormat format;
@@ -201,6 +259,8 @@ unet_cli_plot (int    argc,
     "run folder that holds them) as a picture with two panels: the training loss of\n"
     "every step, faint, with its exponential moving average in bold and the\n"
     "validation loss as dots; and below it the validation mIoU of every epoch.\n"
+    "A cross-validation (unet train --folds: its folder or folds.json) is drawn as\n"
+    "each fold's mIoU and each class's IoU averaged over the folds.\n"
     "OUT is a PNG file, or an SVG file when its name ends in .svg. A run that is\n"
     "still writing its log can be plotted at any time.");
   g_option_context_set_description (context,
@@ -252,27 +312,41 @@ unet_cli_plot (int    argc,
       return UNET_EXIT_USAGE;
     }
 
-  log = unet_run_log_read (input, UNET_RUN_LOG_STRICT, &error);
-  if (log == NULL)
+  if (is_cross_validation (input))
     {
-      unet_cli_error ("plot", "%s", error->message);
-      return UNET_EXIT_INPUT;
+      report = unet_folds_report_read (input, &error);
+      if (report == NULL)
+        {
+          unet_cli_error ("plot", "%s", error->message);
+          return UNET_EXIT_INPUT;
+        }
+      folds_plots (report, &losses, &mious);
+      if (title == NULL)
+        title = default_title (input, "Cross-validation");
     }
-  if (log->torn_line > 0)
-    g_warning ("%s:%u: skipping the incomplete last line (the run was still writing it?)",
-               log->display, log->torn_line);
-
-  if (smoothing < 0.0)
-    smoothing = auto_smoothing (log->n_train);
-  losses = loss_plot (log, smoothing);
-  mious = miou_plot (log);
+  else
+    {
+      log = unet_run_log_read (input, UNET_RUN_LOG_STRICT, &error);
+      if (log == NULL)
+        {
+          unet_cli_error ("plot", "%s", error->message);
+          return UNET_EXIT_INPUT;
+        }
+      if (log->torn_line > 0)
+        g_warning ("%s:%u: skipping the incomplete last line (the run was still writing it?)",
+                   log->display, log->torn_line);
+      if (smoothing < 0.0)
+        smoothing = auto_smoothing (log->n_train);
+      losses = loss_plot (log, smoothing);
+      mious = miou_plot (log);
+      if (title == NULL)
+        title = default_title (input, "Training run");
+    }
   plots[n_plots++] = losses;
   if (mious != NULL)
     plots[n_plots++] = mious;
   if (height == -1)
     height = mious != NULL ? DEFAULT_HEIGHT : 460;
-  if (title == NULL)
-    title = default_title (input);
 
   draw_plot_style_init_default (&style);
   /* text in proportion to the picture, as a figure for a report would have it, but small
@@ -291,7 +365,10 @@ unet_cli_plot (int    argc,
       return UNET_EXIT_OUTPUT;
     }
 
-  if (!quiet)
+  if (!quiet && report != NULL)
+    g_printerr ("unet plot: %u of %d folds drawn into %s\n", report->scores->len,
+                report->n_folds, output);
+  else if (!quiet)
     g_printerr ("unet plot: %u training step%s and %u validation%s drawn into %s\n",
                 log->n_train, log->n_train == 1 ? "" : "s", log->n_val,
                 log->n_val == 1 ? "" : "s", output);

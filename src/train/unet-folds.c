@@ -651,3 +651,174 @@ unet_folds_resume (const char  *dir,
     }
   return g_steal_pointer (&self);
 }
+
+/* --- the report ------------------------------------------------------------------------------- */
+
+void
+unet_folds_report_free (UnetFoldsReport *report)
+{
+  if (report == NULL)
+    return;
+  g_free (report->display);
+  g_clear_pointer (&report->scores, g_array_unref);
+  g_strfreev (report->class_names);
+  g_free (report->class_iou);
+  g_free (report);
+}
+
+/* A number member, or null; anything else (or absence, when required) is FALSE. */
+static gboolean
+report_number (JsonObject *object,
+               const char *name,
+               gboolean    required,
+               double     *value)
+{
+  JsonNode *node = json_object_get_member (object, name);
+  GType type;
+
+  *value = NAN;
+  if (node == NULL)
+    return !required;
+  if (JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+  type = json_node_get_value_type (node);
+  if (type != G_TYPE_INT64 && type != G_TYPE_DOUBLE)
+    return FALSE;
+  *value = json_node_get_double (node);
+  return isfinite (*value);
+}
+
+/* One entry of "results"; its per-class IoU summed into sums and counts by name. */
+static gboolean
+read_report_entry (JsonNode         *node,
+                   UnetFoldsReport  *report,
+                   GPtrArray        *names,
+                   GArray           *sums,
+                   GArray           *counts)
+{
+  JsonObject *entry;
+  JsonNode *per_class;
+  UnetFoldScore score;
+  double fold, n_train, n_val;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return FALSE;
+  entry = json_node_get_object (node);
+  if (!report_number (entry, "fold", TRUE, &fold) || !(fold >= 1 && fold <= UNET_FOLDS_MAX) ||
+      !report_number (entry, "n_train", TRUE, &n_train) || !(n_train >= 0 && n_train < 1e9) ||
+      !report_number (entry, "n_val", TRUE, &n_val) || !(n_val >= 0 && n_val < 1e9) ||
+      !report_number (entry, "miou", TRUE, &score.miou))
+    return FALSE;
+  score.fold = (int) fold;
+  score.n_train = (guint) n_train;
+  score.n_val = (guint) n_val;
+  g_array_append_val (report->scores, score);
+
+  per_class = json_object_get_member (entry, "per_class_iou");
+  if (per_class == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (per_class))
+    return FALSE;
+  {
+    g_autoptr(GList) members = json_object_get_members (json_node_get_object (per_class));
+
+    for (GList *l = members; l != NULL; l = l->next)
+      {
+        double iou;
+        guint k;
+
+        if (!report_number (json_node_get_object (per_class), l->data, TRUE, &iou))
+          return FALSE;
+        if (isnan (iou))
+          continue;
+        for (k = 0; k < names->len && g_strcmp0 (names->pdata[k], l->data) != 0; k++)
+          ;
+        if (k == names->len)
+          {
+            double zero = 0.0;
+            guint none = 0;
+
+            g_ptr_array_add (names, g_strdup (l->data));
+            g_array_append_val (sums, zero);
+            g_array_append_val (counts, none);
+          }
+        g_array_index (sums, double, k) += iou;
+        g_array_index (counts, guint, k)++;
+      }
+  }
+  return TRUE;
+}
+
+static gboolean
+read_report (JsonNode         *root,
+             UnetFoldsReport  *report)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) sums = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) counts = g_array_new (FALSE, FALSE, sizeof (guint));
+  JsonObject *object;
+  JsonNode *results;
+  double n_folds;
+
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return FALSE;
+  object = json_node_get_object (root);
+  results = json_object_get_member (object, "results");
+  if (!report_number (object, "folds", TRUE, &n_folds) ||
+      !(n_folds >= 2 && n_folds <= UNET_FOLDS_MAX) ||
+      !report_number (object, "mean_miou", FALSE, &report->mean_miou) ||
+      !report_number (object, "sd_miou", FALSE, &report->sd_miou) ||
+      results == NULL || !JSON_NODE_HOLDS_ARRAY (results))
+    return FALSE;
+  report->n_folds = (int) n_folds;
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (results)); i++)
+    if (!read_report_entry (json_array_get_element (json_node_get_array (results), i), report,
+                            names, sums, counts))
+      return FALSE;
+  report->class_iou = g_new (double, MAX (names->len, 1));
+  for (guint k = 0; k < names->len; k++)
+    report->class_iou[k] = g_array_index (sums, double, k) / g_array_index (counts, guint, k);
+  g_ptr_array_add (names, NULL);
+  report->class_names = (char **) g_ptr_array_steal (names, NULL);
+  return TRUE;
+}
+
+UnetFoldsReport *
+unet_folds_report_read (const char  *path,
+                        GError     **error)
+{
+  g_autoptr(UnetFoldsReport) report = g_new0 (UnetFoldsReport, 1);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *file = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  file = g_file_test (path, G_FILE_TEST_IS_DIR)
+         ? g_build_filename (path, UNET_FOLDS_RESULTS_JSON, NULL) : g_strdup (path);
+  report->display = g_filename_display_name (file);
+  report->scores = g_array_new (FALSE, FALSE, sizeof (UnetFoldScore));
+  if (!json_parser_load_from_file (parser, file, &local_error))
+    {
+      g_set_error (error, G_FILE_ERROR,
+                   local_error->domain == G_FILE_ERROR ? local_error->code : G_FILE_ERROR_INVAL,
+                   "%s: %s", report->display, local_error->message);
+      return NULL;
+    }
+  if (!read_report (json_parser_get_root (parser), report))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                   "%s: not the results of a cross-validation (unet train --folds)",
+                   report->display);
+      return NULL;
+    }
+  if (report->scores->len == 0)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                   "%s: no fold is done yet", report->display);
+      return NULL;
+    }
+  return g_steal_pointer (&report);
+}

@@ -80,6 +80,36 @@ void                  unet_folds_get_summary    (UnetFolds               *self,
 /* The class names the folds were scored on. */
 const char * const   *unet_folds_get_class_names (UnetFolds              *self);
 
+/* --- reading the results, as unet plot does ----------------------------------------------- */
+
+typedef struct
+{
+  int     fold;        /* 1-based */
+  guint   n_train;
+  guint   n_val;
+  double  miou;        /* NAN when the file has none */
+} UnetFoldScore;
+
+/* What folds.json says: the folds done so far, and each class's IoU averaged over the folds
+ * that scored it. */
+typedef struct
+{
+  char     *display;       /* the file, for messages */
+  int       n_folds;       /* planned */
+  GArray   *scores;        /* UnetFoldScore, in the file's order */
+  double    mean_miou;
+  double    sd_miou;       /* NAN below two folds */
+  char    **class_names;   /* NULL-terminated, in the order of first appearance */
+  double   *class_iou;     /* their mean IoU */
+} UnetFoldsReport;
+
+/* Reads folds.json, or the one in a cross-validation's folder; a file that is not one is an
+ * error naming it and what is wrong. */
+UnetFoldsReport      *unet_folds_report_read    (const char              *path,
+                                                 GError                 **error);
+void                  unet_folds_report_free    (UnetFoldsReport         *report);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (UnetFolds, unet_folds_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (UnetFoldsReport, unet_folds_report_free)
 
 G_END_DECLS

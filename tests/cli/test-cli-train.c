@@ -164,6 +164,23 @@ test_train_folds (void)
   g_assert_true (g_file_test (csv, G_FILE_TEST_IS_REGULAR));
   run_clear (&run);
 
+  /* unet plot draws it: each fold's mIoU, each class's mean IoU */
+  {
+    g_autofree char *png = g_build_filename (dir, "cv.png", NULL);
+    g_autofree char *bad = g_build_filename (dir, "folds.json", NULL);
+
+    run_unet (&run, "plot", output, png, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.err, "2 of 2 folds drawn"));
+    g_assert_true (g_file_test (png, G_FILE_TEST_IS_REGULAR));
+    run_clear (&run);
+    g_assert_true (g_file_set_contents (bad, "{\"folds\":2,\"results\":{}}", -1, NULL));
+    run_unet (&run, "plot", bad, png, NULL);
+    g_assert_cmpint (run.status, ==, 3);
+    g_assert_nonnull (strstr (run.err, "not the results of a cross-validation"));
+    run_clear (&run);
+  }
+
   run_unet (&run, "train", "--resume", output, NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_null (strstr (run.err, "fold 1 of 2"));

@@ -172,6 +172,20 @@ test_run (void)
                     3);
   g_assert_cmpfloat_with_epsilon (json_object_get_double_member (root, "mean_miou"), mean, 1e-5);
 
+  /* the report unet plot draws */
+  {
+    g_autoptr(UnetFoldsReport) report = unet_folds_report_read (output, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (report->n_folds, ==, 3);
+    g_assert_cmpuint (report->scores->len, ==, 3);
+    g_assert_cmpfloat_with_epsilon (report->mean_miou, mean, 1e-5);
+    g_assert_cmpint (g_array_index (report->scores, UnetFoldScore, 2).fold, ==, 3);
+    g_assert_cmpuint (g_array_index (report->scores, UnetFoldScore, 2).n_val, ==, 2);
+    g_assert_nonnull (report->class_names);
+    g_assert_true (g_strv_contains ((const char * const *) report->class_names, "background"));
+  }
+
   /* the folder holds a cross-validation: a second one is refused */
   g_clear_pointer (&folds, unet_folds_free);
   folds = unet_folds_new (&o, 3, &error);
@@ -238,6 +252,35 @@ test_resume (void)
   voc_test_rm_rf (dataset);
 }
 
+/* A damaged folds.json is an error naming it, never a warning (fatal here). */
+static void
+test_report_damaged (void)
+{
+  static const char *const reports[] = {
+    "", "[]", "{}", "{\"folds\":\"3\",\"results\":[]}", "{\"folds\":3,\"results\":{}}",
+    "{\"folds\":3,\"results\":[]}", "{\"folds\":3,\"results\":[7]}",
+    "{\"folds\":3,\"results\":[{\"fold\":1,\"n_train\":4,\"n_val\":2}]}",
+    "{\"folds\":3,\"results\":[{\"fold\":99,\"n_train\":4,\"n_val\":2,\"miou\":0.5}]}",
+    "{\"folds\":3,\"results\":[{\"fold\":1,\"n_train\":4,\"n_val\":2,\"miou\":0.5,"
+    "\"per_class_iou\":{\"a\":{}}}]}",
+    "{\"folds\":3,\"mean_miou\":[],\"results\":[]}",
+  };
+  g_autofree char *dir = voc_test_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, UNET_FOLDS_RESULTS_JSON, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (reports); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(UnetFoldsReport) report = NULL;
+
+      g_assert_true (g_file_set_contents (path, reports[i], -1, NULL));
+      report = unet_folds_report_read (dir, &error);
+      g_assert_null (report);
+      g_assert_nonnull (strstr (error->message, UNET_FOLDS_RESULTS_JSON));
+    }
+  voc_test_rm_rf (dir);
+}
+
 static void
 test_refused (void)
 {
@@ -292,6 +335,7 @@ main (int    argc,
   g_test_add_func ("/folds/run", test_run);
   g_test_add_func ("/folds/resume", test_resume);
   g_test_add_func ("/folds/refused", test_refused);
+  g_test_add_func ("/folds/report-damaged", test_report_damaged);
 
   return g_test_run ();
 }
