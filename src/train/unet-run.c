@@ -116,15 +116,28 @@ whole_number (double  value,
   return TRUE;
 }
 
+/* A count: a whole number from 0 up, at most `max`. An integer is taken as it is: through a
+ * double, a step above 2^53 would not come back the same. */
 static gboolean
 json_count (JsonObject *object,
             const char *name,
-            double      max,
+            gint64      max,
             gint64     *out)
 {
+  JsonNode *node = json_object_get_member (object, name);
   double value;
 
-  return json_number (object, name, &value) && whole_number (value, max, out);
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+      json_node_get_value_type (node) == G_TYPE_INT64)
+    {
+      gint64 count = json_node_get_int (node);
+
+      if (count < 0 || count > max)
+        return FALSE;
+      *out = count;
+      return TRUE;
+    }
+  return json_number (object, name, &value) && whole_number (value, (double) max, out);
 }
 
 /* per_class_iou: {"name": IoU or null, …} */
@@ -211,7 +224,7 @@ parse_json_object (JsonObject     *object,
     return LINE_SKIP;  /* records a later version may add */
 
   unet_run_record_init (record, type[0] == 't' ? UNET_RUN_RECORD_TRAIN : UNET_RUN_RECORD_VAL);
-  if (!json_count (object, "step", (double) G_MAXINT64 / 2, &record->step))
+  if (!json_count (object, "step", G_MAXINT64 / 2, &record->step))
     {
       *why = g_strdup_printf ("a \"%s\" record without a whole, non-negative \"step\"", type);
       return LINE_BAD;
@@ -707,8 +720,10 @@ unet_run_record_to_json (const UnetRunRecord *record)
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "type");
   json_builder_add_string_value (builder, train ? "train" : "val");
-  add_number (builder, "step", (double) record->step);
-  add_number (builder, "epoch", record->epoch);
+  json_builder_set_member_name (builder, "step");
+  json_builder_add_int_value (builder, record->step);
+  json_builder_set_member_name (builder, "epoch");
+  json_builder_add_int_value (builder, record->epoch);
   if (train)
     {
       add_number (builder, "loss", record->loss);

@@ -209,6 +209,21 @@ test_record_json (void)
     g_assert_cmpstr (record_at (log, 0)->class_names[k], ==, names[k]);
   g_assert_cmpfloat_with_epsilon (record_at (log, 0)->val_loss, 0.123457, 1e-9);
   g_assert_cmpint (record_at (log, 0)->step, ==, 1234567);
+
+  /* a step no double holds exactly comes back the same */
+  {
+    g_auto(UnetRunRecord) train = { 0 };
+    g_autofree char *line = NULL;
+    g_autoptr(UnetRunLog) again = NULL;
+
+    unet_run_record_init (&train, UNET_RUN_RECORD_TRAIN);
+    train.step = (G_GINT64_CONSTANT (1) << 60) + 1;
+    train.loss = 0.5;
+    line = unet_run_record_to_json (&train);
+    again = parse (line, UNET_RUN_LOG_STRICT, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (record_at (again, 0)->step, ==, train.step);
+  }
 }
 
 static char *
